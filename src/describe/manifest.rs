@@ -1,0 +1,217 @@
+//! `plugtree.toml`: the manifest that names an app's WIT, root, cardinalities and plugins.
+//!
+//! ```toml
+//! root = "my:app/greeter"          # the interface the host calls
+//! wit = ["wit"]                     # WIT files or folders, relative to this file
+//!
+//! [cardinality]                     # default: exactly-one
+//! "my:app/greeter" = "any"
+//!
+//! [[plugins]]
+//! id = "english"
+//! path = "plugins/english.wasm"     # a binary component, or `.wat` text
+//! ```
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::interface::Cardinality;
+use super::plugin::PluginId;
+
+/// A parsed and validated `plugtree.toml`. Relative paths are resolved against
+/// the manifest's folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    /// The root interface the host dispatches on.
+    pub root: String,
+    /// WIT files or folders that define the app interfaces.
+    pub wit: Vec<PathBuf>,
+    /// Cardinalities of interfaces that are not `exactly-one`.
+    pub cardinality: BTreeMap<String, Cardinality>,
+    /// The plugins, in declaration order.
+    pub plugins: Vec<ManifestPlugin>,
+}
+
+/// One `[[plugins]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestPlugin {
+    /// The plugin's id.
+    pub id: PluginId,
+    /// Its component (`.wasm`) or component text (`.wat`).
+    pub path: PathBuf,
+}
+
+/// Why a manifest could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ManifestError {
+    /// The manifest file could not be read.
+    #[error("cannot read manifest `{}`", path.display())]
+    Read {
+        /// The manifest path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The manifest is not valid TOML or has unknown or missing keys.
+    #[error("invalid manifest `{}`: {message}", path.display())]
+    Parse {
+        /// The manifest path.
+        path: PathBuf,
+        /// The parser's explanation, with line and column.
+        message: String,
+    },
+    /// Two plugins have the same id.
+    #[error("invalid manifest `{}`: plugin id `{id}` is used more than once", path.display())]
+    DuplicateId {
+        /// The manifest path.
+        path: PathBuf,
+        /// The repeated id.
+        id: PluginId,
+    },
+    /// A plugin id is empty.
+    #[error("invalid manifest `{}`: a plugin has an empty id", path.display())]
+    EmptyId {
+        /// The manifest path.
+        path: PathBuf,
+    },
+    /// A file the manifest names does not exist.
+    #[error("invalid manifest `{}`: {what} `{}` does not exist", path.display(), missing.display())]
+    MissingFile {
+        /// The manifest path.
+        path: PathBuf,
+        /// What the file is for: `WIT` or `plugin `id``.
+        what: String,
+        /// The missing file, resolved against the manifest's folder.
+        missing: PathBuf,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    root: String,
+    #[serde(default)]
+    wit: OneOrMany,
+    #[serde(default)]
+    cardinality: BTreeMap<String, Cardinality>,
+    #[serde(default)]
+    plugins: Vec<RawPlugin>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlugin {
+    id: String,
+    path: PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(PathBuf),
+    Many(Vec<PathBuf>),
+}
+
+impl Default for OneOrMany {
+    fn default() -> Self {
+        OneOrMany::Many(vec![PathBuf::from("wit")])
+    }
+}
+
+impl Manifest {
+    /// Reads and validates a manifest file.
+    ///
+    /// # Errors
+    /// Every [`ManifestError`]: unreadable file, bad TOML, unknown keys,
+    /// duplicate or empty plugin ids, missing WIT or plugin files.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Self, ManifestError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ManifestError::Read { path: path.to_path_buf(), source })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Self::parse(&text, path, base)
+    }
+
+    /// Parses and validates manifest text; `path` names it in errors and
+    /// relative paths are resolved against `base`.
+    ///
+    /// # Errors
+    /// As [`Manifest::from_path`], except reading.
+    pub fn parse(text: &str, path: &Path, base: &Path) -> Result<Self, ManifestError> {
+        let raw: RawManifest = toml::from_str(text)
+            .map_err(|e| ManifestError::Parse { path: path.to_path_buf(), message: e.to_string() })?;
+        let wit = match raw.wit {
+            OneOrMany::One(p) => vec![p],
+            OneOrMany::Many(ps) => ps,
+        };
+        let missing = |what: String, missing: PathBuf| ManifestError::MissingFile { path: path.to_path_buf(), what, missing };
+        let wit = wit
+            .into_iter()
+            .map(|p| {
+                let full = base.join(p);
+                if full.exists() { Ok(full) } else { Err(missing("WIT".into(), full)) }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut seen = HashSet::new();
+        let mut plugins = Vec::with_capacity(raw.plugins.len());
+        for p in raw.plugins {
+            if p.id.is_empty() {
+                return Err(ManifestError::EmptyId { path: path.to_path_buf() });
+            }
+            if !seen.insert(p.id.clone()) {
+                return Err(ManifestError::DuplicateId { path: path.to_path_buf(), id: PluginId::new(p.id) });
+            }
+            let full = base.join(&p.path);
+            if !full.is_file() {
+                return Err(missing(format!("plugin `{}`", p.id), full));
+            }
+            plugins.push(ManifestPlugin { id: PluginId::new(p.id), path: full });
+        }
+        Ok(Manifest { root: raw.root, wit, cardinality: raw.cardinality, plugins })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Manifest, ManifestError> {
+        let dir = env!("CARGO_MANIFEST_DIR");
+        Manifest::parse(text, Path::new("plugtree.toml"), Path::new(dir))
+    }
+
+    #[test]
+    fn reads_every_field() {
+        let m = parse(
+            "root = \"a:b/c\"\nwit = \"wit\"\n[cardinality]\n\"a:b/c\" = \"any\"\n\"a:b/d\" = \"at-most-one\"\n\
+             [[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\n",
+        )
+        .expect("valid");
+        assert_eq!(m.root, "a:b/c");
+        assert_eq!(m.wit, vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("wit")]);
+        assert_eq!(m.cardinality["a:b/c"], Cardinality::Any);
+        assert_eq!(m.cardinality["a:b/d"], Cardinality::AtMostOne);
+        assert_eq!(m.plugins[0].id, "x");
+    }
+
+    #[test]
+    fn rejects_bad_manifests_with_the_reason() {
+        let unknown = parse("root = \"a:b/c\"\ncolour = 1\n").unwrap_err();
+        assert!(unknown.to_string().contains("unknown field `colour`"), "{unknown}");
+        let card = parse("root = \"a:b/c\"\n[cardinality]\n\"a:b/c\" = \"many\"\n").unwrap_err();
+        assert!(card.to_string().contains("unknown variant `many`"), "{card}");
+        let dup = parse("root = \"a\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\n");
+        assert!(matches!(dup, Err(ManifestError::DuplicateId { id, .. }) if id == "x"));
+        let missing = parse("root = \"a\"\n[[plugins]]\nid = \"x\"\npath = \"nope.wasm\"\n");
+        assert!(matches!(missing, Err(ManifestError::MissingFile { what, .. }) if what == "plugin `x`"));
+        let no_wit = parse("root = \"a\"\nwit = [\"no-such-dir\"]\n");
+        assert!(matches!(no_wit, Err(ManifestError::MissingFile { what, .. }) if what == "WIT"));
+        let empty = parse("root = \"a\"\n[[plugins]]\nid = \"\"\npath = \"Cargo.toml\"\n");
+        assert!(matches!(empty, Err(ManifestError::EmptyId { .. })));
+        assert!(matches!(parse("wit = \"wit\"\n"), Err(ManifestError::Parse { .. })));
+    }
+}

@@ -1,0 +1,21 @@
+//! Describe: WIT and components → app interfaces and plugins, as plain data.
+//!
+//! Everything here is read, never hand-written by the user: interfaces, their
+//! functions and resources come from the app's WIT ([`Catalog`]); a plugin's
+//! plug and sockets come from its component's embedded types. Nothing here
+//! builds graphs or touches wasmtime.
+
+mod error;
+mod interface;
+mod manifest;
+mod plugin;
+pub mod socket_abi;
+mod types;
+
+pub use error::{DescribeError, PluginError};
+pub use interface::{Cardinality, Catalog, Function, FunctionKind, Interface};
+pub use manifest::{Manifest, ManifestError, ManifestPlugin};
+pub use plugin::{PluginId, PluginSource};
+pub use types::{ResourceName, Signature, UnknownType, ValueType};
+
+pub(crate) use plugin::{DescribedPlugin, Import, describe_plugin};

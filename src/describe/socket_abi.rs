@@ -1,0 +1,85 @@
+//! The socket ABI: the shape in which a consumer plugin imports a socket.
+//!
+//! A provider exports an interface as its WIT says. A consumer imports the same
+//! interface with every result rewritten by the interface's cardinality, so that
+//! a provider's failure reaches it as a value (see `wit/plugtree-socket.wit`):
+//!
+//! | cardinality | `f: func(…) -> T` is imported as |
+//! |---|---|
+//! | exactly-one | `f: func(…) -> result<T, provider-error>` |
+//! | at-most-one | `f: func(…) -> option<result<T, provider-error>>` |
+//! | any | `f: func(…) -> list<tuple<string, result<T, provider-error>>>` |
+
+use super::interface::Cardinality;
+use super::types::{Signature, ValueType};
+
+/// The WIT package that defines the socket ABI's shared types.
+pub const SOCKET_ABI_WIT: &str = include_str!("../../wit/plugtree-socket.wit");
+
+/// The name of the interface that defines `provider-error`; a consumer imports
+/// it alongside its sockets.
+pub const SOCKET_TYPES_INTERFACE: &str = "plugtree:socket/types@0.1.0";
+
+/// The cases of `provider-error`, in WIT order.
+pub const PROVIDER_ERROR_CASES: [&str; 4] = ["trapped", "unavailable", "limit-exceeded", "reentrant-call"];
+
+/// True for interfaces of plugtree's own socket-ABI package.
+pub fn is_abi_interface(name: &str) -> bool {
+    name.starts_with("plugtree:socket/")
+}
+
+/// The `provider-error` variant as a value type.
+pub fn provider_error() -> ValueType {
+    ValueType::Variant(PROVIDER_ERROR_CASES.iter().map(|c| ((*c).to_string(), Some(ValueType::String))).collect())
+}
+
+/// The result type a consumer sees for one provider's answer: `result<T, provider-error>`.
+pub fn provider_result(result: Option<&ValueType>) -> ValueType {
+    ValueType::Result { ok: result.cloned().map(Box::new), err: Some(Box::new(provider_error())) }
+}
+
+/// The signature a consumer imports for a provider function of `signature`
+/// on a socket of `cardinality`.
+pub fn consumer_signature(signature: &Signature, cardinality: Cardinality) -> Signature {
+    let one = provider_result(signature.result.as_ref());
+    let result = match cardinality {
+        Cardinality::ExactlyOne => one,
+        Cardinality::AtMostOne => ValueType::Option(Box::new(one)),
+        Cardinality::Any => ValueType::List(Box::new(ValueType::Tuple(vec![ValueType::String, one]))),
+    };
+    Signature { params: signature.params.clone(), result: Some(result) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::describe::interface::Catalog;
+
+    #[test]
+    fn provider_error_matches_the_shipped_wit() {
+        let mut resolve = wit_parser::Resolve::default();
+        resolve.push_str("plugtree-socket.wit", SOCKET_ABI_WIT).expect("the shipped WIT parses");
+        let (id, _) = resolve
+            .interfaces
+            .iter()
+            .find(|(id, _)| resolve.id_of(*id).as_deref() == Some(SOCKET_TYPES_INTERFACE))
+            .expect("the types interface exists");
+        let ty = resolve.interfaces[id].types["provider-error"];
+        let read = crate::describe::types::value_type(&resolve, &wit_parser::Type::Id(ty)).expect("readable");
+        assert_eq!(read, provider_error());
+        // The ABI package never counts as an app interface.
+        assert!(Catalog::from_wit_text("abi.wit", SOCKET_ABI_WIT).expect("parses").iter().next().is_none());
+    }
+
+    #[test]
+    fn consumer_signatures_follow_the_cardinality() {
+        let sig = Signature { params: vec![("n".into(), ValueType::U32)], result: Some(ValueType::String) };
+        assert_eq!(
+            consumer_signature(&sig, Cardinality::ExactlyOne).to_string(),
+            "func(n: u32) -> result<string, variant { trapped(string), unavailable(string), limit-exceeded(string), reentrant-call(string) }>"
+        );
+        let none = Signature { params: vec![], result: None };
+        assert!(consumer_signature(&none, Cardinality::AtMostOne).to_string().starts_with("func() -> option<result<_, variant {"));
+        assert!(consumer_signature(&sig, Cardinality::Any).to_string().starts_with("func(n: u32) -> list<tuple<string, result<string, variant {"));
+    }
+}

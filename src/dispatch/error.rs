@@ -1,0 +1,102 @@
+//! Errors of the dispatch stage.
+
+use crate::describe::{PluginId, ValueType};
+
+/// Why a dispatch could not be made at all.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DispatchError {
+    /// Only the root interface can be dispatched on.
+    #[error("`{interface}` is not the root interface `{root}`")]
+    NotRoot {
+        /// The interface asked for.
+        interface: String,
+        /// The root interface.
+        root: String,
+    },
+    /// The root interface has no such function.
+    #[error("`{interface}` has no function `{function}`")]
+    UnknownFunction {
+        /// The root interface.
+        interface: String,
+        /// The function asked for.
+        function: String,
+    },
+    /// Too few or too many arguments.
+    #[error("`{function}` takes {expected} argument(s), {found} given")]
+    ArgumentCount {
+        /// The function.
+        function: String,
+        /// How many it takes.
+        expected: usize,
+        /// How many were given.
+        found: usize,
+    },
+    /// An argument of the wrong type.
+    #[error("argument `{param}` of `{function}` must be `{expected}`, found {found}")]
+    ArgumentType {
+        /// The function.
+        function: String,
+        /// The parameter's name.
+        param: String,
+        /// The parameter's type.
+        expected: ValueType,
+        /// What was given, described.
+        found: String,
+    },
+    /// The function's types cannot be dispatched on yet.
+    #[error("`{function}` cannot be dispatched: {reason}")]
+    Unsupported {
+        /// The function.
+        function: String,
+        /// Why.
+        reason: String,
+    },
+    /// An `exactly-one` root without its provider.
+    #[error("no plugin is loaded for the root interface `{interface}`")]
+    NoProvider {
+        /// The root interface.
+        interface: String,
+    },
+}
+
+/// Why one provider did not answer a dispatched call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CallError {
+    /// The plugin trapped; it is disabled from now on.
+    #[error("plugin `{plugin}` trapped in `{function}`: {message}")]
+    Trapped {
+        /// The plugin.
+        plugin: PluginId,
+        /// The function called.
+        function: String,
+        /// The trap, with its causes.
+        message: String,
+    },
+    /// The plugin is disabled after an earlier trap.
+    #[error("plugin `{plugin}` is unavailable: {reason}")]
+    Unavailable {
+        /// The plugin.
+        plugin: PluginId,
+        /// Why.
+        reason: String,
+    },
+    /// The call would re-enter a plugin already on the call stack.
+    #[error("plugin `{plugin}` cannot be re-entered: {reason}")]
+    Reentrant {
+        /// The plugin.
+        plugin: PluginId,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl CallError {
+    /// The plugin that did not answer.
+    pub fn plugin(&self) -> &PluginId {
+        match self {
+            CallError::Trapped { plugin, .. } | CallError::Unavailable { plugin, .. } | CallError::Reentrant { plugin, .. } => plugin,
+        }
+    }
+}

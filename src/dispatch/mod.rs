@@ -1,0 +1,107 @@
+//! Dispatch: call a function of the root interface on a [`LoadedTree`] and get
+//! one answer per root provider, shaped by the root's cardinality.
+//!
+//! Arguments are checked against the function's WIT before any plugin runs;
+//! a plugin's failure is an [`Err`] in its own slot, never a failed dispatch.
+
+mod check;
+mod error;
+
+use wasmtime::component::Val;
+
+pub use error::{CallError, DispatchError};
+
+use crate::describe::{Cardinality, Function, PluginId};
+use crate::load::{LoadedTree, ProviderFailure};
+
+/// Results shaped by the cardinality of the socket they come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Socket<T> {
+    /// The one provider's result.
+    ExactlyOne(T),
+    /// The provider's result, or `None` when no provider is plugged in.
+    AtMostOne(Option<T>),
+    /// One result per provider, keyed by plugin id, in declaration order.
+    Any(Vec<(PluginId, T)>),
+}
+
+impl<T> Socket<T> {
+    /// Every result with the plugin it came from, whatever the cardinality.
+    pub fn into_vec(self, ids: impl IntoIterator<Item = PluginId>) -> Vec<(PluginId, T)> {
+        match self {
+            Socket::ExactlyOne(v) => ids.into_iter().zip(Some(v)).collect(),
+            Socket::AtMostOne(v) => ids.into_iter().zip(v).collect(),
+            Socket::Any(vs) => vs,
+        }
+    }
+}
+
+/// One provider's answer: the function's result (`None` for a function
+/// without one), or why the provider did not answer.
+pub type Answer = Result<Option<Val>, CallError>;
+
+impl LoadedTree {
+    /// Calls `function` of the root `interface` with `args` on every plugin
+    /// plugged into the root, and returns their answers.
+    ///
+    /// # Errors
+    /// [`DispatchError`] when the call cannot be made at all: another
+    /// interface than the root, an unknown function, wrong arguments, a
+    /// function whose types cannot cross the host boundary yet, or an
+    /// `exactly-one` root without its provider.
+    pub fn dispatch(&self, interface: &str, function: &str, args: &[Val]) -> Result<Socket<Answer>, DispatchError> {
+        let (index, f) = self.root_function(interface, function)?;
+        check::arguments(f, args)?;
+        let has_result = f.signature.result.is_some();
+        let call = |p: &crate::load::LoadedPlugin| {
+            p.call(index, args, has_result).map_err(|failure| CallError::from_failure(&p.id, function, failure))
+        };
+        Ok(match self.root_cardinality {
+            Cardinality::ExactlyOne => match self.root_providers.as_slice() {
+                [one] => Socket::ExactlyOne(call(one)),
+                _ => return Err(DispatchError::NoProvider { interface: interface.to_string() }),
+            },
+            Cardinality::AtMostOne => Socket::AtMostOne(self.root_providers.first().map(|p| call(p))),
+            Cardinality::Any => Socket::Any(self.root_providers.iter().map(|p| (p.id.clone(), call(p))).collect()),
+        })
+    }
+
+    /// The functions of the root interface, in WIT order.
+    pub fn root_functions(&self) -> &[Function] {
+        self.tree.catalog.get(&self.tree.root).map(|i| i.functions.as_slice()).unwrap_or_default()
+    }
+
+    fn root_function(&self, interface: &str, function: &str) -> Result<(usize, &Function), DispatchError> {
+        if interface != self.tree.root {
+            return Err(DispatchError::NotRoot { interface: interface.to_string(), root: self.tree.root.clone() });
+        }
+        let (index, f) = self
+            .root_functions()
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.name == function)
+            .ok_or_else(|| DispatchError::UnknownFunction {
+                interface: interface.to_string(),
+                function: function.to_string(),
+            })?;
+        if f.signature.needs_handles() {
+            return Err(DispatchError::Unsupported {
+                function: function.to_string(),
+                reason: "resources, futures and streams cannot be passed through dispatch yet".into(),
+            });
+        }
+        Ok((index, f))
+    }
+}
+
+impl CallError {
+    fn from_failure(plugin: &PluginId, function: &str, failure: ProviderFailure) -> Self {
+        let plugin = plugin.clone();
+        let function = function.to_string();
+        match failure {
+            ProviderFailure::Trapped(message) => CallError::Trapped { plugin, function, message },
+            ProviderFailure::Unavailable(reason) => CallError::Unavailable { plugin, reason },
+            ProviderFailure::Reentrant(reason) => CallError::Reentrant { plugin, reason },
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! # plugtree
+//!
+//! Build modular applications out of WebAssembly components.
+//!
+//! A **plugin** is a component. Its **plug** is the app interface it exports;
+//! its **sockets** are the app interfaces it imports. plugtree reads both from
+//! WIT, resolves the plugins into a tree from a root interface, links them
+//! with wasmtime, and dispatches calls on the root across the tree:
+//!
+//! 1. [`describe`] — WIT and components → interfaces and plugins;
+//! 2. [`resolve`] — petgraph: providers, cardinality, cycles → [`PluginTree`];
+//! 3. [`load`] — compile, link and instantiate bottom-up → [`LoadedTree`];
+//! 4. [`dispatch`] — call the root and fan out → [`Socket`] of results.
+//!
+//! ```no_run
+//! use plugtree::{PluginTree, Socket, Val};
+//!
+//! let (tree, build_errors) = PluginTree::from_manifest("plugtree.toml")?;
+//! let engine = plugtree::default_engine()?;
+//! let (loaded, load_errors) = tree.load(&engine);
+//! for error in build_errors.iter().map(|e| e.to_string()).chain(load_errors.iter().map(|e| e.to_string())) {
+//!     eprintln!("{error}");
+//! }
+//! match loaded.dispatch("my:app/greeter", "greet", &[Val::String("world".into())])? {
+//!     Socket::Any(answers) => for (plugin, answer) in answers {
+//!         println!("{plugin}: {answer:?}");
+//!     },
+//!     other => println!("{other:?}"),
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod describe;
+pub mod dispatch;
+pub mod load;
+pub mod resolve;
+
+pub use describe::{Cardinality, Catalog, Manifest, PluginId, PluginSource, Signature, ValueType};
+pub use dispatch::{CallError, DispatchError, Socket};
+pub use load::{LoadError, LoadedTree, default_engine, engine_config};
+pub use resolve::{BuildError, PluginTree, TreeBuilder};
+pub use wasmtime::component::Val;
+pub use wasmtime::Engine;

@@ -1,0 +1,79 @@
+//! Errors of the load stage.
+
+use crate::describe::PluginId;
+use crate::resolve::Unsatisfied;
+
+/// A boxed cause from wasmtime.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// One plugin that failed to load. The rest of the tree is loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// wasmtime could not compile the component.
+    #[error("plugin `{plugin}` failed to compile")]
+    Compile {
+        /// The plugin.
+        plugin: PluginId,
+        /// wasmtime's error.
+        #[source]
+        source: Cause,
+    },
+    /// The component's imports could not be linked.
+    #[error("plugin `{plugin}` failed to link")]
+    Link {
+        /// The plugin.
+        plugin: PluginId,
+        /// wasmtime's error.
+        #[source]
+        source: Cause,
+    },
+    /// Instantiation trapped (for example in a start function).
+    #[error("plugin `{plugin}` trapped while instantiating")]
+    Instantiate {
+        /// The plugin.
+        plugin: PluginId,
+        /// The trap.
+        #[source]
+        source: Cause,
+    },
+    /// The instance lacks a function its plug promised.
+    #[error("plugin `{plugin}` does not export `{interface}.{function}`")]
+    MissingExport {
+        /// The plugin.
+        plugin: PluginId,
+        /// Its plug.
+        interface: String,
+        /// The function.
+        function: String,
+    },
+    /// A socket function plugtree cannot forward between plugins.
+    #[error("plugin `{plugin}` imports `{interface}.{function}`, which plugtree cannot link: {reason}")]
+    Unsupported {
+        /// The plugin.
+        plugin: PluginId,
+        /// The socket's interface.
+        interface: String,
+        /// The function.
+        function: String,
+        /// Why.
+        reason: String,
+    },
+    /// A socket (or the root) left without the providers its cardinality requires.
+    #[error(transparent)]
+    Unsatisfied(#[from] Unsatisfied),
+}
+
+impl LoadError {
+    /// The plugin the error is about; `None` for the root socket.
+    pub fn plugin(&self) -> Option<&PluginId> {
+        match self {
+            LoadError::Compile { plugin, .. }
+            | LoadError::Link { plugin, .. }
+            | LoadError::Instantiate { plugin, .. }
+            | LoadError::MissingExport { plugin, .. }
+            | LoadError::Unsupported { plugin, .. } => Some(plugin),
+            LoadError::Unsatisfied(u) => u.consumer.as_ref(),
+        }
+    }
+}

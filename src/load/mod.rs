@@ -1,0 +1,227 @@
+//! Load: compile, link and instantiate the resolved tree, bottom-up.
+//!
+//! Every plugin gets its own `Store` (fault isolation) and its own `Linker`,
+//! whose socket functions forward to the already-loaded providers. Export
+//! indices are looked up once here, never per call. A plugin that fails to
+//! load takes down only the consumers whose sockets it leaves unsatisfied.
+
+mod error;
+mod link;
+mod plugin;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Config, Engine, Store};
+
+pub use error::LoadError;
+pub(crate) use plugin::{LoadedPlugin, ProviderFailure};
+
+use crate::describe::{Cardinality, Catalog, PluginId};
+use crate::resolve::{PluginStatus, PluginTree, TreePlugin, check_socket};
+use link::{SocketTarget, define_socket_function};
+use plugin::PluginState;
+
+/// The wasmtime configuration plugtree recommends: the component model on,
+/// and nothing that slows synchronous calls down (plugtree builds wasmtime
+/// without async support, so `concurrency_support` is off).
+pub fn engine_config() -> Config {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    config
+}
+
+/// An engine with [`engine_config`].
+///
+/// # Errors
+/// When wasmtime rejects the configuration on this host.
+pub fn default_engine() -> wasmtime::Result<Engine> {
+    Engine::new(&engine_config())
+}
+
+/// A loaded tree: call it with [`LoadedTree::dispatch`].
+///
+/// It is `Send + Sync`; calls into one plugin are serialized by its store's
+/// lock, calls into different plugins run in parallel.
+pub struct LoadedTree {
+    pub(crate) tree: PluginTree,
+    pub(crate) root_cardinality: Cardinality,
+    pub(crate) root_providers: Vec<Arc<LoadedPlugin>>,
+}
+
+impl std::fmt::Debug for LoadedTree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedTree")
+            .field("root", &self.tree.root)
+            .field("root_providers", &self.root_providers.iter().map(|p| &p.id).collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl LoadedTree {
+    /// The tree as loaded: plugins that failed to load are marked failed.
+    pub fn tree(&self) -> &PluginTree {
+        &self.tree
+    }
+
+    /// The ids of the loaded plugins plugged into the root, in declaration order.
+    pub fn root_providers(&self) -> impl Iterator<Item = &PluginId> {
+        self.root_providers.iter().map(|p| &p.id)
+    }
+}
+
+impl PluginTree {
+    /// Compiles, links and instantiates every ready plugin, providers first.
+    ///
+    /// Returns the loaded tree and every plugin that failed to load, with the
+    /// consumers it took down; the rest of the tree is loaded and callable.
+    pub fn load(mut self, engine: &Engine) -> (LoadedTree, Vec<LoadError>) {
+        let mut errors = Vec::new();
+        let compiled = compile_all(engine, &self.plugins, &self.load_order);
+        let mut loaded: HashMap<usize, Arc<LoadedPlugin>> = HashMap::new();
+        for (&index, component) in self.load_order.iter().zip(compiled) {
+            let plugin = &self.plugins[index];
+            let outcome = component
+                .map_err(|e| LoadError::Compile { plugin: plugin.id.clone(), source: e.into() })
+                .and_then(|component| load_one(engine, &self.catalog, &self.plugins, index, &component, &loaded));
+            match outcome {
+                Ok(p) => {
+                    loaded.insert(index, Arc::new(p));
+                }
+                Err(e) => {
+                    tracing::warn!(plugin = %plugin.id, error = %e, "plugin failed to load");
+                    errors.push(e);
+                    self.plugins[index].status = PluginStatus::Failed;
+                }
+            }
+        }
+        // The root socket was checked while resolving; report it again only
+        // if load failures are what broke it.
+        let root_cardinality = self.catalog.get(&self.root).map(|i| i.cardinality).unwrap_or_default();
+        let resolved_ok = root_cardinality.accepts(self.root_providers.iter().filter(|p| self.load_order.contains(p)).count());
+        if resolved_ok {
+            let check = check_socket(
+                None,
+                &self.root,
+                root_cardinality,
+                &self.root_providers,
+                |q| loaded.contains_key(&q),
+                |q| self.plugins[q].id.clone(),
+            );
+            if let Err(u) = check {
+                errors.push(LoadError::Unsatisfied(u));
+            }
+        }
+        let root_providers = self.root_providers.iter().filter_map(|p| loaded.get(p).cloned()).collect();
+        (LoadedTree { tree: self, root_cardinality, root_providers }, errors)
+    }
+}
+
+/// Compiles the plugins to load, in parallel, in `order`.
+fn compile_all(engine: &Engine, plugins: &[TreePlugin], order: &[usize]) -> Vec<wasmtime::Result<Component>> {
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(order.len().max(1));
+    let mut slots: Vec<Option<wasmtime::Result<Component>>> = (0..order.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&index) = order.get(i) else { break };
+                        let result = match &plugins[index].component {
+                            Some(bytes) => Component::new(engine, bytes),
+                            None => Err(wasmtime::format_err!("the plugin has no component")),
+                        };
+                        done.push((i, result));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for handle in handles {
+            // A compile worker only panics if wasmtime does; surface it as a panic too.
+            let done = handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            for (i, result) in done {
+                slots[i] = Some(result);
+            }
+        }
+    });
+    slots.into_iter().map(|s| s.unwrap_or_else(|| Err(wasmtime::format_err!("not compiled")))).collect()
+}
+
+/// Links and instantiates one plugin against its already-loaded providers.
+fn load_one(
+    engine: &Engine,
+    catalog: &Catalog,
+    plugins: &[TreePlugin],
+    index: usize,
+    component: &Component,
+    loaded: &HashMap<usize, Arc<LoadedPlugin>>,
+) -> Result<LoadedPlugin, LoadError> {
+    let plugin = &plugins[index];
+    let id = &plugin.id;
+    let mut linker: Linker<PluginState> = Linker::new(engine);
+    let link_error = |e: wasmtime::Error| LoadError::Link { plugin: id.clone(), source: e.into() };
+    for socket in &plugin.sockets {
+        let Some(interface) = catalog.get(&socket.interface) else { continue };
+        check_socket(
+            Some(id),
+            &interface.name,
+            interface.cardinality,
+            &socket.providers,
+            |q| loaded.contains_key(&q),
+            |q| plugins[q].id.clone(),
+        )?;
+        let providers: Arc<[Arc<LoadedPlugin>]> =
+            socket.providers.iter().filter_map(|q| loaded.get(q).cloned()).collect();
+        for name in &socket.functions {
+            let Some((function, f)) = interface.functions.iter().enumerate().find(|(_, f)| &f.name == name) else {
+                continue;
+            };
+            if f.signature.needs_handles() || !interface.resources.is_empty() {
+                return Err(LoadError::Unsupported {
+                    plugin: id.clone(),
+                    interface: interface.name.clone(),
+                    function: name.clone(),
+                    reason: "resources, futures and streams cannot cross plugin boundaries yet".into(),
+                });
+            }
+            let target = SocketTarget {
+                cardinality: interface.cardinality,
+                providers: providers.clone(),
+                function,
+                has_result: f.signature.result.is_some(),
+            };
+            define_socket_function(&mut linker, &interface.name, name, target).map_err(link_error)?;
+        }
+    }
+    for name in &plugin.type_imports {
+        linker.instance(name).map_err(link_error)?;
+    }
+    let pre = linker.instantiate_pre(component).map_err(link_error)?;
+    let mut store = Store::new(engine, PluginState { disabled: None });
+    let instance = pre
+        .instantiate(&mut store)
+        .map_err(|e| LoadError::Instantiate { plugin: id.clone(), source: e.into() })?;
+    let plug = plugin.plug.as_deref().unwrap_or_default();
+    let interface = catalog.get(plug);
+    let plug_index = component.get_export_index(None, plug);
+    let mut funcs = Vec::new();
+    for f in interface.map(|i| i.functions.as_slice()).unwrap_or_default() {
+        let func = plug_index
+            .as_ref()
+            .and_then(|pi| component.get_export_index(Some(pi), &f.name))
+            .and_then(|fi| instance.get_func(&mut store, fi))
+            .ok_or_else(|| LoadError::MissingExport {
+                plugin: id.clone(),
+                interface: plug.to_string(),
+                function: f.name.clone(),
+            })?;
+        funcs.push(Some(func));
+    }
+    Ok(LoadedPlugin::new(id.clone(), store, funcs))
+}

@@ -1,0 +1,122 @@
+//! The Rust way in: describe a tree's WIT, root, cardinalities and plugins.
+
+use std::path::PathBuf;
+
+use super::{BuildError, PluginTree, resolve};
+use crate::describe::{
+    Cardinality, Catalog, DescribeError, Manifest, ManifestError, PluginId, PluginSource, describe_plugin,
+};
+
+/// Why a tree could not be built at all (as opposed to a [`BuildError`], which
+/// concerns one plugin and leaves the rest of the tree usable).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// The manifest is unusable.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// The app's WIT, root or cardinalities are unusable.
+    #[error(transparent)]
+    Describe(#[from] DescribeError),
+}
+
+/// Collects what a tree is made of, then [`build`](TreeBuilder::build)s it.
+///
+/// ```no_run
+/// use plugtree::{Cardinality, PluginTree};
+///
+/// let (tree, errors) = PluginTree::builder()
+///     .wit("wit")
+///     .root("my:app/greeter")
+///     .cardinality("my:app/greeter", Cardinality::Any)
+///     .plugin("english", "plugins/english.wasm")
+///     .build()?;
+/// # Ok::<(), plugtree::describe::DescribeError>(())
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct TreeBuilder {
+    wit_paths: Vec<PathBuf>,
+    wit_texts: Vec<(String, String)>,
+    root: Option<String>,
+    cardinalities: Vec<(String, Cardinality)>,
+    plugins: Vec<(PluginId, PluginSource)>,
+}
+
+impl TreeBuilder {
+    /// A builder filled from a manifest.
+    pub fn from_manifest(manifest: &Manifest) -> Self {
+        let mut builder = TreeBuilder::default().root(manifest.root.clone());
+        for path in &manifest.wit {
+            builder = builder.wit(path.clone());
+        }
+        for (interface, cardinality) in &manifest.cardinality {
+            builder = builder.cardinality(interface.clone(), *cardinality);
+        }
+        for plugin in &manifest.plugins {
+            builder = builder.plugin(plugin.id.clone(), plugin.path.clone());
+        }
+        builder
+    }
+
+    /// Adds a WIT file or folder whose interfaces are app interfaces.
+    pub fn wit(mut self, path: impl Into<PathBuf>) -> Self {
+        self.wit_paths.push(path.into());
+        self
+    }
+
+    /// Adds WIT given as text; `name` names it in errors.
+    pub fn wit_text(mut self, name: impl Into<String>, text: impl Into<String>) -> Self {
+        self.wit_texts.push((name.into(), text.into()));
+        self
+    }
+
+    /// Sets the root interface: the one the host dispatches on.
+    pub fn root(mut self, interface: impl Into<String>) -> Self {
+        self.root = Some(interface.into());
+        self
+    }
+
+    /// Sets an interface's cardinality (the default is [`Cardinality::ExactlyOne`]).
+    pub fn cardinality(mut self, interface: impl Into<String>, cardinality: Cardinality) -> Self {
+        self.cardinalities.push((interface.into(), cardinality));
+        self
+    }
+
+    /// Adds a plugin: an id and its component (a path or bytes; binary or WAT text).
+    pub fn plugin(mut self, id: impl Into<PluginId>, source: impl Into<PluginSource>) -> Self {
+        self.plugins.push((id.into(), source.into()));
+        self
+    }
+
+    /// Reads the WIT and the components and resolves the tree.
+    ///
+    /// Returns the tree with every problem found in single plugins; the tree
+    /// keeps everything that still works.
+    ///
+    /// # Errors
+    /// [`DescribeError`] when the app's own description is unusable: WIT that
+    /// does not parse, no root, or a root or cardinality naming an unknown interface.
+    pub fn build(self) -> Result<(PluginTree, Vec<BuildError>), DescribeError> {
+        let mut catalog = Catalog::from_wit_paths(&self.wit_paths)?;
+        for (name, text) in &self.wit_texts {
+            catalog.extend(Catalog::from_wit_text(name, text)?);
+        }
+        for (interface, cardinality) in &self.cardinalities {
+            catalog.set_cardinality(interface, *cardinality)?;
+        }
+        let root = self.root.ok_or(DescribeError::NoRoot)?;
+        let root_interface =
+            catalog.get(&root).ok_or_else(|| DescribeError::UnknownInterface { interface: root.clone() })?;
+        if root_interface.functions.is_empty() {
+            return Err(DescribeError::EmptyRoot { interface: root });
+        }
+        let described = self.plugins.into_iter().map(|(id, source)| describe_plugin(id, &source)).collect();
+        Ok(resolve(catalog, root, described))
+    }
+}
+
+impl From<&str> for PluginSource {
+    fn from(path: &str) -> Self {
+        PluginSource::Path(PathBuf::from(path))
+    }
+}

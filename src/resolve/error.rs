@@ -1,0 +1,167 @@
+//! Errors of the resolve stage.
+
+use crate::describe::{Cardinality, PluginError, PluginId, Signature};
+
+/// A socket whose working providers do not satisfy its interface's cardinality.
+///
+/// Found while resolving (providers that failed to describe or resolve) and
+/// again while loading (providers that failed to compile or instantiate).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{} needs {cardinality} provider of `{interface}` but has {} working ({}){}",
+    consumer.as_ref().map_or_else(|| "the root socket".to_string(), |c| format!("plugin `{c}`")),
+    ready.len(),
+    list(ready),
+    if failed.is_empty() { String::new() } else { format!("; failed: {}", list(failed)) }
+)]
+pub struct Unsatisfied {
+    /// The plugin whose socket it is; `None` for the host's root socket.
+    pub consumer: Option<PluginId>,
+    /// The socket's interface.
+    pub interface: String,
+    /// The interface's cardinality.
+    pub cardinality: Cardinality,
+    /// The providers that still work.
+    pub ready: Vec<PluginId>,
+    /// The providers that failed.
+    pub failed: Vec<PluginId>,
+}
+
+fn list(ids: &[PluginId]) -> String {
+    if ids.is_empty() {
+        return "none".into();
+    }
+    ids.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// One problem found while building the tree. The plugin it names is left out
+/// of the tree, and so is every plugin that cannot work without it; the rest is kept.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The plugin's component could not be read.
+    #[error(transparent)]
+    Plugin(#[from] PluginError),
+    /// A second plugin with an id already taken; it is dropped.
+    #[error("plugin id `{plugin}` is used more than once; the later plugin is dropped")]
+    DuplicateId {
+        /// The repeated id.
+        plugin: PluginId,
+    },
+    /// The component exports no app interface, so it plugs into nothing.
+    #[error("plugin `{plugin}` exports no app interface (it exports: {})", if exports.is_empty() { "nothing".to_string() } else { exports.join(", ") })]
+    NoPlug {
+        /// The plugin.
+        plugin: PluginId,
+        /// The interfaces it does export.
+        exports: Vec<String>,
+    },
+    /// The component exports more than one app interface.
+    #[error("plugin `{plugin}` exports several app interfaces ({}); a plugin has one plug", plugs.join(", "))]
+    SeveralPlugs {
+        /// The plugin.
+        plugin: PluginId,
+        /// The app interfaces it exports.
+        plugs: Vec<String>,
+    },
+    /// The plug lacks a function of its interface.
+    #[error("plugin `{plugin}` plugs into `{interface}` but does not export `{function}`")]
+    MissingExport {
+        /// The plugin.
+        plugin: PluginId,
+        /// Its plug.
+        interface: String,
+        /// The missing function.
+        function: String,
+    },
+    /// The plug exports a function with other types than the interface's WIT.
+    #[error("plugin `{plugin}` exports `{interface}.{function}` as `{found}`, but the WIT says `{expected}`")]
+    PlugMismatch {
+        /// The plugin.
+        plugin: PluginId,
+        /// Its plug.
+        interface: String,
+        /// The function.
+        function: String,
+        /// The signature in the app's WIT.
+        expected: Signature,
+        /// The signature the component exports.
+        found: Signature,
+    },
+    /// The component imports something that is not an app interface.
+    #[error("plugin `{plugin}` imports `{import}`, which is not an app interface")]
+    UnknownSocket {
+        /// The plugin.
+        plugin: PluginId,
+        /// The import's name.
+        import: String,
+    },
+    /// The component imports a function its socket's interface does not have.
+    #[error("plugin `{plugin}` imports `{interface}.{function}`, which the interface does not define")]
+    UnknownFunction {
+        /// The plugin.
+        plugin: PluginId,
+        /// The socket's interface.
+        interface: String,
+        /// The function.
+        function: String,
+    },
+    /// The component imports a socket function in another shape than the socket ABI.
+    #[error("plugin `{plugin}` imports `{interface}.{function}` as `{found}`, but the {cardinality} socket ABI is `{expected}`")]
+    SocketMismatch {
+        /// The plugin.
+        plugin: PluginId,
+        /// The socket's interface.
+        interface: String,
+        /// The function.
+        function: String,
+        /// The socket's cardinality.
+        cardinality: Cardinality,
+        /// The socket-ABI signature.
+        expected: Signature,
+        /// The signature the component imports.
+        found: Signature,
+    },
+    /// Plugins that depend on each other in a cycle; all of them are left out.
+    #[error("dependency cycle: {}", path.join(" → "))]
+    Cycle {
+        /// The plugins in the cycle.
+        plugins: Vec<PluginId>,
+        /// The cycle, alternating plugin ids and socket interfaces, ending where it starts.
+        path: Vec<String>,
+    },
+    /// The plugin sits deeper in the tree than wasmtime's call stack can follow.
+    #[error("plugin `{plugin}` is {depth} plugins deep; the limit is {limit}")]
+    TooDeep {
+        /// The plugin.
+        plugin: PluginId,
+        /// Its depth below the root (root providers are at depth 1).
+        depth: usize,
+        /// The deepest tree plugtree links.
+        limit: usize,
+    },
+    /// A socket (or the root) without the providers its cardinality requires.
+    #[error(transparent)]
+    Unsatisfied(#[from] Unsatisfied),
+}
+
+impl BuildError {
+    /// The plugin the error is about; `None` for the root socket and for cycles
+    /// (which name several plugins).
+    pub fn plugin(&self) -> Option<&PluginId> {
+        match self {
+            BuildError::Plugin(e) => Some(e.plugin()),
+            BuildError::DuplicateId { plugin }
+            | BuildError::NoPlug { plugin, .. }
+            | BuildError::SeveralPlugs { plugin, .. }
+            | BuildError::MissingExport { plugin, .. }
+            | BuildError::PlugMismatch { plugin, .. }
+            | BuildError::UnknownSocket { plugin, .. }
+            | BuildError::UnknownFunction { plugin, .. }
+            | BuildError::SocketMismatch { plugin, .. }
+            | BuildError::TooDeep { plugin, .. } => Some(plugin),
+            BuildError::Cycle { .. } => None,
+            BuildError::Unsatisfied(u) => u.consumer.as_ref(),
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! Resolve: interfaces and plugins → the dependency tree from the root.
+//!
+//! The resolver checks every plugin's plug against the app's WIT and its
+//! sockets against the socket ABI, finds each socket's providers, cuts cycles,
+//! and checks cardinality bottom-up. Every problem becomes a [`BuildError`];
+//! a failed plugin takes down only the plugins that cannot work without it.
+//! petgraph is an implementation detail of [`graph`].
+
+mod builder;
+mod error;
+mod graph;
+
+use std::sync::Arc;
+
+pub use builder::{SetupError, TreeBuilder};
+pub use error::{BuildError, Unsatisfied};
+
+use crate::describe::{Cardinality, Catalog, DescribedPlugin, Import, PluginId, socket_abi};
+
+/// Deepest chain of plugins below the root that plugtree links: each level is
+/// a host→guest→host hop on the native stack, which runs out a few hundred deep.
+pub const MAX_DEPTH: usize = 64;
+
+/// Where a plugin stands after resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PluginStatus {
+    /// The plugin is part of the tree and will be loaded.
+    Ready,
+    /// The plugin cannot be used; the errors say why.
+    Failed,
+    /// The plugin is valid but nothing on the way from the root uses it.
+    Unused,
+}
+
+/// A socket of a plugin: an interface it imports and the plugins plugged into it.
+#[derive(Debug, Clone)]
+pub(crate) struct SocketUse {
+    pub interface: String,
+    /// The functions the consumer imports, by name.
+    pub functions: Vec<String>,
+    /// Indices of every plugin whose plug is this interface, in declaration order.
+    pub providers: Vec<usize>,
+}
+
+/// One plugin of a tree, as the later stages read it.
+#[derive(Debug, Clone)]
+pub(crate) struct TreePlugin {
+    pub id: PluginId,
+    pub component: Option<Arc<[u8]>>,
+    pub plug: Option<String>,
+    pub sockets: Vec<SocketUse>,
+    /// Imported interfaces that only define types (app types and the socket ABI's).
+    pub type_imports: Vec<String>,
+    pub status: PluginStatus,
+}
+
+/// A resolved plugin tree, ready to [`load`](PluginTree::load).
+#[derive(Debug, Clone)]
+pub struct PluginTree {
+    pub(crate) catalog: Arc<Catalog>,
+    pub(crate) root: String,
+    pub(crate) plugins: Vec<TreePlugin>,
+    /// Indices of the plugins to load, providers before their consumers.
+    pub(crate) load_order: Vec<usize>,
+    /// Indices of every plugin plugged into the root, in declaration order.
+    pub(crate) root_providers: Vec<usize>,
+}
+
+/// A read-only view of one plugin in a [`PluginTree`].
+#[derive(Debug, Clone, Copy)]
+pub struct PluginView<'a> {
+    /// The plugin's id.
+    pub id: &'a PluginId,
+    /// The interface it plugs into, if its component could be read.
+    pub plug: Option<&'a str>,
+    /// Whether it will be loaded.
+    pub status: PluginStatus,
+    sockets: &'a [SocketUse],
+}
+
+impl<'a> PluginView<'a> {
+    /// The interfaces the plugin imports as sockets.
+    pub fn sockets(&self) -> impl Iterator<Item = &'a str> + 'a {
+        self.sockets.iter().map(|s| s.interface.as_str())
+    }
+}
+
+impl PluginTree {
+    /// Starts describing a tree in Rust: WIT, root, cardinalities and plugins.
+    pub fn builder() -> TreeBuilder {
+        TreeBuilder::default()
+    }
+
+    /// Reads a `plugtree.toml` and builds its tree.
+    ///
+    /// # Errors
+    /// [`SetupError`] when the manifest or the app's WIT is unusable; problems
+    /// with single plugins are returned beside the tree instead.
+    pub fn from_manifest(path: impl AsRef<std::path::Path>) -> Result<(PluginTree, Vec<BuildError>), SetupError> {
+        let manifest = crate::describe::Manifest::from_path(path)?;
+        Ok(TreeBuilder::from_manifest(&manifest).build()?)
+    }
+
+    /// The root interface.
+    pub fn root(&self) -> &str {
+        &self.root
+    }
+
+    /// The app interfaces.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Every plugin that was given (but dropped duplicates), in declaration order.
+    pub fn plugins(&self) -> impl Iterator<Item = PluginView<'_>> {
+        self.plugins.iter().map(|p| PluginView { id: &p.id, plug: p.plug.as_deref(), status: p.status, sockets: &p.sockets })
+    }
+
+    /// The plugins whose plug is `interface`, in declaration order, whatever their status.
+    pub fn providers<'a>(&'a self, interface: &'a str) -> impl Iterator<Item = PluginView<'a>> + 'a {
+        self.plugins().filter(move |p| p.plug == Some(interface))
+    }
+}
+
+/// Resolves described plugins into a tree.
+pub(crate) fn resolve(
+    catalog: Catalog,
+    root: String,
+    described: Vec<Result<DescribedPlugin, crate::describe::PluginError>>,
+) -> (PluginTree, Vec<BuildError>) {
+    let mut errors = Vec::new();
+    let mut plugins: Vec<TreePlugin> = Vec::with_capacity(described.len());
+    for d in described {
+        let id = match &d {
+            Ok(p) => p.id.clone(),
+            Err(e) => e.plugin().clone(),
+        };
+        if plugins.iter().any(|p| p.id == id) {
+            errors.push(BuildError::DuplicateId { plugin: id });
+            continue;
+        }
+        match d {
+            Ok(p) => plugins.push(check_plugin(&catalog, p, &mut errors)),
+            Err(e) => {
+                errors.push(e.into());
+                plugins.push(TreePlugin {
+                    id,
+                    component: None,
+                    plug: None,
+                    sockets: Vec::new(),
+                    type_imports: Vec::new(),
+                    status: PluginStatus::Failed,
+                });
+            }
+        }
+    }
+    // Providers are known once every plug is.
+    for i in 0..plugins.len() {
+        for s in 0..plugins[i].sockets.len() {
+            let interface = plugins[i].sockets[s].interface.clone();
+            plugins[i].sockets[s].providers = providers_of(&plugins, &interface);
+        }
+    }
+    let root_providers = providers_of(&plugins, &root);
+    let load_order = graph::settle(&catalog, &root, &mut plugins, &root_providers, &mut errors);
+    let tree = PluginTree { catalog: Arc::new(catalog), root, plugins, load_order, root_providers };
+    (tree, errors)
+}
+
+fn providers_of(plugins: &[TreePlugin], interface: &str) -> Vec<usize> {
+    plugins.iter().enumerate().filter(|(_, p)| p.plug.as_deref() == Some(interface)).map(|(i, _)| i).collect()
+}
+
+/// Checks a plugin's plug and sockets against the app's WIT and the socket ABI.
+fn check_plugin(catalog: &Catalog, plugin: DescribedPlugin, errors: &mut Vec<BuildError>) -> TreePlugin {
+    let before = errors.len();
+    let id = plugin.id.clone();
+    let plugs: Vec<_> = plugin.exports.iter().filter(|e| catalog.get(&e.name).is_some()).collect();
+    let plug = match plugs.as_slice() {
+        [] => {
+            let exports = plugin.exports.iter().map(|e| e.name.clone()).collect();
+            errors.push(BuildError::NoPlug { plugin: id.clone(), exports });
+            None
+        }
+        [one] => Some(*one),
+        many => {
+            let plugs = many.iter().map(|e| e.name.clone()).collect();
+            errors.push(BuildError::SeveralPlugs { plugin: id.clone(), plugs });
+            None
+        }
+    };
+    if let Some((exported, wanted)) = plug.and_then(|p| Some((p, catalog.get(&p.name)?))) {
+        for f in &wanted.functions {
+            match exported.function(&f.name) {
+                None => errors.push(BuildError::MissingExport {
+                    plugin: id.clone(),
+                    interface: wanted.name.clone(),
+                    function: f.name.clone(),
+                }),
+                Some(found) if !found.signature.same_types(&f.signature) => errors.push(BuildError::PlugMismatch {
+                    plugin: id.clone(),
+                    interface: wanted.name.clone(),
+                    function: f.name.clone(),
+                    expected: f.signature.clone(),
+                    found: found.signature.clone(),
+                }),
+                Some(_) => {}
+            }
+        }
+    }
+    let mut sockets = Vec::new();
+    let mut type_imports = Vec::new();
+    for import in &plugin.imports {
+        let imported = match import {
+            Import::Other(name) => {
+                errors.push(BuildError::UnknownSocket { plugin: id.clone(), import: name.clone() });
+                continue;
+            }
+            Import::Interface(i) => i,
+        };
+        if socket_abi::is_abi_interface(&imported.name) {
+            if imported.name == socket_abi::SOCKET_TYPES_INTERFACE {
+                type_imports.push(imported.name.clone());
+            } else {
+                errors.push(BuildError::UnknownSocket { plugin: id.clone(), import: imported.name.clone() });
+            }
+            continue;
+        }
+        let Some(app) = catalog.get(&imported.name) else {
+            errors.push(BuildError::UnknownSocket { plugin: id.clone(), import: imported.name.clone() });
+            continue;
+        };
+        if app.is_types_only() {
+            type_imports.push(app.name.clone());
+            continue;
+        }
+        for f in &imported.functions {
+            let Some(wanted) = app.function(&f.name) else {
+                errors.push(BuildError::UnknownFunction {
+                    plugin: id.clone(),
+                    interface: app.name.clone(),
+                    function: f.name.clone(),
+                });
+                continue;
+            };
+            let expected = socket_abi::consumer_signature(&wanted.signature, app.cardinality);
+            if !expected.same_types(&f.signature) {
+                errors.push(BuildError::SocketMismatch {
+                    plugin: id.clone(),
+                    interface: app.name.clone(),
+                    function: f.name.clone(),
+                    cardinality: app.cardinality,
+                    expected,
+                    found: f.signature.clone(),
+                });
+            }
+        }
+        sockets.push(SocketUse {
+            interface: app.name.clone(),
+            functions: imported.functions.iter().map(|f| f.name.clone()).collect(),
+            providers: Vec::new(),
+        });
+    }
+    let status = if errors.len() > before { PluginStatus::Failed } else { PluginStatus::Ready };
+    TreePlugin {
+        id,
+        component: Some(plugin.component),
+        plug: plug.map(|p| p.name.clone()),
+        sockets,
+        type_imports,
+        status,
+    }
+}
+
+/// Checks a socket's working providers against its cardinality.
+pub(crate) fn check_socket(
+    consumer: Option<&PluginId>,
+    interface: &str,
+    cardinality: Cardinality,
+    providers: &[usize],
+    works: impl Fn(usize) -> bool,
+    ids: impl Fn(usize) -> PluginId,
+) -> Result<(), Unsatisfied> {
+    let (ready, failed): (Vec<usize>, Vec<usize>) = providers.iter().partition(|&&p| works(p));
+    if cardinality.accepts(ready.len()) {
+        return Ok(());
+    }
+    Err(Unsatisfied {
+        consumer: consumer.cloned(),
+        interface: interface.to_string(),
+        cardinality,
+        ready: ready.into_iter().map(&ids).collect(),
+        failed: failed.into_iter().map(&ids).collect(),
+    })
+}
