@@ -1,0 +1,16 @@
+//! Exports `test:card/one`: greet = "bonjour, {name}".
+wit_bindgen::generate!({
+    path: "../wit/app/card.wit",
+    inline: "package guest:one-fr; world guest { export test:card/one; }",
+});
+
+struct Guest;
+
+impl exports::test::card::one::Guest for Guest {
+    fn greet(name: String) -> String {
+        format!("bonjour, {name}")
+    }
+    fn notify(_msg: String) {}
+}
+
+export!(Guest);

@@ -1,0 +1,184 @@
+//! Each cardinality through a real consumer (`collector`, which imports
+//! `one` exactly-one, `maybe` at-most-one and `many` any) with zero, one and
+//! several providers, and on the host's root socket.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+use plugtree::resolve::{PluginStatus, Unsatisfied};
+use plugtree::{BuildError, Cardinality, CallError, LoadedTree, PluginTree, Socket, TreeBuilder, Val};
+
+fn app() -> TreeBuilder {
+    PluginTree::builder()
+        .wit(common::app_wit().join("card.wit"))
+        .cardinality("test:card/maybe", Cardinality::AtMostOne)
+        .cardinality("test:card/many", Cardinality::Any)
+}
+
+fn collector_with(providers: &[&str]) -> TreeBuilder {
+    providers
+        .iter()
+        .fold(app().root("test:card/collector").plugin("collector", common::guest("collector")), |b, p| {
+            b.plugin(*p, common::guest(p))
+        })
+}
+
+fn load(builder: TreeBuilder) -> (LoadedTree, Vec<BuildError>) {
+    let (tree, build_errors) = builder.build().expect("valid WIT");
+    let (loaded, load_errors) = tree.load(&plugtree::default_engine().expect("engine"));
+    assert!(load_errors.is_empty(), "{load_errors:?}");
+    (loaded, build_errors)
+}
+
+fn collect(tree: &LoadedTree, function: &str, arg: &str) -> Val {
+    match tree.dispatch("test:card/collector", function, &[Val::String(arg.into())]) {
+        Ok(Socket::ExactlyOne(Ok(Some(v)))) => v,
+        other => panic!("collector did not answer: {other:?}"),
+    }
+}
+
+fn s(text: &str) -> Val {
+    Val::String(text.into())
+}
+
+fn ok(v: Val) -> Val {
+    Val::Result(Ok(Some(Box::new(v))))
+}
+
+fn entry(id: &str, v: Val) -> Val {
+    Val::Tuple(vec![s(id), v])
+}
+
+#[test]
+fn one_provider_each_and_several_on_any() {
+    let (tree, errors) = load(collector_with(&["one-en", "maybe-en", "many-en", "many-fr", "many-de"]));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(collect(&tree, "call-one", "ana"), ok(s("hello, ana")));
+    assert_eq!(collect(&tree, "call-maybe", "ana"), Val::Option(Some(Box::new(ok(s("hello, ana"))))));
+    assert_eq!(
+        collect(&tree, "call-many", "ana"),
+        Val::List(vec![
+            entry("many-en", ok(s("hello, ana"))),
+            entry("many-fr", ok(s("bonjour, ana"))),
+            entry("many-de", ok(s("hallo, ana"))),
+        ])
+    );
+    // A function without a result still reports each provider.
+    let done = Val::Result(Ok(None));
+    assert_eq!(
+        collect(&tree, "notify-many", "hi"),
+        Val::List(vec![entry("many-en", done.clone()), entry("many-fr", done.clone()), entry("many-de", done)])
+    );
+}
+
+#[test]
+fn zero_providers_on_optional_sockets() {
+    let (tree, errors) = load(collector_with(&["one-fr"]));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(collect(&tree, "call-one", "léa"), ok(s("bonjour, léa")));
+    assert_eq!(collect(&tree, "call-maybe", "léa"), Val::Option(None));
+    assert_eq!(collect(&tree, "call-many", "léa"), Val::List(vec![]));
+}
+
+#[test]
+fn exactly_one_with_none_or_two_providers_fails_the_consumer() {
+    for providers in [vec![], vec!["one-en", "one-fr"]] {
+        let (tree, errors) = collector_with(&providers).build().expect("valid WIT");
+        let ready: Vec<plugtree::PluginId> = providers.iter().map(|p| (*p).into()).collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(matches!(&errors[0], BuildError::Unsatisfied(u) if *u == Unsatisfied {
+            consumer: Some("collector".into()),
+            interface: "test:card/one".into(),
+            cardinality: Cardinality::ExactlyOne,
+            ready: ready.clone(),
+            failed: vec![],
+        }));
+        assert!(matches!(&errors[1], BuildError::Unsatisfied(u) if u.consumer.is_none() && u.interface == "test:card/collector"));
+        let collector = tree.plugins().find(|p| p.id == "collector").expect("listed");
+        assert_eq!(collector.status, PluginStatus::Failed);
+    }
+}
+
+#[test]
+fn a_failed_optional_provider_is_absorbed_by_its_socket() {
+    let (tree, errors) = load(collector_with(&["one-en"]).plugin("maybe-broken", b"not a component".to_vec()));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].plugin().map(|p| p.as_str()), Some("maybe-broken"));
+    assert_eq!(collect(&tree, "call-maybe", "bo"), Val::Option(None));
+    assert_eq!(collect(&tree, "call-one", "bo"), ok(s("hello, bo")));
+}
+
+#[test]
+fn a_trapping_provider_reaches_the_consumer_as_a_value() {
+    let (tree, errors) = load(collector_with(&["one-en", "many-en", "many-trap"]));
+    assert!(errors.is_empty(), "{errors:?}");
+    let first = collect(&tree, "call-many", "x");
+    let Val::List(items) = &first else { panic!("a list: {first:?}") };
+    assert_eq!(items[0], entry("many-en", ok(s("hello, x"))));
+    let Val::Tuple(trap) = &items[1] else { panic!("a tuple: {first:?}") };
+    assert_eq!(trap[0], s("many-trap"));
+    let Val::Result(Err(Some(message))) = &trap[1] else { panic!("an error: {first:?}") };
+    let Val::String(message) = message.as_ref() else { panic!("rendered: {message:?}") };
+    assert!(message.starts_with("trapped: ") && message.contains("unreachable"), "{message}");
+    // The consumer is not poisoned; the trapped provider is disabled, its sibling answers.
+    let second = collect(&tree, "call-many", "y");
+    let Val::List(items) = &second else { panic!("a list: {second:?}") };
+    assert_eq!(items[0], entry("many-en", ok(s("hello, y"))));
+    let Val::Tuple(trap) = &items[1] else { panic!("a tuple: {second:?}") };
+    let Val::Result(Err(Some(message))) = &trap[1] else { panic!("an error: {second:?}") };
+    assert!(
+        matches!(message.as_ref(), Val::String(m) if m.starts_with("unavailable: plugin `many-trap` trapped earlier")),
+        "{message:?}"
+    );
+    assert_eq!(collect(&tree, "call-one", "z"), ok(s("hello, z")));
+}
+
+#[test]
+fn the_root_socket_takes_every_cardinality() {
+    let greet = |tree: &LoadedTree, root: &str| tree.dispatch(root, "greet", &[s("io")]).expect("dispatch");
+    let (any, _) = load(app().root("test:card/many").plugin("many-en", common::guest("many-en")).plugin(
+        "many-trap",
+        common::guest("many-trap"),
+    ));
+    let Socket::Any(answers) = greet(&any, "test:card/many") else { panic!("any") };
+    assert_eq!(answers[0], ("many-en".into(), Ok(Some(s("hello, io")))));
+    assert_eq!(answers[1].0, "many-trap");
+    assert!(matches!(&answers[1].1, Err(CallError::Trapped { plugin, function, .. }) if plugin == "many-trap" && function == "greet"));
+
+    let (none, errors) = load(app().root("test:card/maybe"));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(greet(&none, "test:card/maybe"), Socket::AtMostOne(None));
+    let (some, _) = load(app().root("test:card/maybe").plugin("maybe-en", common::guest("maybe-en")));
+    assert_eq!(greet(&some, "test:card/maybe"), Socket::AtMostOne(Some(Ok(Some(s("hello, io"))))));
+}
+
+#[test]
+fn a_consumer_built_for_another_cardinality_is_rejected_with_both_shapes() {
+    let (_, errors) = PluginTree::builder()
+        .wit(common::app_wit().join("card.wit"))
+        .cardinality("test:card/maybe", Cardinality::AtMostOne)
+        // The collector imports `many` in the any ABI; the app says exactly-one.
+        .root("test:card/collector")
+        .plugin("collector", common::guest("collector"))
+        .plugin("one-en", common::guest("one-en"))
+        .plugin("many-en", common::guest("many-en"))
+        .build()
+        .expect("valid WIT");
+    let mismatch: Vec<String> = errors
+        .iter()
+        .filter(|e| matches!(e, BuildError::SocketMismatch { .. }))
+        .map(ToString::to_string)
+        .collect();
+    let pe = "variant { trapped(string), unavailable(string), limit-exceeded(string), reentrant-call(string) }";
+    assert_eq!(
+        mismatch,
+        vec![
+            format!(
+                "plugin `collector` imports `test:card/many.greet` as `func(name: string) -> list<tuple<string, result<string, {pe}>>>`, but the exactly-one socket ABI is `func(name: string) -> result<string, {pe}>`"
+            ),
+            format!(
+                "plugin `collector` imports `test:card/many.notify` as `func(msg: string) -> list<tuple<string, result<_, {pe}>>>`, but the exactly-one socket ABI is `func(msg: string) -> result<_, {pe}>`"
+            ),
+        ]
+    );
+}

@@ -1,0 +1,103 @@
+//! Test helpers: the guest components of `test-components/`, built from source.
+//!
+//! Include with `mod common;`. The first call to [`guest`] in a process builds
+//! the whole `test-components` workspace for `wasm32-unknown-unknown` (cargo's
+//! own lock makes concurrent test binaries safe) and encodes every core module
+//! into a component under `target/test-components/components/<name>.wasm`.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+const TARGET: &str = "wasm32-unknown-unknown";
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The component built from the guest crate `name` (e.g. `"chain-mid"`).
+pub fn guest(name: &str) -> PathBuf {
+    static COMPONENTS: OnceLock<PathBuf> = OnceLock::new();
+    let path = COMPONENTS
+        .get_or_init(build_all)
+        .join(format!("{name}.wasm"));
+    assert!(
+        path.is_file(),
+        "no guest component named {name:?} at {}",
+        path.display()
+    );
+    path
+}
+
+/// A hand-written component: `test-components/wat/<name>.wat`.
+pub fn wat(name: &str) -> PathBuf {
+    repo()
+        .join("test-components/wat")
+        .join(format!("{name}.wat"))
+}
+
+/// The app WIT folder: one `.wit` file per app package, interfaces only.
+pub fn app_wit() -> PathBuf {
+    repo().join("test-components/wit/app")
+}
+
+/// Builds the guest workspace, encodes each core module into a component, and
+/// returns the directory holding the components.
+fn build_all() -> PathBuf {
+    let target_dir = repo().join("target/test-components");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["build", "--release", "--target", TARGET, "--manifest-path"])
+        .arg(repo().join("test-components/Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target_dir)
+        // Host flags (coverage, target-cpu, ...) must not leak into the guests.
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .output()
+        .expect("failed to run cargo");
+    assert!(
+        output.status.success(),
+        "building test-components failed (is the {TARGET} target installed?):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let out_dir = target_dir.join("components");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let release = target_dir.join(TARGET).join("release");
+    for entry in std::fs::read_dir(&release).unwrap() {
+        let core = entry.unwrap().path();
+        if core.extension().is_none_or(|e| e != "wasm") {
+            continue;
+        }
+        // Cargo turns the crate name's `-` into `_` in the file name.
+        let name = core
+            .file_stem()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .replace('_', "-");
+        let component = out_dir.join(format!("{name}.wasm"));
+        if is_newer(&component, &core) {
+            continue;
+        }
+        let bytes = std::fs::read(&core).unwrap();
+        let encoded = wit_component::ComponentEncoder::default()
+            .validate(true)
+            .module(&bytes)
+            .and_then(|mut e| e.encode())
+            .unwrap_or_else(|e| panic!("encoding {} as a component: {e:?}", core.display()));
+        // Write then rename, so a parallel test process never reads half a file.
+        let tmp = out_dir.join(format!("{name}.wasm.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, encoded).unwrap();
+        std::fs::rename(&tmp, &component).unwrap();
+    }
+    out_dir
+}
+
+/// Whether `a` exists and was modified no earlier than `b`.
+fn is_newer(a: &Path, b: &Path) -> bool {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    matches!((modified(a), modified(b)), (Some(a), Some(b)) if a >= b)
+}
