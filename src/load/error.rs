@@ -3,8 +3,23 @@
 use crate::describe::PluginId;
 use crate::resolve::Unsatisfied;
 
-/// A boxed cause from wasmtime.
-pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+/// What wasmtime said, with its causes, on one line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Cause(String);
+
+impl Cause {
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<wasmtime::Error> for Cause {
+    fn from(e: wasmtime::Error) -> Self {
+        Cause(super::plugin::error_chain(&e))
+    }
+}
 
 /// One plugin that failed to load. The rest of the tree is loaded.
 #[derive(Debug, thiserror::Error)]

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, Store};
 
-pub use error::LoadError;
+pub use error::{Cause, LoadError};
 pub(crate) use plugin::{LoadedPlugin, ProviderFailure};
 
 use crate::describe::{Cardinality, Catalog, PluginId};

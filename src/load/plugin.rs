@@ -92,7 +92,12 @@ impl LoadedPlugin {
     }
 }
 
-/// Renders a wasmtime error with its causes on one line.
+/// Renders a wasmtime error with its causes on one line. The wasm backtrace
+/// wasmtime attaches as context is left out: it is many lines of offsets.
 pub(crate) fn error_chain(e: &wasmtime::Error) -> String {
-    e.chain().map(|c| c.to_string()).collect::<Vec<_>>().join(": ")
+    e.chain()
+        .map(|c| c.to_string())
+        .filter(|m| !m.starts_with("error while executing at wasm backtrace"))
+        .collect::<Vec<_>>()
+        .join(": ")
 }

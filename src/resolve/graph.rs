@@ -1,7 +1,7 @@
 //! The dependency graph, on petgraph: interfaces and plugins as nodes,
 //! `plugin → socket interface → provider` as edges. Nothing here is public.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use petgraph::algo::{tarjan_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -17,7 +17,7 @@ enum Node {
 
 struct Graph {
     graph: DiGraph<Node, ()>,
-    plugin_nodes: HashMap<usize, NodeIndex>,
+    plugin_nodes: BTreeMap<usize, NodeIndex>,
 }
 
 impl Graph {
@@ -25,7 +25,7 @@ impl Graph {
     fn of_ready(plugins: &[TreePlugin]) -> Self {
         let mut graph = DiGraph::new();
         let mut interfaces: HashMap<&str, NodeIndex> = HashMap::new();
-        let plugin_nodes: HashMap<usize, NodeIndex> = plugins
+        let plugin_nodes: BTreeMap<usize, NodeIndex> = plugins
             .iter()
             .enumerate()
             .filter(|(_, p)| p.status == PluginStatus::Ready)
