@@ -16,7 +16,7 @@ pub(super) fn arguments(f: &Function, args: &[Val]) -> Result<(), DispatchError>
             return Err(DispatchError::ArgumentType {
                 function: f.name.clone(),
                 param: name.clone(),
-                expected: ty.clone(),
+                expected: Box::new(ty.clone()),
                 found: describe(arg),
             });
         }

@@ -40,7 +40,7 @@ pub enum DispatchError {
         /// The parameter's name.
         param: String,
         /// The parameter's type.
-        expected: ValueType,
+        expected: Box<ValueType>,
         /// What was given, described.
         found: String,
     },

@@ -4,9 +4,11 @@
 //! sockets against the socket ABI, finds each socket's providers, cuts cycles,
 //! and checks cardinality bottom-up. Every problem becomes a [`BuildError`];
 //! a failed plugin takes down only the plugins that cannot work without it.
-//! petgraph is an implementation detail of [`graph`].
+//! petgraph is an implementation detail of `graph.rs`; [`PluginTree::to_dot`]
+//! and [`PluginTree::to_mermaid`] draw a tree.
 
 mod builder;
+mod draw;
 mod error;
 mod graph;
 

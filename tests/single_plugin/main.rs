@@ -100,7 +100,7 @@ fn bad_dispatches_are_typed_errors() {
         Err(DispatchError::ArgumentType {
             function: "add".into(),
             param: "b".into(),
-            expected: ValueType::U32,
+            expected: Box::new(ValueType::U32),
             found: "a string value that does not fit".into(),
         })
     );

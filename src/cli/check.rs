@@ -1,0 +1,187 @@
+//! `plugtree check`: the tree as built and loaded, with every error under its plugin.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use plugtree::resolve::PluginStatus;
+use plugtree::{Cardinality, PluginTree};
+
+use super::{Loaded, Problem, Status};
+
+/// The JSON report of `plugtree check --json`.
+#[derive(Debug, serde::Serialize)]
+struct Report {
+    /// `ok`, `partial` or `failed`.
+    status: &'static str,
+    /// The root socket; absent when the manifest or WIT is invalid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    root: Option<SocketReport>,
+    /// Every plugin in declaration order.
+    plugins: Vec<PluginReport>,
+    /// Errors that belong to no single plugin (the root socket, cycles, the manifest).
+    errors: Vec<Problem>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct SocketReport {
+    interface: String,
+    cardinality: Cardinality,
+    providers: Vec<String>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct PluginReport {
+    id: String,
+    plug: Option<String>,
+    status: PluginStatus,
+    sockets: Vec<SocketReport>,
+    errors: Vec<Problem>,
+}
+
+/// Runs `plugtree check`.
+pub fn run(manifest: &Path, json: bool) -> Status {
+    let loaded = match super::load(manifest) {
+        Ok(loaded) => loaded,
+        Err(problem) => {
+            if json {
+                super::print_json(&Report { status: "failed", root: None, plugins: Vec::new(), errors: vec![problem] });
+            } else {
+                problem.eprint("error");
+            }
+            return Status::Failed;
+        }
+    };
+    let status = status_of(&loaded);
+    if json {
+        super::print_json(&report(&loaded, status));
+    } else {
+        print_text(&loaded);
+    }
+    status
+}
+
+fn status_of(loaded: &Loaded) -> Status {
+    if loaded.problems.is_empty() {
+        Status::Ok
+    } else if loaded.tree.root_providers().next().is_some() {
+        Status::Partial
+    } else {
+        Status::Failed
+    }
+}
+
+fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Ok => "ok",
+        Status::Partial => "partial",
+        Status::Failed => "failed",
+    }
+}
+
+fn cardinality(tree: &PluginTree, interface: &str) -> Cardinality {
+    tree.catalog().get(interface).map(|i| i.cardinality).unwrap_or_default()
+}
+
+fn socket(tree: &PluginTree, interface: &str) -> SocketReport {
+    SocketReport {
+        interface: interface.to_string(),
+        cardinality: cardinality(tree, interface),
+        providers: tree.providers(interface).map(|p| p.id.to_string()).collect(),
+    }
+}
+
+fn report(loaded: &Loaded, status: Status) -> Report {
+    let tree = loaded.tree.tree();
+    let ids: HashSet<String> = tree.plugins().map(|p| p.id.to_string()).collect();
+    let plugins = tree
+        .plugins()
+        .map(|p| PluginReport {
+            id: p.id.to_string(),
+            plug: p.plug.map(String::from),
+            status: p.status,
+            sockets: p.sockets().map(|s| socket(tree, s)).collect(),
+            errors: loaded.problems.iter().filter(|e| e.plugin.as_deref() == Some(p.id.as_str())).cloned().collect(),
+        })
+        .collect();
+    let errors = loaded.problems.iter().filter(|e| !e.plugin.as_ref().is_some_and(|p| ids.contains(p))).cloned().collect();
+    Report { status: status_word(status), root: Some(socket(tree, tree.root())), plugins, errors }
+}
+
+/// Prints the tree from the root, then the plugins outside it, then the other errors.
+fn print_text(loaded: &Loaded) {
+    let tree = loaded.tree.tree();
+    let mut printer = TextTree { tree, problems: &loaded.problems, shown: HashSet::new(), path: Vec::new() };
+    println!("root {} ({})", tree.root(), cardinality(tree, tree.root()));
+    printer.providers(tree.root(), 1);
+    let outside: Vec<_> = tree.plugins().filter(|p| !printer.shown.contains(p.id.as_str())).collect();
+    if !outside.is_empty() {
+        println!("not in the tree:");
+        for p in outside {
+            printer.plugin(p.id.as_str(), 1);
+        }
+    }
+    let ids: HashSet<&str> = tree.plugins().map(|p| p.id.as_str()).collect();
+    let other: Vec<_> = loaded.problems.iter().filter(|e| !e.plugin.as_deref().is_some_and(|p| ids.contains(p))).collect();
+    if !other.is_empty() {
+        println!("errors:");
+        for problem in other {
+            print_problem(problem, 1);
+        }
+    }
+    let (ready, failed) = tree.plugins().fold((0, 0), |(r, f), p| match p.status {
+        PluginStatus::Ready => (r + 1, f),
+        PluginStatus::Failed => (r, f + 1),
+        PluginStatus::Unused => (r, f),
+    });
+    println!("{ready} loaded, {failed} failed, {} unused", tree.plugins().count() - ready - failed);
+}
+
+fn print_problem(problem: &Problem, depth: usize) {
+    let indent = "  ".repeat(depth);
+    println!("{indent}error: {}", super::indent(&problem.message, &indent));
+    for cause in &problem.causes {
+        println!("{indent}  caused by: {}", super::indent(cause, &indent));
+    }
+}
+
+struct TextTree<'a> {
+    tree: &'a PluginTree,
+    problems: &'a [Problem],
+    /// Plugins already printed with their sockets and errors.
+    shown: HashSet<String>,
+    /// The plugins from the root to here, so that a cycle is printed once.
+    path: Vec<String>,
+}
+
+impl TextTree<'_> {
+    fn providers(&mut self, interface: &str, depth: usize) {
+        let ids: Vec<String> = self.tree.providers(interface).map(|p| p.id.to_string()).collect();
+        if ids.is_empty() {
+            println!("{}(no plugin)", "  ".repeat(depth));
+        }
+        for id in ids {
+            self.plugin(&id, depth);
+        }
+    }
+
+    fn plugin(&mut self, id: &str, depth: usize) {
+        let Some(plugin) = self.tree.plugins().find(|p| p.id.as_str() == id) else { return };
+        let indent = "  ".repeat(depth);
+        let status = serde_json::to_value(plugin.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+        // A plugin shared by several consumers is printed in full once.
+        if !self.shown.insert(id.to_string()) || self.path.iter().any(|p| p == id) {
+            println!("{indent}{id} ({status}, see above)");
+            return;
+        }
+        println!("{indent}{id} ({status})");
+        for problem in self.problems.iter().filter(|e| e.plugin.as_deref() == Some(id)) {
+            print_problem(problem, depth + 1);
+        }
+        self.path.push(id.to_string());
+        for interface in plugin.sockets().collect::<Vec<_>>() {
+            println!("{indent}  socket {interface} ({})", cardinality(self.tree, interface));
+            self.providers(interface, depth + 2);
+        }
+        self.path.pop();
+    }
+}

@@ -1,0 +1,107 @@
+//! The subcommands. Each one prints to the terminal and returns an [`Status`];
+//! the library never prints.
+
+pub mod build;
+pub mod call;
+pub mod check;
+pub mod graph;
+pub mod wit;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use plugtree::{LoadedTree, PluginId, PluginTree};
+
+/// How a subcommand ended, as the process exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Everything worked: exit 0.
+    Ok,
+    /// Some plugins failed, the rest worked: exit 1.
+    Partial,
+    /// Nothing could be done: exit 2.
+    Failed,
+}
+
+impl From<Status> for ExitCode {
+    fn from(status: Status) -> Self {
+        ExitCode::from(match status {
+            Status::Ok => 0,
+            Status::Partial => 1,
+            Status::Failed => 2,
+        })
+    }
+}
+
+/// An error in plain words: its message, the chain of its causes, and the
+/// plugin it belongs to.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Problem {
+    /// The plugin the error is about, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<String>,
+    /// The error's own message.
+    pub message: String,
+    /// Its sources, outermost first.
+    pub causes: Vec<String>,
+}
+
+impl Problem {
+    /// Reads an error and its source chain.
+    pub fn new(plugin: Option<&PluginId>, error: &(dyn std::error::Error + 'static)) -> Self {
+        let mut causes = Vec::new();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            causes.push(cause.to_string());
+            source = cause.source();
+        }
+        Problem { plugin: plugin.map(ToString::to_string), message: error.to_string(), causes }
+    }
+
+    /// Prints the problem to stderr as `error: …` with its causes.
+    pub fn eprint(&self, label: &str) {
+        eprintln!("{label}: {}", indent(&self.message, ""));
+        for cause in &self.causes {
+            eprintln!("  caused by: {}", indent(cause, ""));
+        }
+    }
+}
+
+/// A tree built from a manifest and loaded, with every problem found on the way.
+pub struct Loaded {
+    /// The loaded tree.
+    pub tree: LoadedTree,
+    /// Build errors, then load errors.
+    pub problems: Vec<Problem>,
+}
+
+/// Builds and loads the tree of a manifest.
+///
+/// # Errors
+/// The manifest or the app's WIT is unusable, or wasmtime has no engine.
+pub fn load(manifest: &Path) -> Result<Loaded, Problem> {
+    let (tree, build_errors) = PluginTree::from_manifest(manifest).map_err(|e| Problem::new(None, &e))?;
+    let engine = plugtree::default_engine().map_err(|e| Problem::new(None, e.as_ref()))?;
+    let (tree, load_errors) = tree.load(&engine);
+    let problems = build_errors
+        .iter()
+        .map(|e| Problem::new(e.plugin(), e))
+        .chain(load_errors.iter().map(|e| Problem::new(e.plugin(), e)))
+        .collect();
+    Ok(Loaded { tree, problems })
+}
+
+/// `text` with every line after the first indented by `indent` and four spaces,
+/// so that a multi-line message stays under the line that introduces it.
+pub fn indent(text: &str, indent: &str) -> String {
+    text.lines().collect::<Vec<_>>().join(&format!("\n{indent}    "))
+}
+
+/// Prints `value` as pretty JSON on stdout.
+pub fn print_json(value: &impl serde::Serialize) {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => println!("{text}"),
+        // Every value printed here is plain data: this cannot happen.
+        Err(e) => eprintln!("error: cannot write JSON: {e}"),
+    }
+}

@@ -1,0 +1,134 @@
+//! `plugtree`: check, call, draw and build a plugtree app from the command line.
+
+mod cli;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Build modular applications out of WebAssembly components.
+#[derive(Debug, Parser)]
+#[command(name = "plugtree", version, about)]
+struct Cli {
+    /// Log what plugtree does to stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The app manifest to read.
+#[derive(Debug, clap::Args)]
+struct ManifestArg {
+    /// The app's manifest.
+    #[arg(short, long, value_name = "PATH", default_value = "plugtree.toml")]
+    manifest: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build and load the tree; print it with every error under its plugin.
+    ///
+    /// Exit status: 0 when every plugin loaded, 1 when some failed but the root
+    /// has a loaded provider, 2 when the manifest or WIT is invalid or nothing
+    /// callable loaded.
+    Check {
+        #[command(flatten)]
+        manifest: ManifestArg,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Call a root function on every root plugin: args and results in WAVE.
+    ///
+    /// Exit status: 0 when every root plugin answered, 1 when one failed, 2 when
+    /// the call could not be made (bad WAVE, unknown function, wrong arguments,
+    /// invalid manifest, no provider).
+    Call {
+        #[command(flatten)]
+        manifest: ManifestArg,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// The call, e.g. 'demo:text/pipeline.run("hello")'.
+        call: String,
+    },
+    /// Draw the loaded tree: interfaces, plugins and their status.
+    Graph {
+        #[command(flatten)]
+        manifest: ManifestArg,
+        /// The drawing language.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+    },
+    /// Print WIT for plugin authors.
+    Wit {
+        #[command(flatten)]
+        manifest: ManifestArg,
+        #[command(subcommand)]
+        what: WitCommand,
+    },
+    /// Build a cargo workspace of guest crates for wasm32-unknown-unknown and
+    /// encode every cdylib into a component in OUT.
+    Build {
+        /// The workspace folder (holding its Cargo.toml).
+        workspace: PathBuf,
+        /// Where to write the components [default: WORKSPACE/components].
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum WitCommand {
+    /// The interface as a consumer imports it on a socket (the socket ABI of its cardinality).
+    Socket {
+        /// The interface, e.g. demo:text/filter.
+        interface: String,
+    },
+}
+
+/// A drawing language for `plugtree graph`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    /// Graphviz DOT.
+    Dot,
+    /// A Mermaid flowchart.
+    Mermaid,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let status = match cli.command {
+        Command::Check { manifest, json } => cli::check::run(&manifest.manifest, json),
+        Command::Call { manifest, json, call } => cli::call::run(&manifest.manifest, &call, json),
+        Command::Graph { manifest, format } => {
+            let format = match format {
+                GraphFormat::Dot => cli::graph::Format::Dot,
+                GraphFormat::Mermaid => cli::graph::Format::Mermaid,
+            };
+            cli::graph::run(&manifest.manifest, format)
+        }
+        Command::Wit { manifest, what: WitCommand::Socket { interface } } => cli::wit::socket(&manifest.manifest, &interface),
+        Command::Build { workspace, out } => {
+            let out = out.unwrap_or_else(|| workspace.join("components"));
+            cli::build::run(&workspace, &out)
+        }
+    };
+    status.into()
+}
+
+/// Sends `tracing` events to stderr: none by default, more with each `-v`.
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "off",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}

@@ -1,0 +1,386 @@
+//! The `plugtree` binary on the demo app's real components: every subcommand,
+//! every exit status, `--json` output, a malformed manifest and bad WAVE.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the binary with `args`.
+fn plugtree(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plugtree")).args(args).current_dir(repo()).output().expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("utf-8 stdout")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("utf-8 stderr")
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().expect("an exit code")
+}
+
+/// The demo manifest, with its plugins built (once per test process) by `plugtree build`.
+fn demo() -> &'static str {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let built = plugtree(&["build", "demo/plugins", "-o", "demo/components"]);
+        assert_eq!(code(&built), 0, "building the demo failed:\n{}", stderr(&built));
+    });
+    "demo/plugtree.toml"
+}
+
+/// Writes a manifest for the demo's WIT with `root`, `cardinality` lines and
+/// the given demo plugins, into its own folder under `target/cli-tests`.
+fn manifest(name: &str, root: &str, cardinality: &str, plugins: &[&str]) -> String {
+    demo();
+    let dir = repo().join("target/cli-tests").join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let demo_dir = repo().join("demo");
+    let mut text = format!("root = {root:?}\nwit = {:?}\n[cardinality]\n{cardinality}\n", demo_dir.join("wit"));
+    for id in plugins {
+        let path = match *id {
+            "corrupt" => demo_dir.join("broken/corrupt.wasm"),
+            _ => demo_dir.join("components").join(format!("{id}.wasm")),
+        };
+        text.push_str(&format!("[[plugins]]\nid = {id:?}\npath = {path:?}\n"));
+    }
+    let path = dir.join("plugtree.toml");
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+const DEMO_CARDINALITY: &str = "\"demo:text/filter\" = \"any\"\n\"demo:text/spellcheck\" = \"at-most-one\"";
+
+#[test]
+fn build_encodes_every_cdylib_of_a_workspace() {
+    let out = repo().join("target/cli-tests/build-out");
+    let _ = std::fs::remove_dir_all(&out);
+    let output = plugtree(&["build", "demo/plugins", "-o", out.to_str().unwrap()]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let expected: Vec<String> = ["dictionary", "emoji", "pipeline", "reverse", "shout", "spellcheck", "upper"]
+        .iter()
+        .map(|n| format!("built {}", out.join(format!("{n}.wasm")).display()))
+        .collect();
+    assert_eq!(stdout(&output).lines().collect::<Vec<_>>(), expected);
+    let bytes = std::fs::read(out.join("upper.wasm")).unwrap();
+    // A component's preamble: magic, then version 0x0d and layer 1.
+    assert_eq!(&bytes[..8], b"\0asm\x0d\x00\x01\x00");
+}
+
+#[test]
+fn build_without_a_workspace_fails_with_exit_2() {
+    let output = plugtree(&["build", "demo/wit"]);
+    assert_eq!(code(&output), 2);
+    assert_eq!(stderr(&output), "error: no Cargo.toml in `demo/wit`\n");
+    assert_eq!(stdout(&output), "");
+}
+
+#[test]
+fn check_prints_the_tree_and_the_broken_plugin_with_exit_1() {
+    let output = plugtree(&["check", "-m", demo()]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output).lines().collect::<Vec<_>>(),
+        [
+            "root demo:text/pipeline (exactly-one)",
+            "  pipeline (ready)",
+            "    socket demo:text/filter (any)",
+            "      upper (ready)",
+            "      reverse (ready)",
+            "      emoji (ready)",
+            "        socket demo:text/dictionary (exactly-one)",
+            "          dictionary (ready)",
+            "      shout (ready)",
+            "    socket demo:text/spellcheck (at-most-one)",
+            "      spellcheck (ready)",
+            "        socket demo:text/dictionary (exactly-one)",
+            "          dictionary (ready, see above)",
+            "not in the tree:",
+            "  corrupt (failed)",
+            "    error: plugin `corrupt` is not a valid component: unexpected end-of-file (at offset 0xb)",
+            "7 loaded, 1 failed, 0 unused",
+        ]
+    );
+}
+
+#[test]
+fn check_json_reports_every_plugin_with_its_errors() {
+    let output = plugtree(&["check", "--json", "-m", demo()]);
+    assert_eq!(code(&output), 1);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("valid JSON");
+    assert_eq!(report["status"], "partial");
+    assert_eq!(
+        report["root"],
+        serde_json::json!({"interface": "demo:text/pipeline", "cardinality": "exactly-one", "providers": ["pipeline"]})
+    );
+    let plugins = report["plugins"].as_array().unwrap();
+    let ids: Vec<&str> = plugins.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["pipeline", "upper", "reverse", "emoji", "shout", "corrupt", "spellcheck", "dictionary"]);
+    assert_eq!(
+        plugins[0]["sockets"],
+        serde_json::json!([
+            {"interface": "demo:text/filter", "cardinality": "any", "providers": ["upper", "reverse", "emoji", "shout"]},
+            {"interface": "demo:text/spellcheck", "cardinality": "at-most-one", "providers": ["spellcheck"]},
+        ])
+    );
+    assert_eq!(
+        plugins[5],
+        serde_json::json!({
+            "id": "corrupt",
+            "plug": null,
+            "status": "failed",
+            "sockets": [],
+            "errors": [{
+                "plugin": "corrupt",
+                "message": "plugin `corrupt` is not a valid component: unexpected end-of-file (at offset 0xb)",
+                "causes": [],
+            }],
+        })
+    );
+    assert_eq!(plugins[7]["status"], "ready");
+    assert_eq!(plugins[7]["errors"], serde_json::json!([]));
+    assert_eq!(report["errors"], serde_json::json!([]));
+}
+
+#[test]
+fn check_exits_0_when_everything_loads() {
+    let path = manifest(
+        "all-good",
+        "demo:text/pipeline",
+        DEMO_CARDINALITY,
+        &["pipeline", "upper", "spellcheck", "dictionary"],
+    );
+    let output = plugtree(&["check", "-m", &path]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(stdout(&output).lines().last(), Some("4 loaded, 0 failed, 0 unused"));
+}
+
+#[test]
+fn check_exits_2_when_the_root_has_no_loaded_provider() {
+    // Without a dictionary, spellcheck and emoji fail; without the pipeline the root is empty.
+    let path = manifest("no-root", "demo:text/pipeline", DEMO_CARDINALITY, &["upper", "corrupt"]);
+    let output = plugtree(&["check", "--json", "-m", &path]);
+    assert_eq!(code(&output), 2);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report["status"], "failed");
+    assert_eq!(report["root"]["providers"], serde_json::json!([]));
+    assert_eq!(
+        report["errors"][0]["message"],
+        "the root socket needs exactly-one provider of `demo:text/pipeline` but has 0 working (none)"
+    );
+}
+
+#[test]
+fn check_rejects_a_malformed_manifest_with_exit_2() {
+    let dir = repo().join("target/cli-tests/malformed");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("plugtree.toml");
+    std::fs::write(&path, "root = \"demo:text/pipeline\"\ncolour = 1\n").unwrap();
+    let output = plugtree(&["check", "-m", path.to_str().unwrap()]);
+    assert_eq!(code(&output), 2);
+    assert_eq!(stdout(&output), "");
+    let err = stderr(&output);
+    assert!(err.starts_with(&format!("error: invalid manifest `{}`: ", path.display())), "{err}");
+    assert!(err.contains("unknown field `colour`"), "{err}");
+
+    let json = plugtree(&["check", "--json", "-m", path.to_str().unwrap()]);
+    assert_eq!(code(&json), 2);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(report["status"], "failed");
+    assert_eq!(report["plugins"], serde_json::json!([]));
+    assert!(report["errors"][0]["message"].as_str().unwrap().contains("unknown field `colour`"));
+
+    let missing = plugtree(&["check", "-m", "target/cli-tests/no-such/plugtree.toml"]);
+    assert_eq!(code(&missing), 2);
+    assert_eq!(
+        stderr(&missing).lines().collect::<Vec<_>>(),
+        [
+            "error: cannot read manifest `target/cli-tests/no-such/plugtree.toml`",
+            "  caused by: No such file or directory (os error 2)",
+        ]
+    );
+}
+
+#[test]
+fn call_prints_the_demo_answer_in_wave() {
+    let output = plugtree(&["call", "-m", demo(), "demo:text/pipeline.run(\"hello wrold\")"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "pipeline: {outputs: [(\"upper\", \"HELLO WROLD\"), (\"reverse\", \"dlorw olleh\"), (\"emoji\", \"👋 wrold\")], \
+         failed: [(\"shout\", \"trapped: wasm trap: wasm `unreachable` instruction executed\")], misspelled: some([\"wrold\"])}\n"
+    );
+    assert_eq!(
+        stderr(&output),
+        "warning: plugin `corrupt` is not a valid component: unexpected end-of-file (at offset 0xb)\n"
+    );
+}
+
+#[test]
+fn call_reports_a_failing_plugin_with_exit_1() {
+    let path = manifest("filters", "demo:text/filter", "\"demo:text/filter\" = \"any\"", &["upper", "shout", "reverse"]);
+    let output = plugtree(&["call", "-m", &path, "demo:text/filter.apply(\"abc\")"]);
+    assert_eq!(code(&output), 1);
+    let out = stdout(&output);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "upper: \"ABC\"");
+    assert!(lines[1].starts_with("shout: error: plugin `shout` trapped in `apply`: "), "{out}");
+    assert_eq!(lines.last(), Some(&"reverse: \"cba\""));
+
+    let json = plugtree(&["call", "--json", "-m", &path, "demo:text/filter.apply(\"abc\")"]);
+    assert_eq!(code(&json), 1);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(report["interface"], "demo:text/filter");
+    assert_eq!(report["function"], "apply");
+    let results = report["results"].as_array().unwrap();
+    assert_eq!(results[0], serde_json::json!({"plugin": "upper", "value": "\"ABC\""}));
+    assert_eq!(results[1]["plugin"], "shout");
+    assert!(results[1]["error"].as_str().unwrap().starts_with("plugin `shout` trapped in `apply`: "));
+    assert_eq!(results[2], serde_json::json!({"plugin": "reverse", "value": "\"cba\""}));
+    assert_eq!(report["warnings"], serde_json::json!([]));
+}
+
+#[test]
+fn call_json_gives_the_wave_value_per_plugin() {
+    let output = plugtree(&["call", "--json", "-m", demo(), "demo:text/pipeline.run(\"rust tree\")"]);
+    assert_eq!(code(&output), 0);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        report["results"],
+        serde_json::json!([{
+            "plugin": "pipeline",
+            "value": "{outputs: [(\"upper\", \"RUST TREE\"), (\"reverse\", \"eert tsur\"), (\"emoji\", \"🦀 🌳\")], \
+                      failed: [(\"shout\", \"trapped: wasm trap: wasm `unreachable` instruction executed\")], misspelled: some([])}",
+        }])
+    );
+    assert_eq!(report["warnings"][0]["plugin"], "corrupt");
+}
+
+/// Runs a call that cannot be made and returns its stderr without load warnings.
+fn bad_call(call: &str) -> Vec<String> {
+    let output = plugtree(&["call", "-m", demo(), call]);
+    assert_eq!(code(&output), 2, "{call}");
+    assert_eq!(stdout(&output), "");
+    stderr(&output).lines().filter(|l| !l.starts_with("warning:")).map(String::from).collect()
+}
+
+#[test]
+fn call_points_at_bad_wave_and_wrong_arguments_with_exit_2() {
+    assert_eq!(
+        bad_call("demo:text/pipeline.run(\"a\""),
+        ["error: invalid WAVE: unexpected end of input", "  demo:text/pipeline.run(\"a\"", "                            ^"]
+    );
+    assert_eq!(
+        bad_call("demo:text/pipeline.run(42)"),
+        ["error: wrong arguments for `run(text: string)`: invalid value type", "  demo:text/pipeline.run(42)", "                         ^^"]
+    );
+    assert_eq!(
+        bad_call("demo:text/pipeline.run(\"a\", 1)"),
+        [
+            "error: wrong arguments for `run(text: string)`: invalid params: more param(s) than expected",
+            "  demo:text/pipeline.run(\"a\", 1)",
+            "                              ^",
+        ]
+    );
+    assert_eq!(
+        bad_call("demo:text/pipeline.walk(\"a\")"),
+        ["error: `demo:text/pipeline` has no function `walk` (it has: run)", "  demo:text/pipeline.walk(\"a\")", "                     ^^^^"]
+    );
+    assert_eq!(
+        bad_call("demo:text/filter.apply(\"a\")"),
+        [
+            "error: `demo:text/filter` is not the root interface `demo:text/pipeline`",
+            "  demo:text/filter.apply(\"a\")",
+            "  ^^^^^^^^^^^^^^^^",
+        ]
+    );
+    assert_eq!(
+        bad_call("run"),
+        ["error: expected a call like 'pkg:ns/interface.function(args…)'", "  run", "     ^"]
+    );
+}
+
+#[test]
+fn graph_draws_dot_and_mermaid_with_the_failed_plugin_marked() {
+    let dot = plugtree(&["graph", "-m", demo()]);
+    assert_eq!(code(&dot), 0);
+    let text = stdout(&dot);
+    assert!(text.starts_with("digraph {\n    0 [ label = \"demo:text/pipeline\\n(exactly-one)\", shape = doubleoctagon]\n"), "{text}");
+    for line in [
+        "    1 [ label = \"pipeline\", shape = box]",
+        "    6 [ label = \"corrupt\\n(failed)\", shape = box, style = dashed, color = red, fontcolor = red]",
+        "    9 [ label = \"demo:text/filter\\n(any)\", shape = ellipse]",
+        "    0 -> 1 [ ]",
+        "    1 -> 9 [ ]",
+        "    11 -> 8 [ ]",
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
+    }
+    assert_eq!(text.lines().filter(|l| l.contains("->")).count(), 11);
+
+    let mermaid = plugtree(&["graph", "--format", "mermaid", "-m", demo()]);
+    assert_eq!(code(&mermaid), 0);
+    let text = stdout(&mermaid);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "flowchart TD");
+    assert_eq!(lines[1], "    n0{{\"demo:text/pipeline<br/>(exactly-one)\"}}");
+    assert!(lines.contains(&"    n6[\"corrupt<br/>(failed)\"]"));
+    assert!(lines.contains(&"    n9([\"demo:text/filter<br/>(any)\"])"));
+    assert_eq!(lines.last(), Some(&"    class n6 failed"));
+}
+
+#[test]
+fn wit_socket_prints_the_consumer_side_interface() {
+    let output = plugtree(&["wit", "-m", demo(), "socket", "demo:text/filter"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "// `demo:text/filter` as a plugin imports it on a socket (any): the socket ABI.\n\
+         // Put plugtree's wit/plugtree-socket.wit before this package on your WIT path.\n\
+         /// The demo app: a small text pipeline split into plugins.\n\
+         package demo:text;\n\
+         \n\
+         /// A text filter (any number of them).\n\
+         interface filter {\n\
+         \x20 use plugtree:socket/types@0.1.0.{provider-error};\n\
+         \n\
+         \x20 /// Transforms `text`.\n\
+         \x20 apply: func(text: string) -> list<tuple<string, result<string, provider-error>>>;\n\
+         }\n"
+    );
+    let at_most_one = plugtree(&["wit", "-m", demo(), "socket", "demo:text/spellcheck"]);
+    assert!(
+        stdout(&at_most_one).contains("  check: func(text: string) -> option<result<list<string>, provider-error>>;\n"),
+        "{}",
+        stdout(&at_most_one)
+    );
+    let exactly_one = plugtree(&["wit", "-m", demo(), "socket", "demo:text/dictionary"]);
+    assert!(stdout(&exactly_one).contains("  emoji: func(word: string) -> result<option<string>, provider-error>;\n"));
+
+    let unknown = plugtree(&["wit", "-m", demo(), "socket", "demo:text/nothing"]);
+    assert_eq!(code(&unknown), 2);
+    assert_eq!(stderr(&unknown), "error: interface `demo:text/nothing` is not defined in the app's WIT\n");
+}
+
+#[test]
+fn wit_socket_output_builds_the_demo_consumers() {
+    // The hand-written consumer views of the demo use exactly what `wit socket` prints.
+    let view = |plugin: &str| std::fs::read_to_string(repo().join(format!("demo/plugins/{plugin}/wit/{plugin}.wit"))).unwrap();
+    for (interface, consumer, line) in [
+        ("filter", "pipeline", "apply: func(text: string) -> list<tuple<string, result<string, provider-error>>>;"),
+        ("spellcheck", "pipeline", "check: func(text: string) -> option<result<list<string>, provider-error>>;"),
+        ("dictionary", "emoji", "known: func(word: string) -> result<bool, provider-error>;"),
+        ("dictionary", "spellcheck", "emoji: func(word: string) -> result<option<string>, provider-error>;"),
+    ] {
+        let printed = stdout(&plugtree(&["wit", "-m", demo(), "socket", &format!("demo:text/{interface}")]));
+        assert!(printed.contains(line), "{printed}");
+        assert!(view(consumer).contains(line), "{consumer} does not import {line}");
+    }
+}
