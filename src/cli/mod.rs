@@ -7,6 +7,7 @@ pub mod check;
 pub mod graph;
 pub mod wit;
 
+use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -82,7 +83,16 @@ pub struct Loaded {
 pub fn load(manifest: &Path) -> Result<Loaded, Problem> {
     let (tree, build_errors) = PluginTree::from_manifest(manifest).map_err(|e| Problem::new(None, &e))?;
     let engine = plugtree::default_engine().map_err(|e| Problem::new(None, e.as_ref()))?;
+    // Compiling many plugins takes seconds: say so on a terminal, then clear the line.
+    let progress = std::io::stderr().is_terminal();
+    if progress {
+        let ready = tree.plugins().filter(|p| p.status == plugtree::resolve::PluginStatus::Ready).count();
+        eprint!("compiling and linking {ready} plugin(s)…\r");
+    }
     let (tree, load_errors) = tree.load(&engine);
+    if progress {
+        eprint!("\x1b[2K\r");
+    }
     let problems = build_errors
         .iter()
         .map(|e| Problem::new(e.plugin(), e))
