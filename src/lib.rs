@@ -37,8 +37,8 @@ pub mod dispatch;
 pub mod load;
 pub mod resolve;
 
-pub use describe::{Cardinality, Catalog, Manifest, PluginId, PluginSource, Signature, ValueType};
-pub use dispatch::{CallError, DispatchError, Socket};
+pub use describe::{Cardinality, Catalog, Limit, Limits, Manifest, PluginId, PluginSource, Signature, ValueType};
+pub use dispatch::{CallError, CallParseError, DispatchError, ParsedCall, Socket};
 pub use load::{LoadError, LoadedTree, default_engine, engine_config};
 pub use resolve::{BuildError, PluginTree, TreeBuilder};
 pub use wasmtime::component::Val;

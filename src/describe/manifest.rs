@@ -7,9 +7,13 @@
 //! [cardinality]                     # default: exactly-one
 //! "my:app/greeter" = "any"
 //!
+//! [limits]                          # every plugin's limits (see `Limits`)
+//! deadline = "2s"
+//!
 //! [[plugins]]
 //! id = "english"
 //! path = "plugins/english.wasm"     # a binary component, or `.wat` text
+//! limits = { memory = "16 MiB" }    # this plugin's own, over `[limits]`
 //! ```
 
 use std::collections::{BTreeMap, HashSet};
@@ -18,6 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::interface::Cardinality;
+use super::limits::{Limits, RawLimits};
 use super::plugin::PluginId;
 
 /// A parsed and validated `plugtree.toml`. Relative paths are resolved against
@@ -30,6 +35,9 @@ pub struct Manifest {
     pub wit: Vec<PathBuf>,
     /// Cardinalities of interfaces that are not `exactly-one`.
     pub cardinality: BTreeMap<String, Cardinality>,
+    /// The limits of every plugin that sets none of its own: [`Limits::default`]
+    /// with the manifest's `[limits]` applied.
+    pub limits: Limits,
     /// The plugins, in declaration order.
     pub plugins: Vec<ManifestPlugin>,
 }
@@ -41,6 +49,8 @@ pub struct ManifestPlugin {
     pub id: PluginId,
     /// Its component (`.wasm`) or component text (`.wat`).
     pub path: PathBuf,
+    /// Its limits: the manifest's, with the plugin's own `limits` applied.
+    pub limits: Limits,
 }
 
 /// Why a manifest could not be used.
@@ -78,6 +88,16 @@ pub enum ManifestError {
         /// The manifest path.
         path: PathBuf,
     },
+    /// A limit has a value that is not a number, size or duration.
+    #[error("invalid manifest `{}`: {}{message}", path.display(), plugin.as_ref().map(|p| format!("plugin `{p}`: ")).unwrap_or_default())]
+    Limits {
+        /// The manifest path.
+        path: PathBuf,
+        /// The plugin whose `limits` are wrong; `None` for `[limits]`.
+        plugin: Option<PluginId>,
+        /// Which limit and why.
+        message: String,
+    },
     /// A file the manifest names does not exist.
     #[error("invalid manifest `{}`: {what} `{}` does not exist", path.display(), missing.display())]
     MissingFile {
@@ -99,6 +119,8 @@ struct RawManifest {
     #[serde(default)]
     cardinality: BTreeMap<String, Cardinality>,
     #[serde(default)]
+    limits: RawLimits,
+    #[serde(default)]
     plugins: Vec<RawPlugin>,
 }
 
@@ -107,6 +129,8 @@ struct RawManifest {
 struct RawPlugin {
     id: String,
     path: PathBuf,
+    #[serde(default)]
+    limits: RawLimits,
 }
 
 #[derive(Deserialize)]
@@ -156,6 +180,12 @@ impl Manifest {
                 if full.exists() { Ok(full) } else { Err(missing("WIT".into(), full)) }
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let bad_limits = |plugin: Option<&str>, message: String| ManifestError::Limits {
+            path: path.to_path_buf(),
+            plugin: plugin.map(PluginId::new),
+            message,
+        };
+        let limits = raw.limits.apply(Limits::default()).map_err(|m| bad_limits(None, m))?;
         let mut seen = HashSet::new();
         let mut plugins = Vec::with_capacity(raw.plugins.len());
         for p in raw.plugins {
@@ -169,9 +199,10 @@ impl Manifest {
             if !full.is_file() {
                 return Err(missing(format!("plugin `{}`", p.id), full));
             }
-            plugins.push(ManifestPlugin { id: PluginId::new(p.id), path: full });
+            let own = p.limits.apply(limits).map_err(|m| bad_limits(Some(&p.id), m))?;
+            plugins.push(ManifestPlugin { id: PluginId::new(p.id), path: full, limits: own });
         }
-        Ok(Manifest { root: raw.root, wit, cardinality: raw.cardinality, plugins })
+        Ok(Manifest { root: raw.root, wit, cardinality: raw.cardinality, limits, plugins })
     }
 }
 
@@ -196,6 +227,23 @@ mod tests {
         assert_eq!(m.cardinality["a:b/c"], Cardinality::Any);
         assert_eq!(m.cardinality["a:b/d"], Cardinality::AtMostOne);
         assert_eq!(m.plugins[0].id, "x");
+        assert_eq!(m.plugins[0].limits, Limits::default());
+    }
+
+    #[test]
+    fn plugin_limits_override_manifest_limits() {
+        let m = parse(
+            "root = \"a\"\n[limits]\ndeadline = \"2s\"\nmemory = \"1 MiB\"\n\
+             [[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\nlimits = { memory = \"2 MiB\" }\n\
+             [[plugins]]\nid = \"y\"\npath = \"Cargo.toml\"\n",
+        )
+        .expect("valid");
+        let x = m.plugins[0].limits;
+        assert_eq!((x.deadline, x.memory), (Some(std::time::Duration::from_secs(2)), Some(2 << 20)));
+        assert_eq!(m.plugins[1].limits, m.limits);
+        let bad = parse("root = \"a\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\nlimits = { deadline = \"soon\" }\n");
+        let bad = bad.unwrap_err().to_string();
+        assert!(bad.ends_with("plugin `x`: limit `deadline`: `soon` is not a duration like `10s`"), "{bad}");
     }
 
     #[test]

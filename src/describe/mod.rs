@@ -7,6 +7,7 @@
 
 mod error;
 mod interface;
+mod limits;
 mod manifest;
 mod plugin;
 pub mod socket_abi;
@@ -14,6 +15,7 @@ mod types;
 
 pub use error::{DescribeError, PluginError};
 pub use interface::{Cardinality, Catalog, Function, FunctionKind, Interface};
+pub use limits::{Limit, Limits};
 pub use manifest::{Manifest, ManifestError, ManifestPlugin};
 pub use plugin::{PluginId, PluginSource};
 pub use types::{ResourceName, Signature, UnknownType, ValueType};

@@ -1,6 +1,6 @@
 //! Errors of the dispatch stage.
 
-use crate::describe::{PluginId, ValueType};
+use crate::describe::{Limit, PluginId, ValueType};
 
 /// Why a dispatch could not be made at all.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -74,7 +74,19 @@ pub enum CallError {
         /// The trap, with its causes.
         message: String,
     },
-    /// The plugin is disabled after an earlier trap.
+    /// The plugin exceeded one of its limits; it is disabled from now on.
+    #[error("{message}")]
+    LimitExceeded {
+        /// The plugin.
+        plugin: PluginId,
+        /// The function called.
+        function: String,
+        /// The limit.
+        limit: Limit,
+        /// What happened, naming the plugin, the limit and the function.
+        message: String,
+    },
+    /// The plugin is disabled after an earlier failure.
     #[error("plugin `{plugin}` is unavailable: {reason}")]
     Unavailable {
         /// The plugin.
@@ -96,7 +108,10 @@ impl CallError {
     /// The plugin that did not answer.
     pub fn plugin(&self) -> &PluginId {
         match self {
-            CallError::Trapped { plugin, .. } | CallError::Unavailable { plugin, .. } | CallError::Reentrant { plugin, .. } => plugin,
+            CallError::Trapped { plugin, .. }
+            | CallError::LimitExceeded { plugin, .. }
+            | CallError::Unavailable { plugin, .. }
+            | CallError::Reentrant { plugin, .. } => plugin,
         }
     }
 }

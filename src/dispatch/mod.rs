@@ -6,10 +6,12 @@
 
 mod check;
 mod error;
+mod wave;
 
 use wasmtime::component::Val;
 
 pub use error::{CallError, DispatchError};
+pub use wave::{CallParseError, ParsedCall, to_wave};
 
 use crate::describe::{Cardinality, Function, PluginId};
 use crate::load::{LoadedTree, ProviderFailure};
@@ -56,14 +58,27 @@ impl LoadedTree {
         let call = |p: &crate::load::LoadedPlugin| {
             p.call(index, args, has_result).map_err(|failure| CallError::from_failure(&p.id, function, failure))
         };
+        // A plugin that failed is left out, as if it had never loaded; an
+        // `exactly-one` root still answers, with why it is unavailable.
+        let working = || self.root_providers.iter().filter(|p| !p.is_failed());
         Ok(match self.root_cardinality {
             Cardinality::ExactlyOne => match self.root_providers.as_slice() {
                 [one] => Socket::ExactlyOne(call(one)),
                 _ => return Err(DispatchError::NoProvider { interface: interface.to_string() }),
             },
-            Cardinality::AtMostOne => Socket::AtMostOne(self.root_providers.first().map(|p| call(p))),
-            Cardinality::Any => Socket::Any(self.root_providers.iter().map(|p| (p.id.clone(), call(p))).collect()),
+            Cardinality::AtMostOne => Socket::AtMostOne(working().next().map(|p| call(p))),
+            Cardinality::Any => Socket::Any(working().map(|p| (p.id.clone(), call(p))).collect()),
         })
+    }
+
+    /// Every plugin that failed while the tree ran — trapped or exceeded a
+    /// limit, whether called by the host or by another plugin — with the
+    /// call that failed. Such a plugin answers no more calls.
+    pub fn failures(&self) -> Vec<CallError> {
+        self.plugins
+            .iter()
+            .filter_map(|p| p.failure().map(|f| CallError::from_failure(&p.id, &f.function, f.failure.clone())))
+            .collect()
     }
 
     /// The functions of the root interface, in WIT order.
@@ -100,6 +115,7 @@ impl CallError {
         let function = function.to_string();
         match failure {
             ProviderFailure::Trapped(message) => CallError::Trapped { plugin, function, message },
+            ProviderFailure::LimitExceeded(limit, message) => CallError::LimitExceeded { plugin, function, limit, message },
             ProviderFailure::Unavailable(reason) => CallError::Unavailable { plugin, reason },
             ProviderFailure::Reentrant(reason) => CallError::Reentrant { plugin, reason },
         }

@@ -1,6 +1,6 @@
 //! Errors of the load stage.
 
-use crate::describe::PluginId;
+use crate::describe::{Limit, PluginId};
 use crate::resolve::Unsatisfied;
 
 /// What wasmtime said, with its causes, on one line.
@@ -52,6 +52,26 @@ pub enum LoadError {
         #[source]
         source: Cause,
     },
+    /// Instantiation exceeded one of the plugin's limits.
+    #[error("{message}")]
+    LimitExceeded {
+        /// The plugin.
+        plugin: PluginId,
+        /// The limit.
+        limit: Limit,
+        /// What happened, naming the plugin.
+        message: String,
+    },
+    /// The plugin has a limit the engine cannot enforce.
+    #[error("plugin `{plugin}` has a {limit} limit, but the engine was built without {engine_lacks}; use `plugtree::engine_config()`")]
+    LimitUnsupported {
+        /// The plugin.
+        plugin: PluginId,
+        /// The limit.
+        limit: Limit,
+        /// The engine setting it needs.
+        engine_lacks: &'static str,
+    },
     /// The instance lacks a function its plug promised.
     #[error("plugin `{plugin}` does not export `{interface}.{function}`")]
     MissingExport {
@@ -86,6 +106,8 @@ impl LoadError {
             LoadError::Compile { plugin, .. }
             | LoadError::Link { plugin, .. }
             | LoadError::Instantiate { plugin, .. }
+            | LoadError::LimitExceeded { plugin, .. }
+            | LoadError::LimitUnsupported { plugin, .. }
             | LoadError::MissingExport { plugin, .. }
             | LoadError::Unsupported { plugin, .. } => Some(plugin),
             LoadError::Unsatisfied(u) => u.consumer.as_ref(),

@@ -6,8 +6,10 @@
 //! load takes down only the consumers whose sockets it leaves unsatisfied.
 
 mod error;
+mod limits;
 mod link;
 mod plugin;
+mod ticker;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,18 +20,25 @@ use wasmtime::{Config, Engine, Store};
 
 pub use error::{Cause, LoadError};
 pub(crate) use plugin::{LoadedPlugin, ProviderFailure};
+pub use ticker::EPOCH_TICK;
 
-use crate::describe::{Cardinality, Catalog, PluginId};
+use crate::describe::{Cardinality, Catalog, Limit, PluginId};
 use crate::resolve::{PluginStatus, PluginTree, TreePlugin, check_socket};
+use limits::{EngineSupport, PluginLimiter, classify, prepare_store};
 use link::{SocketTarget, define_socket_function};
-use plugin::PluginState;
+use plugin::{PluginState, Setup};
+use ticker::TickerGuard;
 
 /// The wasmtime configuration plugtree recommends: the component model on,
-/// and nothing that slows synchronous calls down (plugtree builds wasmtime
-/// without async support, so `concurrency_support` is off).
+/// fuel counting and epoch interruption on (so that [`Limits`](crate::describe::Limits)
+/// on fuel and deadlines can be enforced), and nothing that slows synchronous
+/// calls down (plugtree builds wasmtime without async support, so
+/// `concurrency_support` is off).
 pub fn engine_config() -> Config {
     let mut config = Config::new();
     config.wasm_component_model(true);
+    config.consume_fuel(true);
+    config.epoch_interruption(true);
     config
 }
 
@@ -49,6 +58,10 @@ pub struct LoadedTree {
     pub(crate) tree: PluginTree,
     pub(crate) root_cardinality: Cardinality,
     pub(crate) root_providers: Vec<Arc<LoadedPlugin>>,
+    /// Every loaded plugin, in load order.
+    pub(crate) plugins: Vec<Arc<LoadedPlugin>>,
+    /// Keeps the engine's epoch ticker running while a plugin has a deadline.
+    _ticker: Option<TickerGuard>,
 }
 
 impl std::fmt::Debug for LoadedTree {
@@ -77,18 +90,34 @@ impl PluginTree {
     ///
     /// Returns the loaded tree and every plugin that failed to load, with the
     /// consumers it took down; the rest of the tree is loaded and callable.
+    ///
+    /// Fuel and deadline limits need an engine that counts fuel and checks
+    /// epochs ([`engine_config`] does both); a plugin whose limits the engine
+    /// cannot enforce fails with [`LoadError::LimitUnsupported`].
     pub fn load(mut self, engine: &Engine) -> (LoadedTree, Vec<LoadError>) {
         let mut errors = Vec::new();
+        let support = ticker::probe(engine);
+        let needs_ticker = support.epochs && self.load_order.iter().any(|&i| self.plugins[i].limits.deadline.is_some());
+        let ticker = match needs_ticker.then(|| TickerGuard::start(engine)).transpose() {
+            Ok(ticker) => ticker,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot start the epoch ticker; deadlines will not fire");
+                None
+            }
+        };
         let compiled = compile_all(engine, &self.plugins, &self.load_order);
         let mut loaded: HashMap<usize, Arc<LoadedPlugin>> = HashMap::new();
+        let mut in_order = Vec::new();
         for (&index, component) in self.load_order.iter().zip(compiled) {
             let plugin = &self.plugins[index];
             let outcome = component
                 .map_err(|e| LoadError::Compile { plugin: plugin.id.clone(), source: e.into() })
-                .and_then(|component| load_one(engine, &self.catalog, &self.plugins, index, &component, &loaded));
+                .and_then(|component| load_one(engine, support, &self.catalog, &self.plugins, index, &component, &loaded));
             match outcome {
                 Ok(p) => {
-                    loaded.insert(index, Arc::new(p));
+                    let p = Arc::new(p);
+                    in_order.push(p.clone());
+                    loaded.insert(index, p);
                 }
                 Err(e) => {
                     tracing::warn!(plugin = %plugin.id, error = %e, "plugin failed to load");
@@ -115,7 +144,8 @@ impl PluginTree {
             }
         }
         let root_providers = self.root_providers.iter().filter_map(|p| loaded.get(p).cloned()).collect();
-        (LoadedTree { tree: self, root_cardinality, root_providers }, errors)
+        let tree = LoadedTree { tree: self, root_cardinality, root_providers, plugins: in_order, _ticker: ticker };
+        (tree, errors)
     }
 }
 
@@ -156,6 +186,7 @@ fn compile_all(engine: &Engine, plugins: &[TreePlugin], order: &[usize]) -> Vec<
 /// Links and instantiates one plugin against its already-loaded providers.
 fn load_one(
     engine: &Engine,
+    support: EngineSupport,
     catalog: &Catalog,
     plugins: &[TreePlugin],
     index: usize,
@@ -164,6 +195,14 @@ fn load_one(
 ) -> Result<LoadedPlugin, LoadError> {
     let plugin = &plugins[index];
     let id = &plugin.id;
+    let limits = plugin.limits;
+    let unsupported = |limit, engine_lacks| LoadError::LimitUnsupported { plugin: id.clone(), limit, engine_lacks };
+    if !support.fuel && (limits.fuel.is_some() || limits.instantiation_fuel.is_some()) {
+        return Err(unsupported(Limit::Fuel, "fuel counting (`Config::consume_fuel`)"));
+    }
+    if !support.epochs && limits.deadline.is_some() {
+        return Err(unsupported(Limit::Deadline, "epoch interruption (`Config::epoch_interruption`)"));
+    }
     let mut linker: Linker<PluginState> = Linker::new(engine);
     let link_error = |e: wasmtime::Error| LoadError::Link { plugin: id.clone(), source: e.into() };
     for socket in &plugin.sockets {
@@ -203,15 +242,24 @@ fn load_one(
         linker.instance(name).map_err(link_error)?;
     }
     let pre = linker.instantiate_pre(component).map_err(link_error)?;
-    let mut store = Store::new(engine, PluginState { disabled: None });
-    let instance = pre
-        .instantiate(&mut store)
-        .map_err(|e| LoadError::Instantiate { plugin: id.clone(), source: e.into() })?;
+    let mut store = Store::new(engine, PluginState { limiter: PluginLimiter::new(&limits) });
+    store.limiter(|state| &mut state.limiter);
+    prepare_store(&mut store, &limits, support).map_err(link_error)?;
+    let instance = pre.instantiate(&mut store).map_err(|e| match classify(&e, id, "instantiation", &limits, false) {
+        ProviderFailure::LimitExceeded(limit, message) => LoadError::LimitExceeded { plugin: id.clone(), limit, message },
+        _ => LoadError::Instantiate { plugin: id.clone(), source: e.into() },
+    })?;
+    if support.fuel {
+        // Calls without a fuel limit run on this; limited calls refuel each time.
+        store.set_fuel(u64::MAX).map_err(link_error)?;
+    }
     let plug = plugin.plug.as_deref().unwrap_or_default();
     let interface = catalog.get(plug);
     let plug_index = component.get_export_index(None, plug);
     let mut funcs = Vec::new();
+    let mut names = Vec::new();
     for f in interface.map(|i| i.functions.as_slice()).unwrap_or_default() {
+        names.push(f.name.clone());
         let func = plug_index
             .as_ref()
             .and_then(|pi| component.get_export_index(Some(pi), &f.name))
@@ -223,5 +271,5 @@ fn load_one(
             })?;
         funcs.push(Some(func));
     }
-    Ok(LoadedPlugin::new(id.clone(), store, funcs))
+    Ok(LoadedPlugin::new(id.clone(), store, Setup { funcs, names, limits, support }))
 }

@@ -2,18 +2,19 @@
 //! one way to call them.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use wasmtime::Store;
 use wasmtime::component::{Func, Val};
 
-use crate::describe::PluginId;
+use super::limits::{CallBudget, EngineSupport, PluginLimiter, classify};
+use crate::describe::{Limit, Limits, PluginId};
 
 /// What a plugin's `Store` carries.
 pub(crate) struct PluginState {
-    /// Set when the plugin trapped: its instance can no longer be entered.
-    pub disabled: Option<String>,
+    /// Enforces the plugin's memory, table and instance limits.
+    pub limiter: PluginLimiter,
 }
 
 /// Why a provider did not answer; the socket ABI's `provider-error` cases.
@@ -21,7 +22,15 @@ pub(crate) struct PluginState {
 pub(crate) enum ProviderFailure {
     Trapped(String),
     Unavailable(String),
+    LimitExceeded(Limit, String),
     Reentrant(String),
+}
+
+/// The call that made a plugin fail: which function, and how.
+#[derive(Debug, Clone)]
+pub(crate) struct Failure {
+    pub function: String,
+    pub failure: ProviderFailure,
 }
 
 /// A plugin whose component was compiled, linked and instantiated.
@@ -30,8 +39,24 @@ pub(crate) struct LoadedPlugin {
     store: Mutex<Store<PluginState>>,
     /// The plug's functions, indexed like the interface's functions in the catalog.
     funcs: Vec<Option<Func>>,
+    /// Their names, for messages.
+    names: Vec<String>,
+    limits: Limits,
+    support: EngineSupport,
+    /// Set once, by the call that trapped or hit a limit: wasmtime refuses to
+    /// enter an instance after that, so the plugin is failed from then on.
+    failure: OnceLock<Failure>,
+    failed: AtomicBool,
     /// The thread currently calling into this plugin (0: none).
     caller: AtomicU64,
+}
+
+/// How a loaded plugin was set up, for [`LoadedPlugin::new`].
+pub(crate) struct Setup {
+    pub funcs: Vec<Option<Func>>,
+    pub names: Vec<String>,
+    pub limits: Limits,
+    pub support: EngineSupport,
 }
 
 fn thread_token() -> u64 {
@@ -46,8 +71,35 @@ fn thread_token() -> u64 {
 }
 
 impl LoadedPlugin {
-    pub fn new(id: PluginId, store: Store<PluginState>, funcs: Vec<Option<Func>>) -> Self {
-        LoadedPlugin { id, store: Mutex::new(store), funcs, caller: AtomicU64::new(0) }
+    pub fn new(id: PluginId, store: Store<PluginState>, setup: Setup) -> Self {
+        let Setup { funcs, names, limits, support } = setup;
+        LoadedPlugin {
+            id,
+            store: Mutex::new(store),
+            funcs,
+            names,
+            limits,
+            support,
+            failure: OnceLock::new(),
+            failed: AtomicBool::new(false),
+            caller: AtomicU64::new(0),
+        }
+    }
+
+    /// Whether the plugin failed (trapped or hit a limit) and answers no more.
+    pub fn is_failed(&self) -> bool {
+        self.failed.load(Ordering::Acquire)
+    }
+
+    /// The call that made the plugin fail, if one did.
+    pub fn failure(&self) -> Option<&Failure> {
+        self.failure.get()
+    }
+
+    /// Bytes the plugin's memory may still grow by (`None`: unlimited), for a
+    /// caller that is inside this plugin's call and holds its store.
+    pub fn memory_left(state: &PluginState) -> Option<usize> {
+        state.limiter.memory_left()
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Store<PluginState>>, ProviderFailure> {
@@ -63,32 +115,50 @@ impl LoadedPlugin {
         Ok(guard)
     }
 
-    /// Calls the plug's function number `function` with `params`.
+    /// Calls the plug's function number `function` with `params`, within
+    /// the plugin's limits.
     ///
-    /// A trap disables the plugin: wasmtime refuses to enter an instance
-    /// after it trapped, so later calls answer `Unavailable` at once.
+    /// A trap or an exceeded limit fails the plugin: wasmtime refuses to
+    /// enter an instance after it trapped, so later calls answer
+    /// `Unavailable` at once, and the failure is kept for [`Self::failure`].
     pub fn call(&self, function: usize, params: &[Val], has_result: bool) -> Result<Option<Val>, ProviderFailure> {
         let Some(func) = self.funcs.get(function).copied().flatten() else {
             return Err(ProviderFailure::Unavailable(format!("plugin `{}` does not export this function", self.id)));
         };
+        if let Some(failed) = self.failure() {
+            return Err(self.unavailable(failed));
+        }
         let mut store = self.lock()?;
         let outcome = (|| {
-            if let Some(reason) = &store.data().disabled {
-                return Err(ProviderFailure::Unavailable(reason.clone()));
+            if let Some(failed) = self.failure() {
+                return Err(self.unavailable(failed));
             }
+            let budget = CallBudget::arm(&mut store, &self.limits, self.support);
             let mut results = [Val::Bool(false)];
             let results = &mut results[..usize::from(has_result)];
             match func.call(&mut *store, params, results) {
                 Ok(()) => Ok(results.first_mut().map(|v| std::mem::replace(v, Val::Bool(false)))),
                 Err(e) => {
-                    let message = error_chain(&e);
-                    store.data_mut().disabled = Some(format!("plugin `{}` trapped earlier: {message}", self.id));
-                    Err(ProviderFailure::Trapped(message))
+                    let function = self.names.get(function).cloned().unwrap_or_default();
+                    let failure = classify(&e, &self.id, &function, &self.limits, budget.inherited);
+                    tracing::warn!(plugin = %self.id, function, ?failure, "plugin failed");
+                    let _ = self.failure.set(Failure { function, failure: failure.clone() });
+                    self.failed.store(true, Ordering::Release);
+                    Err(failure)
                 }
             }
         })();
         self.caller.store(0, Ordering::Release);
         outcome
+    }
+
+    fn unavailable(&self, failed: &Failure) -> ProviderFailure {
+        let how = match &failed.failure {
+            ProviderFailure::Trapped(m) => format!("trapped: {m}"),
+            ProviderFailure::LimitExceeded(_, m) => m.clone(),
+            ProviderFailure::Unavailable(m) | ProviderFailure::Reentrant(m) => m.clone(),
+        };
+        ProviderFailure::Unavailable(format!("plugin `{}` failed earlier in `{}` and was disabled ({how})", self.id, failed.function))
     }
 }
 

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use super::{BuildError, PluginTree, resolve};
 use crate::describe::{
-    Cardinality, Catalog, DescribeError, Manifest, ManifestError, PluginId, PluginSource, describe_plugin,
+    Cardinality, Catalog, DescribeError, Limits, Manifest, ManifestError, PluginId, PluginSource, describe_plugin,
 };
 
 /// Why a tree could not be built at all (as opposed to a [`BuildError`], which
@@ -40,12 +40,14 @@ pub struct TreeBuilder {
     root: Option<String>,
     cardinalities: Vec<(String, Cardinality)>,
     plugins: Vec<(PluginId, PluginSource)>,
+    limits: Limits,
+    plugin_limits: Vec<(PluginId, Limits)>,
 }
 
 impl TreeBuilder {
     /// A builder filled from a manifest.
     pub fn from_manifest(manifest: &Manifest) -> Self {
-        let mut builder = TreeBuilder::default().root(manifest.root.clone());
+        let mut builder = TreeBuilder::default().root(manifest.root.clone()).limits(manifest.limits);
         for path in &manifest.wit {
             builder = builder.wit(path.clone());
         }
@@ -54,6 +56,9 @@ impl TreeBuilder {
         }
         for plugin in &manifest.plugins {
             builder = builder.plugin(plugin.id.clone(), plugin.path.clone());
+            if plugin.limits != manifest.limits {
+                builder = builder.plugin_limits(plugin.id.clone(), plugin.limits);
+            }
         }
         builder
     }
@@ -88,6 +93,19 @@ impl TreeBuilder {
         self
     }
 
+    /// Sets the limits of every plugin without limits of its own
+    /// (the default is [`Limits::default`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Sets one plugin's limits, replacing those set with [`TreeBuilder::limits`].
+    pub fn plugin_limits(mut self, id: impl Into<PluginId>, limits: Limits) -> Self {
+        self.plugin_limits.push((id.into(), limits));
+        self
+    }
+
     /// Reads the WIT and the components and resolves the tree.
     ///
     /// Returns the tree with every problem found in single plugins; the tree
@@ -111,7 +129,14 @@ impl TreeBuilder {
             return Err(DescribeError::EmptyRoot { interface: root });
         }
         let described = self.plugins.into_iter().map(|(id, source)| describe_plugin(id, &source)).collect();
-        Ok(resolve(catalog, root, described))
+        let (mut tree, errors) = resolve(catalog, root, described);
+        for plugin in &mut tree.plugins {
+            plugin.limits = self.limits;
+            if let Some((_, own)) = self.plugin_limits.iter().rev().find(|(id, _)| *id == plugin.id) {
+                plugin.limits = *own;
+            }
+        }
+        Ok((tree, errors))
     }
 }
 

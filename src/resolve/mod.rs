@@ -17,7 +17,7 @@ use std::sync::Arc;
 pub use builder::{SetupError, TreeBuilder};
 pub use error::{BuildError, Unsatisfied};
 
-use crate::describe::{Cardinality, Catalog, DescribedPlugin, Import, PluginId, socket_abi};
+use crate::describe::{Cardinality, Catalog, DescribedPlugin, Import, Limits, PluginId, socket_abi};
 
 /// Deepest chain of plugins below the root that plugtree links: each level is
 /// a host→guest→host hop on the native stack, which runs out a few hundred deep.
@@ -55,6 +55,7 @@ pub(crate) struct TreePlugin {
     /// Imported interfaces that only define types (app types and the socket ABI's).
     pub type_imports: Vec<String>,
     pub status: PluginStatus,
+    pub limits: Limits,
 }
 
 /// A resolved plugin tree, ready to [`load`](PluginTree::load).
@@ -78,6 +79,8 @@ pub struct PluginView<'a> {
     pub plug: Option<&'a str>,
     /// Whether it will be loaded.
     pub status: PluginStatus,
+    /// What it may consume once loaded.
+    pub limits: &'a Limits,
     sockets: &'a [SocketUse],
 }
 
@@ -116,7 +119,7 @@ impl PluginTree {
 
     /// Every plugin that was given (but dropped duplicates), in declaration order.
     pub fn plugins(&self) -> impl Iterator<Item = PluginView<'_>> {
-        self.plugins.iter().map(|p| PluginView { id: &p.id, plug: p.plug.as_deref(), status: p.status, sockets: &p.sockets })
+        self.plugins.iter().map(|p| PluginView { id: &p.id, plug: p.plug.as_deref(), status: p.status, limits: &p.limits, sockets: &p.sockets })
     }
 
     /// The plugins whose plug is `interface`, in declaration order, whatever their status.
@@ -153,6 +156,7 @@ pub(crate) fn resolve(
                     sockets: Vec::new(),
                     type_imports: Vec::new(),
                     status: PluginStatus::Failed,
+                    limits: Limits::default(),
                 });
             }
         }
@@ -272,6 +276,7 @@ fn check_plugin(catalog: &Catalog, plugin: DescribedPlugin, errors: &mut Vec<Bui
         sockets,
         type_imports,
         status,
+        limits: Limits::default(),
     }
 }
 

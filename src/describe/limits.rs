@@ -1,0 +1,317 @@
+//! Per-plugin limits: what one call, and one plugin's instance, may consume.
+//!
+//! Limits are plain data here; the load stage enforces them (fuel and epoch
+//! deadlines in each plugin's `Store`, a `ResourceLimiter` for memory, tables
+//! and instances, wasmtime's handle and host-call caps).
+//!
+//! In a manifest, `[limits]` sets every plugin's limits and a plugin's own
+//! `limits = { … }` overrides single keys:
+//!
+//! ```toml
+//! [limits]
+//! deadline = "2s"          # wall clock per call; "250ms", "1m", or "unlimited"
+//! memory = "64 MiB"        # linear memory, all memories together
+//! fuel = 1_000_000_000     # instructions per call, or "unlimited"
+//!
+//! [[plugins]]
+//! id = "heavy"
+//! path = "heavy.wasm"
+//! limits = { memory = "1 GiB", deadline = "30s" }
+//! ```
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// What a plugin may consume. [`Limits::default`] lets a normal plugin work and
+/// stops a runaway one; every field documents its default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Instructions (wasmtime fuel) per call into the plugin. Default: unlimited
+    /// (the deadline stops runaway loops); set it for deterministic budgets.
+    pub fuel: Option<u64>,
+    /// Instructions for instantiation (start functions). Default: unlimited.
+    pub instantiation_fuel: Option<u64>,
+    /// Wall-clock time per call into the plugin, including the time its own
+    /// providers take, and for instantiation. Enforced with epoch
+    /// interruption at [`crate::load::EPOCH_TICK`] granularity. Default: 10 s.
+    pub deadline: Option<Duration>,
+    /// Bytes of linear memory, all of the plugin's memories together.
+    /// Default: 256 MiB.
+    pub memory: Option<usize>,
+    /// Elements of any one table. Default: 100,000.
+    pub table_elements: Option<usize>,
+    /// Core and component instances, memories and tables (each counted
+    /// separately) the plugin may create. Default: 1,000.
+    pub instances: usize,
+    /// Live component-model resource handles in the plugin's store.
+    /// Default: 100,000 (wasmtime's own default).
+    pub handles: usize,
+    /// Bytes the host may allocate for the values of one call crossing out of
+    /// the plugin (its results, or its arguments to a socket), counted as
+    /// wasmtime lifts them (a `list<u8>` element costs a whole `Val`).
+    /// Default: 128 MiB (wasmtime's own default).
+    pub transfer: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            fuel: None,
+            instantiation_fuel: None,
+            deadline: Some(Duration::from_secs(10)),
+            memory: Some(256 << 20),
+            table_elements: Some(100_000),
+            instances: 1_000,
+            handles: 100_000,
+            transfer: 128 << 20,
+        }
+    }
+}
+
+impl Limits {
+    /// No limits beyond wasmtime's own caps on handles and host-call data.
+    pub fn unlimited() -> Self {
+        Limits { deadline: None, memory: None, table_elements: None, instances: 10_000, ..Limits::default() }
+    }
+
+    /// These limits with a fuel budget per call.
+    pub fn with_fuel(mut self, fuel: Option<u64>) -> Self {
+        self.fuel = fuel;
+        self
+    }
+
+    /// These limits with a fuel budget for instantiation.
+    pub fn with_instantiation_fuel(mut self, fuel: Option<u64>) -> Self {
+        self.instantiation_fuel = fuel;
+        self
+    }
+
+    /// These limits with a wall-clock deadline per call.
+    pub fn with_deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// These limits with a linear-memory cap in bytes.
+    pub fn with_memory(mut self, bytes: Option<usize>) -> Self {
+        self.memory = bytes;
+        self
+    }
+
+    /// These limits with a cap on table elements.
+    pub fn with_table_elements(mut self, elements: Option<usize>) -> Self {
+        self.table_elements = elements;
+        self
+    }
+
+    /// These limits with a cap on instances, memories and tables.
+    pub fn with_instances(mut self, instances: usize) -> Self {
+        self.instances = instances;
+        self
+    }
+
+    /// These limits with a cap on live resource handles.
+    pub fn with_handles(mut self, handles: usize) -> Self {
+        self.handles = handles;
+        self
+    }
+
+    /// These limits with a cap on the bytes one call's values may cost the host.
+    pub fn with_transfer(mut self, bytes: usize) -> Self {
+        self.transfer = bytes;
+        self
+    }
+}
+
+/// One kind of limit, as reported when a plugin exceeds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Limit {
+    /// [`Limits::fuel`] or [`Limits::instantiation_fuel`].
+    Fuel,
+    /// [`Limits::deadline`].
+    Deadline,
+    /// [`Limits::memory`].
+    Memory,
+    /// [`Limits::table_elements`].
+    TableElements,
+    /// [`Limits::instances`].
+    Instances,
+    /// [`Limits::handles`].
+    Handles,
+    /// [`Limits::transfer`].
+    Transfer,
+}
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Limit::Fuel => "fuel",
+            Limit::Deadline => "deadline",
+            Limit::Memory => "memory",
+            Limit::TableElements => "table-elements",
+            Limit::Instances => "instances",
+            Limit::Handles => "handles",
+            Limit::Transfer => "transfer",
+        })
+    }
+}
+
+/// Limits as written in a manifest: every key optional, overriding a base.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct RawLimits {
+    fuel: Option<Amount>,
+    instantiation_fuel: Option<Amount>,
+    deadline: Option<Amount>,
+    memory: Option<Amount>,
+    table_elements: Option<Amount>,
+    instances: Option<Amount>,
+    handles: Option<Amount>,
+    transfer: Option<Amount>,
+}
+
+/// A number, or text such as `"64 MiB"`, `"250ms"` or `"unlimited"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum Amount {
+    Number(u64),
+    Text(String),
+}
+
+impl RawLimits {
+    /// `base` with every key given here replaced; the error names the key.
+    pub(crate) fn apply(&self, base: Limits) -> Result<Limits, String> {
+        let mut l = base;
+        let key = |name: &str, e: String| format!("limit `{name}`: {e}");
+        if let Some(a) = &self.fuel {
+            l.fuel = a.count().map_err(|e| key("fuel", e))?;
+        }
+        if let Some(a) = &self.instantiation_fuel {
+            l.instantiation_fuel = a.count().map_err(|e| key("instantiation-fuel", e))?;
+        }
+        if let Some(a) = &self.deadline {
+            l.deadline = a.duration().map_err(|e| key("deadline", e))?;
+        }
+        if let Some(a) = &self.memory {
+            l.memory = a.bytes().map_err(|e| key("memory", e))?;
+        }
+        if let Some(a) = &self.table_elements {
+            l.table_elements = a.count().map_err(|e| key("table-elements", e))?.map(saturate);
+        }
+        let required = |a: &Amount, name: &str, bytes: bool| -> Result<usize, String> {
+            let value = if bytes { a.bytes() } else { a.count().map(|c| c.map(saturate)) };
+            value.map_err(|e| key(name, e))?.ok_or_else(|| key(name, "cannot be unlimited".into()))
+        };
+        if let Some(a) = &self.instances {
+            l.instances = required(a, "instances", false)?;
+        }
+        if let Some(a) = &self.handles {
+            l.handles = required(a, "handles", false)?;
+        }
+        if let Some(a) = &self.transfer {
+            l.transfer = required(a, "transfer", true)?;
+        }
+        Ok(l)
+    }
+}
+
+fn saturate(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+impl Amount {
+    fn text(&self) -> Option<&str> {
+        match self {
+            Amount::Text(t) if t.trim() == "unlimited" => None,
+            Amount::Text(t) => Some(t.trim()),
+            Amount::Number(_) => None,
+        }
+    }
+
+    fn is_unlimited(&self) -> bool {
+        matches!(self, Amount::Text(t) if t.trim() == "unlimited")
+    }
+
+    fn count(&self) -> Result<Option<u64>, String> {
+        match (self, self.text()) {
+            (Amount::Number(n), _) => Ok(Some(*n)),
+            _ if self.is_unlimited() => Ok(None),
+            (_, Some(t)) => t.replace('_', "").parse().map(Some).map_err(|_| format!("`{t}` is not a number")),
+            (_, None) => Ok(None),
+        }
+    }
+
+    fn bytes(&self) -> Result<Option<usize>, String> {
+        let Some(t) = self.text() else {
+            return Ok(if self.is_unlimited() { None } else { self.count()?.map(saturate) });
+        };
+        let split = t.find(|c: char| !c.is_ascii_digit() && c != '_').unwrap_or(t.len());
+        let (digits, unit) = t.split_at(split);
+        let n: u64 = digits.replace('_', "").parse().map_err(|_| format!("`{t}` is not a size like `64 MiB`"))?;
+        let scale: u64 = match unit.trim() {
+            "" | "B" => 1,
+            "KiB" => 1 << 10,
+            "MiB" => 1 << 20,
+            "GiB" => 1 << 30,
+            other => return Err(format!("unknown unit `{other}` (use B, KiB, MiB or GiB)")),
+        };
+        n.checked_mul(scale).map(|b| Some(saturate(b))).ok_or_else(|| format!("`{t}` is too large"))
+    }
+
+    fn duration(&self) -> Result<Option<Duration>, String> {
+        let Some(t) = self.text() else {
+            return match self {
+                Amount::Number(_) => Err("give a unit, like \"500ms\" or \"10s\"".into()),
+                Amount::Text(_) => Ok(None),
+            };
+        };
+        let split = t.find(|c: char| !c.is_ascii_digit() && c != '_').unwrap_or(t.len());
+        let (digits, unit) = t.split_at(split);
+        let n: u64 = digits.replace('_', "").parse().map_err(|_| format!("`{t}` is not a duration like `10s`"))?;
+        match unit.trim() {
+            "ms" => Ok(Some(Duration::from_millis(n))),
+            "s" => Ok(Some(Duration::from_secs(n))),
+            "m" => n.checked_mul(60).map(|s| Some(Duration::from_secs(s))).ok_or_else(|| format!("`{t}` is too long")),
+            other => Err(format!("unknown unit `{other}` (use ms, s or m)")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply(toml_text: &str) -> Result<Limits, String> {
+        let raw: RawLimits = toml::from_str(toml_text).map_err(|e| e.to_string())?;
+        raw.apply(Limits::default())
+    }
+
+    #[test]
+    fn parses_units_and_unlimited() {
+        let l = apply("fuel = 1_000\ndeadline = \"250ms\"\nmemory = \"16 MiB\"\ntransfer = \"1 KiB\"\ntable-elements = \"unlimited\"\nhandles = 7\n")
+            .expect("valid");
+        assert_eq!(l.fuel, Some(1000));
+        assert_eq!(l.deadline, Some(Duration::from_millis(250)));
+        assert_eq!(l.memory, Some(16 << 20));
+        assert_eq!(l.transfer, 1024);
+        assert_eq!(l.table_elements, None);
+        assert_eq!(l.handles, 7);
+        assert_eq!(l.instances, Limits::default().instances, "untouched keys keep the base");
+        assert_eq!(apply("deadline = \"unlimited\"\nmemory = 4096\n").expect("valid").memory, Some(4096));
+    }
+
+    #[test]
+    fn rejects_bad_values_naming_the_key() {
+        assert_eq!(apply("deadline = 5").unwrap_err(), "limit `deadline`: give a unit, like \"500ms\" or \"10s\"");
+        assert_eq!(apply("memory = \"12 parsecs\"").unwrap_err(), "limit `memory`: unknown unit `parsecs` (use B, KiB, MiB or GiB)");
+        assert_eq!(apply("handles = \"unlimited\"").unwrap_err(), "limit `handles`: cannot be unlimited");
+        assert_eq!(apply("fuel = \"lots\"").unwrap_err(), "limit `fuel`: `lots` is not a number");
+        assert_eq!(apply("memory = \"99999999999999 GiB\"").unwrap_err(), "limit `memory`: `99999999999999 GiB` is too large");
+        assert!(apply("colour = 1").unwrap_err().contains("unknown field `colour`"));
+    }
+}

@@ -1,0 +1,206 @@
+//! Enforcing [`Limits`]: each plugin's `Store` gets a `ResourceLimiter`,
+//! fuel, an epoch deadline per call, and wasmtime's caps on handles and
+//! host-call data; a failed call is classified back into the limit it hit.
+
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+use wasmtime::{ResourceLimiter, Store, Trap};
+
+use super::plugin::ProviderFailure;
+use super::ticker::EPOCH_TICK;
+use crate::describe::{Limit, Limits, PluginId};
+
+/// A limit the `ResourceLimiter` refused: the error a `memory.grow` or
+/// `table.grow` traps with, found again by [`classify`].
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub(crate) struct LimitHit {
+    pub limit: Limit,
+    pub message: String,
+}
+
+/// The `ResourceLimiter` of one plugin's store.
+#[derive(Debug)]
+pub(crate) struct PluginLimiter {
+    memory: Option<usize>,
+    table_elements: Option<usize>,
+    instances: usize,
+    /// Bytes of linear memory the plugin has, all memories together.
+    used_memory: usize,
+}
+
+impl PluginLimiter {
+    pub fn new(limits: &Limits) -> Self {
+        PluginLimiter {
+            memory: limits.memory,
+            table_elements: limits.table_elements,
+            instances: limits.instances,
+            used_memory: 0,
+        }
+    }
+
+    /// Bytes the plugin's memory may still grow by; `None` when unlimited.
+    pub fn memory_left(&self) -> Option<usize> {
+        self.memory.map(|m| m.saturating_sub(self.used_memory))
+    }
+}
+
+impl ResourceLimiter for PluginLimiter {
+    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let grown = self.used_memory.saturating_sub(current).saturating_add(desired);
+        match self.memory {
+            Some(limit) if grown > limit => Err(LimitHit {
+                limit: Limit::Memory,
+                message: format!("growing linear memory to {grown} bytes exceeds the limit of {limit} bytes"),
+            }
+            .into()),
+            _ => {
+                self.used_memory = grown;
+                Ok(true)
+            }
+        }
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        match self.table_elements {
+            Some(limit) if desired > limit => Err(LimitHit {
+                limit: Limit::TableElements,
+                message: format!("growing a table to {desired} elements exceeds the limit of {limit}"),
+            }
+            .into()),
+            _ => Ok(true),
+        }
+    }
+
+    fn instances(&self) -> usize {
+        self.instances
+    }
+
+    fn tables(&self) -> usize {
+        self.instances
+    }
+
+    fn memories(&self) -> usize {
+        self.instances
+    }
+}
+
+/// What the engine can enforce, probed once per engine.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EngineSupport {
+    pub fuel: bool,
+    pub epochs: bool,
+}
+
+/// An epoch deadline so far away it never fires (wasmtime adds it to the
+/// current epoch, so `u64::MAX` would overflow).
+const NEVER: u64 = u64::MAX / 4;
+
+/// Applies the store-wide limits to a new store and arms it for instantiation.
+pub(crate) fn prepare_store<T>(store: &mut Store<T>, limits: &Limits, support: EngineSupport) -> wasmtime::Result<()> {
+    store.set_max_component_handles(limits.handles);
+    store.set_hostcall_fuel(limits.transfer);
+    if support.fuel {
+        store.set_fuel(limits.instantiation_fuel.unwrap_or(u64::MAX))?;
+    }
+    if support.epochs {
+        store.set_epoch_deadline(limits.deadline.map_or(NEVER, ticks));
+    }
+    Ok(())
+}
+
+/// Epoch ticks covering `d`, rounded up, plus the tick in progress.
+fn ticks(d: Duration) -> u64 {
+    let tick = EPOCH_TICK.as_nanos();
+    u64::try_from(d.as_nanos().div_ceil(tick)).unwrap_or(NEVER).saturating_add(1).min(NEVER)
+}
+
+thread_local! {
+    /// The deadline of the plugin call this thread is inside, if any: a
+    /// provider called by a consumer must stop when the consumer's time is up.
+    static OUTER_DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// One call's budget, armed on the store before the call and restored after.
+pub(crate) struct CallBudget {
+    outer: Option<Instant>,
+    /// Whether the deadline in force is the caller's rather than the plugin's own.
+    pub inherited: bool,
+}
+
+impl CallBudget {
+    /// Refuels the store and sets its deadline: the plugin's own, or what is
+    /// left of its caller's if that ends sooner.
+    pub fn arm<T>(store: &mut Store<T>, limits: &Limits, support: EngineSupport) -> CallBudget {
+        if support.fuel
+            && let Some(fuel) = limits.fuel
+        {
+            // Cannot fail: fuel is enabled in this engine.
+            let _ = store.set_fuel(fuel);
+        }
+        let outer = OUTER_DEADLINE.with(Cell::get);
+        if !support.epochs || (limits.deadline.is_none() && outer.is_none()) {
+            return CallBudget { outer, inherited: false };
+        }
+        let now = Instant::now();
+        let own = limits.deadline.and_then(|d| now.checked_add(d));
+        let (at, inherited) = match (own, outer) {
+            (Some(own), Some(outer)) if outer < own => (Some(outer), true),
+            (None, Some(outer)) => (Some(outer), true),
+            (own, _) => (own, false),
+        };
+        store.set_epoch_deadline(at.map_or(NEVER, |at| ticks(at.saturating_duration_since(now))));
+        OUTER_DEADLINE.with(|c| c.set(at));
+        CallBudget { outer, inherited }
+    }
+}
+
+impl Drop for CallBudget {
+    fn drop(&mut self) {
+        OUTER_DEADLINE.with(|c| c.set(self.outer));
+    }
+}
+
+/// Turns a failed call of `plugin`'s `function` into the limit it hit (with a
+/// message naming both), or a trap.
+pub(crate) fn classify(
+    error: &wasmtime::Error,
+    plugin: &PluginId,
+    function: &str,
+    limits: &Limits,
+    inherited: bool,
+) -> ProviderFailure {
+    let exceeded = |limit: Limit, what: String| ProviderFailure::LimitExceeded(limit, format!("plugin `{plugin}` {what} in `{function}`"));
+    for cause in error.chain() {
+        if let Some(hit) = cause.downcast_ref::<LimitHit>() {
+            return exceeded(hit.limit, format!("exceeded its {} limit ({})", hit.limit, hit.message));
+        }
+        match cause.downcast_ref::<Trap>() {
+            Some(Trap::Interrupt) => {
+                let what = match (inherited, limits.deadline) {
+                    (false, Some(d)) => format!("ran past its deadline of {d:?}"),
+                    _ => "was interrupted at its caller's deadline".to_string(),
+                };
+                return exceeded(Limit::Deadline, what);
+            }
+            Some(Trap::OutOfFuel) => {
+                let what = match limits.fuel {
+                    Some(fuel) => format!("used up its fuel of {fuel} instructions"),
+                    None => "used up its fuel".to_string(),
+                };
+                return exceeded(Limit::Fuel, what);
+            }
+            _ => {}
+        }
+        // wasmtime's own caps carry private error types: recognise their messages.
+        let text = cause.to_string();
+        if text.contains("store handle limit exceeded") {
+            return exceeded(Limit::Handles, format!("exceeded its limit of {} live resource handles", limits.handles));
+        }
+        if text.contains("fuel allocated for hostcalls has been exhausted") {
+            return exceeded(Limit::Transfer, format!("exceeded its transfer limit of {} bytes", limits.transfer));
+        }
+    }
+    ProviderFailure::Trapped(super::plugin::error_chain(error))
+}
