@@ -32,6 +32,8 @@ const GUESTS: &[&str] = &[
     "cyc-b",
     "leaf-needs-dep",
     "dep-good",
+    "hostile-bystander",
+    "hostile-front",
 ];
 
 const SOCKET: &str = "plugtree:socket/types@0.1.0";
@@ -251,6 +253,34 @@ fn trap_on_start_wat_exports_leaf() {
 }
 
 #[test]
+fn hostile_guests_have_the_expected_shape() {
+    assert_eq!(
+        shape("hostile-villain"),
+        (strings(&["hostile:hoard/tokens", "test:hostile/attack"]), vec![])
+    );
+    assert_eq!(
+        shape("hostile-bystander"),
+        (strings(&["test:hostile/attack"]), vec![])
+    );
+    assert_eq!(
+        shape("hostile-front"),
+        (
+            strings(&["test:hostile/front"]),
+            strings(&[SOCKET, "test:hostile/attack"])
+        )
+    );
+    for wat in ["leaf-spin-start", "leaf-recurse"] {
+        let bytes = wat::parse_file(common::wat(wat)).expect("parse WAT");
+        let (resolve, world) = decode(&bytes);
+        assert_eq!(
+            functions(&resolve, world, "test:partial/leaf", true),
+            ["label", "value"],
+            "{wat}"
+        );
+    }
+}
+
+#[test]
 fn app_wit_holds_one_file_per_package() {
     let mut files: Vec<String> = std::fs::read_dir(common::app_wit())
         .unwrap()
@@ -263,6 +293,7 @@ fn app_wit_holds_one_file_per_package() {
             "card.wit",
             "chain.wit",
             "diamond.wit",
+            "hostile.wit",
             "partial.wit",
             "values.wit"
         ]

@@ -171,3 +171,77 @@ pub(crate) fn error_chain(e: &wasmtime::Error) -> String {
         .collect::<Vec<_>>()
         .join(": ")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex, OnceLock, mpsc};
+    use std::time::Duration;
+
+    use wasmtime::component::{Component, Linker, Val};
+    use wasmtime::{Engine, Store};
+
+    use super::{LoadedPlugin, PluginState, ProviderFailure, Setup};
+    use crate::describe::Limits;
+    use crate::load::limits::{PluginLimiter, prepare_store};
+    use crate::load::ticker::probe;
+
+    /// `enter` calls the imported `back`, which the host links back into the
+    /// same plugin: a cycle the resolver never builds, but a host callback could.
+    const REENTERING: &str = r#"(component
+        (import "test:re/cb" (instance $cb (export "back" (func (result u32)))))
+        (core func $back (canon lower (func $cb "back")))
+        (core instance $imports (export "back" (func $back)))
+        (core module $m
+            (import "cb" "back" (func $back (result i32)))
+            (func (export "enter") (result i32) (call $back)))
+        (core instance $i (instantiate $m (with "cb" (instance $imports))))
+        (func $enter (result u32) (canon lift (core func $i "enter")))
+        (instance $api (export "enter" (func $enter)))
+        (export "test:re/api" (instance $api)))"#;
+
+    #[test]
+    fn reentry_is_a_typed_error_not_a_deadlock() {
+        let engine = Engine::new(&crate::load::engine_config()).expect("engine");
+        let component = Component::new(&engine, wat::parse_str(REENTERING).expect("wat")).expect("component");
+        let me: Arc<OnceLock<Arc<LoadedPlugin>>> = Arc::default();
+        let seen: Arc<Mutex<Vec<ProviderFailure>>> = Arc::default();
+        let mut linker: Linker<PluginState> = Linker::new(&engine);
+        let (plugin_ref, seen_ref) = (me.clone(), seen.clone());
+        linker
+            .instance("test:re/cb")
+            .and_then(|mut cb| {
+                cb.func_new("back", move |_, _, _, results| {
+                    let inner = plugin_ref.get().map(|p| p.call(0, &[], true));
+                    if let Some(Err(failure)) = inner {
+                        seen_ref.lock().expect("lock").push(failure);
+                    }
+                    results[0] = Val::U32(7);
+                    Ok(())
+                })
+            })
+            .expect("link");
+        let limits = Limits::default();
+        let support = probe(&engine);
+        let mut store = Store::new(&engine, PluginState { limiter: PluginLimiter::new(&limits) });
+        prepare_store(&mut store, &limits, support).expect("store");
+        let instance = linker.instantiate(&mut store, &component).expect("instantiate");
+        let api = component.get_export_index(None, "test:re/api").expect("api");
+        let enter = component.get_export_index(Some(&api), "enter").expect("enter");
+        let func = instance.get_func(&mut store, enter).expect("func");
+        let setup = Setup { funcs: vec![Some(func)], names: vec!["enter".into()], limits, support };
+        let plugin = Arc::new(LoadedPlugin::new("loop".into(), store, setup));
+        let _ = me.set(plugin.clone());
+
+        // A deadlock would hang the call: wait for it with a deadline.
+        let (send, answer) = mpsc::channel();
+        let caller = plugin.clone();
+        std::thread::spawn(move || send.send(caller.call(0, &[], true)));
+        let outcome = answer.recv_timeout(Duration::from_secs(20)).expect("the call returned instead of deadlocking");
+        assert_eq!(outcome, Ok(Some(Val::U32(7))));
+        let refused = std::mem::take(&mut *seen.lock().expect("lock"));
+        assert_eq!(refused, vec![ProviderFailure::Reentrant("plugin `loop` is already on the call stack".into())]);
+        // Re-entry is refused, not a fault of the plugin: it keeps answering.
+        assert!(!plugin.is_failed());
+        assert_eq!(plugin.call(0, &[], true), Ok(Some(Val::U32(7))));
+    }
+}
