@@ -21,7 +21,7 @@ pub const SOCKET_ABI_WIT: &str = include_str!("../../wit/plugtree-socket.wit");
 pub const SOCKET_TYPES_INTERFACE: &str = "plugtree:socket/types@0.1.0";
 
 /// The cases of `provider-error`, in WIT order.
-pub const PROVIDER_ERROR_CASES: [&str; 4] = ["trapped", "unavailable", "limit-exceeded", "reentrant-call"];
+pub const PROVIDER_ERROR_CASES: [&str; 5] = ["trapped", "unavailable", "limit-exceeded", "reentrant-call", "bad-handle"];
 
 /// True for interfaces of plugtree's own socket-ABI package.
 pub fn is_abi_interface(name: &str) -> bool {

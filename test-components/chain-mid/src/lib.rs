@@ -18,6 +18,7 @@ fn render(e: ProviderError) -> String {
         ProviderError::Unavailable(m) => format!("unavailable: {m}"),
         ProviderError::LimitExceeded(m) => format!("limit-exceeded: {m}"),
         ProviderError::ReentrantCall(m) => format!("reentrant-call: {m}"),
+        ProviderError::BadHandle(m) => format!("bad-handle: {m}"),
     }
 }
 

@@ -23,6 +23,7 @@ fn lines<T>(
             Err(ProviderError::Unavailable(m)) => format!("{id}: unavailable {m}"),
             Err(ProviderError::LimitExceeded(m)) => format!("{id}: limit-exceeded {m}"),
             Err(ProviderError::ReentrantCall(m)) => format!("{id}: reentrant-call {m}"),
+            Err(ProviderError::BadHandle(m)) => format!("{id}: bad-handle {m}"),
         })
         .collect()
 }

@@ -19,6 +19,7 @@ fn describe(error: ProviderError) -> String {
         ProviderError::Unavailable(m) => ("unavailable", m),
         ProviderError::LimitExceeded(m) => ("limit-exceeded", m),
         ProviderError::ReentrantCall(m) => ("reentrant-call", m),
+        ProviderError::BadHandle(m) => ("bad-handle", m),
     };
     format!("{kind}: {}", message.lines().next().unwrap_or_default())
 }
