@@ -10,6 +10,7 @@
 //! | at-most-one | `f: func(…) -> option<result<T, provider-error>>` |
 //! | any | `f: func(…) -> list<tuple<string, result<T, provider-error>>>` |
 
+use super::interface::FunctionKind;
 use super::interface::Cardinality;
 use super::types::{Signature, ValueType};
 
@@ -38,8 +39,20 @@ pub fn provider_result(result: Option<&ValueType>) -> ValueType {
     ValueType::Result { ok: result.cloned().map(Box::new), err: Some(Box::new(provider_error())) }
 }
 
+/// The cardinality a function's consumer-side signature is shaped by: a
+/// method goes to the one plugin that owns its `self`, and a constructor
+/// (allowed on `exactly-one` sockets only) to the one provider; every other
+/// function follows the socket's cardinality.
+pub fn function_cardinality(kind: &FunctionKind, socket: Cardinality) -> Cardinality {
+    match kind {
+        FunctionKind::Method { .. } | FunctionKind::Constructor { .. } => Cardinality::ExactlyOne,
+        FunctionKind::Freestanding | FunctionKind::Static { .. } => socket,
+    }
+}
+
 /// The signature a consumer imports for a provider function of `signature`
-/// on a socket of `cardinality`.
+/// on a socket of `cardinality` (see [`function_cardinality`] for methods
+/// and constructors).
 pub fn consumer_signature(signature: &Signature, cardinality: Cardinality) -> Signature {
     let one = provider_result(signature.result.as_ref());
     let result = match cardinality {

@@ -101,16 +101,38 @@ impl Signature {
             && self.params.iter().zip(&other.params).all(|((_, a), (_, b))| a == b)
     }
 
-    /// True when a parameter or the result contains a type that plugtree cannot
-    /// forward between stores by value today (resources, futures, streams and
-    /// error contexts).
+    /// True when a parameter or the result contains a handle (a resource,
+    /// future, stream or error context) rather than plain data.
     pub fn needs_handles(&self) -> bool {
         self.params.iter().any(|(_, ty)| ty.needs_handles())
             || self.result.as_ref().is_some_and(ValueType::needs_handles)
     }
+
+    /// The first `future`, `stream` or `error-context` in the parameters or
+    /// the result: types that wasmtime's dynamic API cannot carry between
+    /// stores without async support.
+    pub fn async_type(&self) -> Option<&ValueType> {
+        self.params.iter().map(|(_, ty)| ty).chain(&self.result).find_map(ValueType::async_type)
+    }
 }
 
 impl ValueType {
+    /// The first `future`, `stream` or `error-context` type inside this type.
+    pub fn async_type(&self) -> Option<&ValueType> {
+        match self {
+            ValueType::Future(_) | ValueType::Stream(_) | ValueType::ErrorContext => Some(self),
+            ValueType::List(t) | ValueType::FixedList(t, _) | ValueType::Option(t) => t.async_type(),
+            ValueType::Map(k, v) => k.async_type().or_else(|| v.async_type()),
+            ValueType::Record(fields) => fields.iter().find_map(|(_, t)| t.async_type()),
+            ValueType::Tuple(types) => types.iter().find_map(ValueType::async_type),
+            ValueType::Variant(cases) => cases.iter().find_map(|(_, t)| t.as_ref().and_then(ValueType::async_type)),
+            ValueType::Result { ok, err } => {
+                ok.as_deref().and_then(ValueType::async_type).or_else(|| err.as_deref().and_then(ValueType::async_type))
+            }
+            _ => None,
+        }
+    }
+
     /// True when a value of this type contains a handle (a resource, future,
     /// stream or error context) rather than plain data.
     pub fn needs_handles(&self) -> bool {

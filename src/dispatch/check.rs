@@ -57,6 +57,8 @@ pub(crate) fn matches(val: &Val, ty: &ValueType) -> bool {
             cases.iter().any(|(name, t)| name == case && optional(payload.as_deref(), t.as_ref()))
         }
         (Val::Enum(case), ValueType::Enum(cases)) => cases.contains(case),
+        (Val::Resource(r), ValueType::Own(_)) => r.owned(),
+        (Val::Resource(_), ValueType::Borrow(_)) => true,
         (Val::Flags(given), ValueType::Flags(flags)) => names_match(given, flags),
         (Val::Option(v), ValueType::Option(t)) => v.as_deref().is_none_or(|v| matches(v, t)),
         (Val::Result(r), ValueType::Result { ok, err }) => match r {

@@ -52,6 +52,15 @@ pub enum DispatchError {
         /// Why.
         reason: String,
     },
+    /// A resource handle no root plugin owns: from another tree, or forged.
+    #[error("no plugin of the root interface owns this resource handle")]
+    UnknownHandle,
+    /// The owner of a resource refused to drop it.
+    #[error("cannot drop the resource: {error}")]
+    Dropped {
+        /// Why, from the owner.
+        error: Box<CallError>,
+    },
     /// An `exactly-one` root without its provider.
     #[error("no plugin is loaded for the root interface `{interface}`")]
     NoProvider {
@@ -94,6 +103,14 @@ pub enum CallError {
         /// Why.
         reason: String,
     },
+    /// A resource handle passed to the plugin is not its own, or is stale.
+    #[error("plugin `{plugin}` refused a handle: {reason}")]
+    BadHandle {
+        /// The plugin.
+        plugin: PluginId,
+        /// Why.
+        reason: String,
+    },
     /// The call would re-enter a plugin already on the call stack.
     #[error("plugin `{plugin}` cannot be re-entered: {reason}")]
     Reentrant {
@@ -111,7 +128,8 @@ impl CallError {
             CallError::Trapped { plugin, .. }
             | CallError::LimitExceeded { plugin, .. }
             | CallError::Unavailable { plugin, .. }
-            | CallError::Reentrant { plugin, .. } => plugin,
+            | CallError::Reentrant { plugin, .. }
+            | CallError::BadHandle { plugin, .. } => plugin,
         }
     }
 }

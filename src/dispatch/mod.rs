@@ -8,12 +8,12 @@ mod check;
 mod error;
 mod wave;
 
-use wasmtime::component::Val;
+use wasmtime::component::{ResourceAny, Val};
 
 pub use error::{CallError, DispatchError};
 pub use wave::{CallParseError, ParsedCall, to_wave};
 
-use crate::describe::{Cardinality, Function, PluginId};
+use crate::describe::{Cardinality, Function, FunctionKind, PluginId};
 use crate::load::{LoadedTree, ProviderFailure};
 
 /// Results shaped by the cardinality of the socket they come from.
@@ -55,9 +55,24 @@ impl LoadedTree {
         let (index, f) = self.root_function(interface, function)?;
         check::arguments(f, args)?;
         let has_result = f.signature.result.is_some();
+        let mut handles = Vec::new();
+        args.iter().for_each(|a| resources_in(a, &mut handles));
         let call = |p: &crate::load::LoadedPlugin| {
+            // A handle reaches only the plugin that owns it.
+            if let Some(foreign) = handles.iter().find(|r| p.resource_name(r).is_none()) {
+                let reason = format!("the handle {foreign:?} is not one of its resources");
+                return Err(CallError::BadHandle { plugin: p.id.clone(), reason });
+            }
             p.call(index, args, has_result).map_err(|failure| CallError::from_failure(&p.id, function, failure))
         };
+        if matches!(f.kind, FunctionKind::Method { .. }) {
+            // A method goes to the owner of `self`, whatever the cardinality.
+            let owner = handles.first().and_then(|r| self.root_providers.iter().find(|p| p.resource_name(r).is_some()));
+            return match owner {
+                Some(p) => Ok(Socket::ExactlyOne(call(p))),
+                None => Err(DispatchError::UnknownHandle),
+            };
+        }
         // A plugin that failed is left out, as if it had never loaded; an
         // `exactly-one` root still answers, with why it is unavailable.
         let working = || self.root_providers.iter().filter(|p| !p.is_failed());
@@ -81,6 +96,26 @@ impl LoadedTree {
             .collect()
     }
 
+    /// Drops a resource the host got from a root plugin: the plugin's
+    /// destructor runs. Every `own` handle the host receives must be dropped
+    /// here (or passed back as `own`), or it lives as long as the tree.
+    ///
+    /// # Errors
+    /// [`DispatchError::UnknownHandle`] when no root plugin owns it;
+    /// [`DispatchError::Dropped`] when the owner refused it (already dropped,
+    /// or the owner failed).
+    pub fn drop_resource(&self, resource: ResourceAny) -> Result<(), DispatchError> {
+        let owner = self.root_providers.iter().find(|p| p.resource_name(&resource).is_some()).ok_or(DispatchError::UnknownHandle)?;
+        owner.drop_resource(resource).map_err(|failure| DispatchError::Dropped {
+            error: Box::new(CallError::from_failure(&owner.id, "resource drop", failure)),
+        })
+    }
+
+    /// How many resource handles `plugin` holds from its providers now.
+    pub fn handles_held(&self, plugin: &str) -> Option<usize> {
+        self.plugins.iter().find(|p| p.id == plugin).map(|p| p.proxies.len())
+    }
+
     /// The functions of the root interface, in WIT order.
     pub fn root_functions(&self) -> &[Function] {
         self.tree.catalog.get(&self.tree.root).map(|i| i.functions.as_slice()).unwrap_or_default()
@@ -99,10 +134,10 @@ impl LoadedTree {
                 interface: interface.to_string(),
                 function: function.to_string(),
             })?;
-        if f.signature.needs_handles() {
+        if let Some(ty) = f.signature.async_type() {
             return Err(DispatchError::Unsupported {
                 function: function.to_string(),
-                reason: "resources, futures and streams cannot be passed through dispatch yet".into(),
+                reason: format!("`{ty}` cannot be passed by plugtree's dynamic calls without async support"),
             });
         }
         Ok((index, f))
@@ -118,6 +153,18 @@ impl CallError {
             ProviderFailure::LimitExceeded(limit, message) => CallError::LimitExceeded { plugin, function, limit, message },
             ProviderFailure::Unavailable(reason) => CallError::Unavailable { plugin, reason },
             ProviderFailure::Reentrant(reason) => CallError::Reentrant { plugin, reason },
+            ProviderFailure::BadHandle(reason) => CallError::BadHandle { plugin, reason },
         }
+    }
+}
+
+/// Every resource handle inside `value`.
+fn resources_in(value: &Val, out: &mut Vec<ResourceAny>) {
+    match value {
+        Val::Resource(r) => out.push(*r),
+        Val::List(items) | Val::Tuple(items) | Val::FixedLengthList(items) => items.iter().for_each(|v| resources_in(v, out)),
+        Val::Record(fields) => fields.iter().for_each(|(_, v)| resources_in(v, out)),
+        Val::Variant(_, Some(v)) | Val::Option(Some(v)) | Val::Result(Ok(Some(v)) | Err(Some(v))) => resources_in(v, out),
+        _ => {}
     }
 }

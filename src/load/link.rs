@@ -3,7 +3,10 @@
 
 use std::sync::Arc;
 
-use wasmtime::component::{Linker, Val};
+use wasmtime::StoreContextMut;
+use wasmtime::component::{Linker, ResourceAny, ResourceType, Val};
+
+use super::handles::{Kinds, ProxyTable, Unwrapped, unwrap, wrap};
 
 use super::plugin::{LoadedPlugin, PluginState, ProviderFailure};
 use crate::describe::{Cardinality, Limit};
@@ -16,19 +19,74 @@ pub(crate) struct SocketTarget {
     pub providers: Arc<[Arc<LoadedPlugin>]>,
     pub function: usize,
     pub has_result: bool,
+    /// A method: only the plugin that owns `self` answers, whatever the cardinality.
+    pub to_owner: bool,
+    /// Set when the function passes resources: the consumer's proxies.
+    pub handles: Option<HandleContext>,
+}
+
+/// What a socket function needs to carry resources across.
+#[derive(Clone)]
+pub(crate) struct HandleContext {
+    pub table: Arc<ProxyTable>,
+    pub interface: Arc<str>,
+    pub kinds: Arc<Kinds>,
 }
 
 impl SocketTarget {
-    /// Calls every provider and shapes the answers as the socket ABI says.
+    /// Calls the providers and shapes the answers as the socket ABI says.
     ///
     /// A provider that failed earlier is left out of `at-most-one` and `any`
     /// sockets, as if it had never loaded; an `exactly-one` socket answers
-    /// `unavailable`. `room` is how many bytes the consumer's memory may
-    /// still grow by: an answer that cannot fit becomes `limit-exceeded`
-    /// instead of trapping the consumer while wasmtime copies it in.
-    fn call_abi(&self, params: &[Val], mut room: Option<usize>) -> Val {
-        let mut answers = self.providers.iter().filter(|p| self.cardinality == Cardinality::ExactlyOne || !p.is_failed()).map(|p| {
-            let mut answer = p.call(self.function, params, self.has_result);
+    /// `unavailable`. An answer that cannot fit in the consumer's memory
+    /// (what it may still grow by) becomes `limit-exceeded` instead of
+    /// trapping the consumer while wasmtime copies it in. Resources are
+    /// swapped for proxies both ways; a handle reaches only its owner.
+    fn call_abi(&self, store: &mut StoreContextMut<'_, PluginState>, params: &[Val]) -> Val {
+        let mut room = LoadedPlugin::memory_left(store.data());
+        let mut unwrapped = Unwrapped::default();
+        let owned_params;
+        let params = match &self.handles {
+            None => params,
+            Some(cx) => {
+                let converted: Result<Vec<Val>, String> =
+                    params.iter().cloned().map(|v| unwrap(v, store, &cx.table, &mut unwrapped)).collect();
+                match converted {
+                    Ok(p) => {
+                        owned_params = p;
+                        &owned_params[..]
+                    }
+                    Err(m) => {
+                        unwrapped.drop_unconsumed(false);
+                        return self.shape(Cardinality::ExactlyOne, vec![(None, provider_result(Err(ProviderFailure::BadHandle(m))))]);
+                    }
+                }
+            }
+        };
+        let (shape, targets): (Cardinality, Vec<Arc<LoadedPlugin>>) = if self.to_owner {
+            (Cardinality::ExactlyOne, unwrapped.handles.first().map(|(e, _)| e.owner.clone()).into_iter().collect())
+        } else {
+            let all = self.cardinality == Cardinality::ExactlyOne;
+            (self.cardinality, self.providers.iter().filter(|p| all || !p.is_failed()).cloned().collect())
+        };
+        let mut consumed = false;
+        let mut answers = Vec::with_capacity(targets.len());
+        for p in targets {
+            let mut answer = match unwrapped.check_owner(&p) {
+                Err(m) => Err(ProviderFailure::BadHandle(m)),
+                Ok(()) => {
+                    consumed = true;
+                    p.call(self.function, params, self.has_result)
+                }
+            };
+            if let (Some(cx), Ok(Some(value))) = (&self.handles, &mut answer) {
+                let kind_of = |owner: &LoadedPlugin, r: &ResourceAny| owner.resource_name(r).and_then(|n| cx.kinds.get(&cx.interface, n));
+                let taken = std::mem::replace(value, Val::Bool(false));
+                match wrap(taken, &p, &kind_of, store, &cx.table) {
+                    Ok(v) => *value = v,
+                    Err(m) => answer = Err(ProviderFailure::BadHandle(m)),
+                }
+            }
             if let (Ok(Some(value)), Some(left)) = (&answer, room.as_mut()) {
                 let size = guest_bytes(value);
                 if size > *left {
@@ -41,16 +99,25 @@ impl SocketTarget {
                     *left -= size;
                 }
             }
-            (p, provider_result(answer))
-        });
-        match self.cardinality {
+            answers.push((Some(p.id.to_string()), provider_result(answer)));
+        }
+        unwrapped.drop_unconsumed(consumed);
+        self.shape(shape, answers)
+    }
+
+    /// Shapes the providers' answers for a socket of `cardinality`.
+    fn shape(&self, cardinality: Cardinality, answers: Vec<(Option<String>, Val)>) -> Val {
+        let mut answers = answers.into_iter();
+        match cardinality {
             Cardinality::ExactlyOne => answers.next().map(|(_, v)| v).unwrap_or_else(|| {
                 provider_result(Err(ProviderFailure::Unavailable("no provider is loaded".into())))
             }),
             Cardinality::AtMostOne => Val::Option(answers.next().map(|(_, v)| Box::new(v))),
-            Cardinality::Any => {
-                Val::List(answers.map(|(p, v)| Val::Tuple(vec![Val::String(p.id.to_string()), v])).collect())
-            }
+            Cardinality::Any => Val::List(
+                answers
+                    .map(|(p, v)| Val::Tuple(vec![Val::String(p.unwrap_or_default()), v]))
+                    .collect(),
+            ),
         }
     }
 }
@@ -88,6 +155,7 @@ fn provider_result(answer: Result<Option<Val>, ProviderFailure>) -> Val {
                 ProviderFailure::Unavailable(m) => (PROVIDER_ERROR_CASES[1], m),
                 ProviderFailure::LimitExceeded(_, m) => (PROVIDER_ERROR_CASES[2], m),
                 ProviderFailure::Reentrant(m) => (PROVIDER_ERROR_CASES[3], m),
+                ProviderFailure::BadHandle(m) => (PROVIDER_ERROR_CASES[4], m),
             };
             Err(Some(Box::new(Val::Variant(case.to_string(), Some(Box::new(Val::String(message)))))))
         }
@@ -101,9 +169,27 @@ pub(crate) fn define_socket_function(
     function: &str,
     target: SocketTarget,
 ) -> wasmtime::Result<()> {
-    linker.instance(interface)?.func_new(function, move |store, _ty, params, results| {
+    linker.instance(interface)?.func_new(function, move |mut store, _ty, params, results| {
         if let Some(slot) = results.first_mut() {
-            *slot = target.call_abi(params, LoadedPlugin::memory_left(store.data()));
+            *slot = target.call_abi(&mut store, params);
+        }
+        Ok(())
+    })
+}
+
+/// Defines a socket interface's resource in a consumer's linker as a proxy
+/// kind whose destructor drops the provider's resource.
+pub(crate) fn define_socket_resource(
+    linker: &mut Linker<PluginState>,
+    interface: &str,
+    resource: &str,
+    kind: u32,
+    table: Arc<ProxyTable>,
+) -> wasmtime::Result<()> {
+    linker.instance(interface)?.resource(resource, ResourceType::host_dynamic(kind), move |_store, rep| {
+        if let Some(entry) = table.take(rep) {
+            // A destructor's failure is kept on its plugin, which then answers no more.
+            let _ = entry.owner.drop_resource(entry.resource);
         }
         Ok(())
     })

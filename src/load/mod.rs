@@ -6,6 +6,7 @@
 //! load takes down only the consumers whose sockets it leaves unsatisfied.
 
 mod error;
+mod handles;
 mod limits;
 mod link;
 mod plugin;
@@ -25,7 +26,8 @@ pub use ticker::EPOCH_TICK;
 use crate::describe::{Cardinality, Catalog, Limit, PluginId};
 use crate::resolve::{PluginStatus, PluginTree, TreePlugin, check_socket};
 use limits::{EngineSupport, PluginLimiter, classify, prepare_store};
-use link::{SocketTarget, define_socket_function};
+use handles::{Kinds, ProxyTable};
+use link::{HandleContext, SocketTarget, define_socket_function, define_socket_resource};
 use plugin::{PluginState, Setup};
 use ticker::TickerGuard;
 
@@ -105,6 +107,9 @@ impl PluginTree {
                 None
             }
         };
+        let kinds = Arc::new(Kinds::new(
+            self.catalog.iter().flat_map(|i| i.resources.iter().map(move |r| (i.name.as_str(), r.as_str()))),
+        ));
         let compiled = compile_all(engine, &self.plugins, &self.load_order);
         let mut loaded: HashMap<usize, Arc<LoadedPlugin>> = HashMap::new();
         let mut in_order = Vec::new();
@@ -112,7 +117,10 @@ impl PluginTree {
             let plugin = &self.plugins[index];
             let outcome = component
                 .map_err(|e| LoadError::Compile { plugin: plugin.id.clone(), source: e.into() })
-                .and_then(|component| load_one(engine, support, &self.catalog, &self.plugins, index, &component, &loaded));
+                .and_then(|component| {
+                    let cx = LoadContext { engine, support, catalog: &self.catalog, kinds: &kinds };
+                    load_one(&cx, &self.plugins, index, &component, &loaded)
+                });
             match outcome {
                 Ok(p) => {
                     let p = Arc::new(p);
@@ -183,16 +191,23 @@ fn compile_all(engine: &Engine, plugins: &[TreePlugin], order: &[usize]) -> Vec<
     slots.into_iter().map(|s| s.unwrap_or_else(|| Err(wasmtime::format_err!("not compiled")))).collect()
 }
 
+/// What every plugin's loading shares.
+struct LoadContext<'a> {
+    engine: &'a Engine,
+    support: EngineSupport,
+    catalog: &'a Catalog,
+    kinds: &'a Arc<Kinds>,
+}
+
 /// Links and instantiates one plugin against its already-loaded providers.
 fn load_one(
-    engine: &Engine,
-    support: EngineSupport,
-    catalog: &Catalog,
+    cx: &LoadContext<'_>,
     plugins: &[TreePlugin],
     index: usize,
     component: &Component,
     loaded: &HashMap<usize, Arc<LoadedPlugin>>,
 ) -> Result<LoadedPlugin, LoadError> {
+    let LoadContext { engine, support, catalog, kinds } = *cx;
     let plugin = &plugins[index];
     let id = &plugin.id;
     let limits = plugin.limits;
@@ -204,6 +219,7 @@ fn load_one(
         return Err(unsupported(Limit::Deadline, "epoch interruption (`Config::epoch_interruption`)"));
     }
     let mut linker: Linker<PluginState> = Linker::new(engine);
+    let proxies = Arc::new(ProxyTable::default());
     let link_error = |e: wasmtime::Error| LoadError::Link { plugin: id.clone(), source: e.into() };
     for socket in &plugin.sockets {
         let Some(interface) = catalog.get(&socket.interface) else { continue };
@@ -217,16 +233,21 @@ fn load_one(
         )?;
         let providers: Arc<[Arc<LoadedPlugin>]> =
             socket.providers.iter().filter_map(|q| loaded.get(q).cloned()).collect();
+        for resource in &interface.resources {
+            if let Some(kind) = kinds.get(&interface.name, resource) {
+                define_socket_resource(&mut linker, &interface.name, resource, kind, proxies.clone()).map_err(link_error)?;
+            }
+        }
         for name in &socket.functions {
             let Some((function, f)) = interface.functions.iter().enumerate().find(|(_, f)| &f.name == name) else {
                 continue;
             };
-            if f.signature.needs_handles() || !interface.resources.is_empty() {
+            if let Some(ty) = f.signature.async_type() {
                 return Err(LoadError::Unsupported {
                     plugin: id.clone(),
                     interface: interface.name.clone(),
                     function: name.clone(),
-                    reason: "resources, futures and streams cannot cross plugin boundaries yet".into(),
+                    reason: format!("`{ty}` cannot cross between plugins: wasmtime's dynamic API carries futures, streams and error contexts only with async support"),
                 });
             }
             let target = SocketTarget {
@@ -234,6 +255,12 @@ fn load_one(
                 providers: providers.clone(),
                 function,
                 has_result: f.signature.result.is_some(),
+                to_owner: matches!(f.kind, crate::describe::FunctionKind::Method { .. }),
+                handles: f.signature.needs_handles().then(|| HandleContext {
+                    table: proxies.clone(),
+                    interface: Arc::from(interface.name.as_str()),
+                    kinds: kinds.clone(),
+                }),
             };
             define_socket_function(&mut linker, &interface.name, name, target).map_err(link_error)?;
         }
@@ -259,6 +286,14 @@ fn load_one(
     let mut funcs = Vec::new();
     let mut names = Vec::new();
     for f in interface.map(|i| i.functions.as_slice()).unwrap_or_default() {
+        if let Some(ty) = f.signature.async_type() {
+            return Err(LoadError::Unsupported {
+                plugin: id.clone(),
+                interface: plug.to_string(),
+                function: f.name.clone(),
+                reason: format!("`{ty}` cannot be passed by plugtree's dynamic calls without async support"),
+            });
+        }
         names.push(f.name.clone());
         let func = plug_index
             .as_ref()
@@ -271,5 +306,15 @@ fn load_one(
             })?;
         funcs.push(Some(func));
     }
-    Ok(LoadedPlugin::new(id.clone(), store, Setup { funcs, names, limits, support }))
+    let mut resources = Vec::new();
+    for name in interface.map(|i| i.resources.as_slice()).unwrap_or_default() {
+        let ty = plug_index
+            .as_ref()
+            .and_then(|pi| component.get_export_index(Some(pi), name))
+            .and_then(|ri| instance.get_resource(&mut store, ri));
+        if let Some(ty) = ty {
+            resources.push((ty, name.clone()));
+        }
+    }
+    Ok(LoadedPlugin::new(id.clone(), store, Setup { funcs, names, resources, proxies, limits, support }))
 }

@@ -3,11 +3,12 @@
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use wasmtime::Store;
-use wasmtime::component::{Func, Val};
+use wasmtime::component::{Func, ResourceAny, ResourceType, Val};
 
+use super::handles::ProxyTable;
 use super::limits::{CallBudget, EngineSupport, PluginLimiter, classify};
 use crate::describe::{Limit, Limits, PluginId};
 
@@ -24,6 +25,7 @@ pub(crate) enum ProviderFailure {
     Unavailable(String),
     LimitExceeded(Limit, String),
     Reentrant(String),
+    BadHandle(String),
 }
 
 /// The call that made a plugin fail: which function, and how.
@@ -41,6 +43,10 @@ pub(crate) struct LoadedPlugin {
     funcs: Vec<Option<Func>>,
     /// Their names, for messages.
     names: Vec<String>,
+    /// The plug's resource types in this instance, with their WIT names.
+    resources: Vec<(ResourceType, String)>,
+    /// The handles this plugin holds from its providers.
+    pub proxies: Arc<ProxyTable>,
     limits: Limits,
     support: EngineSupport,
     /// Set once, by the call that trapped or hit a limit: wasmtime refuses to
@@ -55,6 +61,8 @@ pub(crate) struct LoadedPlugin {
 pub(crate) struct Setup {
     pub funcs: Vec<Option<Func>>,
     pub names: Vec<String>,
+    pub resources: Vec<(ResourceType, String)>,
+    pub proxies: Arc<ProxyTable>,
     pub limits: Limits,
     pub support: EngineSupport,
 }
@@ -72,12 +80,14 @@ fn thread_token() -> u64 {
 
 impl LoadedPlugin {
     pub fn new(id: PluginId, store: Store<PluginState>, setup: Setup) -> Self {
-        let Setup { funcs, names, limits, support } = setup;
+        let Setup { funcs, names, resources, proxies, limits, support } = setup;
         LoadedPlugin {
             id,
             store: Mutex::new(store),
             funcs,
             names,
+            resources,
+            proxies,
             limits,
             support,
             failure: OnceLock::new(),
@@ -152,11 +162,42 @@ impl LoadedPlugin {
         outcome
     }
 
+    /// The WIT name of `resource`'s type if this plugin's plug defines it.
+    pub fn resource_name(&self, resource: &ResourceAny) -> Option<&str> {
+        let ty = resource.ty();
+        self.resources.iter().find(|(t, _)| *t == ty).map(|(_, name)| name.as_str())
+    }
+
+    /// Drops one of this plugin's resources: its destructor runs, within the
+    /// plugin's limits. A failed plugin's resources are left to its store,
+    /// which is freed with the tree.
+    pub fn drop_resource(&self, resource: ResourceAny) -> Result<(), ProviderFailure> {
+        if let Some(failed) = self.failure() {
+            return Err(self.unavailable(failed));
+        }
+        let mut store = self.lock()?;
+        let budget = CallBudget::arm(&mut store, &self.limits, self.support);
+        let outcome = resource.resource_drop(&mut *store).map_err(|e| {
+            let failure = classify(&e, &self.id, "resource drop", &self.limits, budget.inherited);
+            // A destructor that trapped poisons the instance; a handle wasmtime
+            // does not know (stale) is refused before any guest code runs.
+            let trapped = e.chain().any(|c| c.downcast_ref::<wasmtime::Trap>().is_some());
+            if trapped || matches!(failure, ProviderFailure::LimitExceeded(..)) {
+                let _ = self.failure.set(Failure { function: "resource drop".into(), failure: failure.clone() });
+                self.failed.store(true, Ordering::Release);
+            }
+            failure
+        });
+        drop(budget);
+        self.caller.store(0, Ordering::Release);
+        outcome
+    }
+
     fn unavailable(&self, failed: &Failure) -> ProviderFailure {
         let how = match &failed.failure {
             ProviderFailure::Trapped(m) => format!("trapped: {m}"),
             ProviderFailure::LimitExceeded(_, m) => m.clone(),
-            ProviderFailure::Unavailable(m) | ProviderFailure::Reentrant(m) => m.clone(),
+            ProviderFailure::Unavailable(m) | ProviderFailure::Reentrant(m) | ProviderFailure::BadHandle(m) => m.clone(),
         };
         ProviderFailure::Unavailable(format!("plugin `{}` failed earlier in `{}` and was disabled ({how})", self.id, failed.function))
     }
@@ -228,7 +269,7 @@ mod tests {
         let api = component.get_export_index(None, "test:re/api").expect("api");
         let enter = component.get_export_index(Some(&api), "enter").expect("enter");
         let func = instance.get_func(&mut store, enter).expect("func");
-        let setup = Setup { funcs: vec![Some(func)], names: vec!["enter".into()], limits, support };
+        let setup = Setup { funcs: vec![Some(func)], names: vec!["enter".into()], resources: vec![], proxies: Arc::default(), limits, support };
         let plugin = Arc::new(LoadedPlugin::new("loop".into(), store, setup));
         let _ = me.set(plugin.clone());
 

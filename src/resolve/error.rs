@@ -122,6 +122,20 @@ pub enum BuildError {
         /// The signature the component imports.
         found: Signature,
     },
+    /// A consumer imports a resource's constructor from a socket that is not
+    /// `exactly-one`: a constructor cannot answer for several providers (use
+    /// a function returning the resource instead).
+    #[error("plugin `{plugin}` imports the constructor `{function}` of `{interface}`, which is {cardinality}: constructors can only be imported from exactly-one sockets; import a function returning the resource instead")]
+    ConstructorOnSocket {
+        /// The plugin.
+        plugin: PluginId,
+        /// The socket's interface.
+        interface: String,
+        /// The constructor.
+        function: String,
+        /// The socket's cardinality.
+        cardinality: Cardinality,
+    },
     /// Plugins that depend on each other in a cycle; all of them are left out.
     #[error("dependency cycle: {}", path.join(" → "))]
     Cycle {
@@ -159,6 +173,7 @@ impl BuildError {
             | BuildError::UnknownSocket { plugin, .. }
             | BuildError::UnknownFunction { plugin, .. }
             | BuildError::SocketMismatch { plugin, .. }
+            | BuildError::ConstructorOnSocket { plugin, .. }
             | BuildError::TooDeep { plugin, .. } => Some(plugin),
             BuildError::Cycle { .. } => None,
             BuildError::Unsatisfied(u) => u.consumer.as_ref(),

@@ -250,7 +250,17 @@ fn check_plugin(catalog: &Catalog, plugin: DescribedPlugin, errors: &mut Vec<Bui
                 });
                 continue;
             };
-            let expected = socket_abi::consumer_signature(&wanted.signature, app.cardinality);
+            if matches!(wanted.kind, crate::describe::FunctionKind::Constructor { .. }) && app.cardinality != Cardinality::ExactlyOne {
+                errors.push(BuildError::ConstructorOnSocket {
+                    plugin: id.clone(),
+                    interface: app.name.clone(),
+                    function: f.name.clone(),
+                    cardinality: app.cardinality,
+                });
+                continue;
+            }
+            let shape = socket_abi::function_cardinality(&wanted.kind, app.cardinality);
+            let expected = socket_abi::consumer_signature(&wanted.signature, shape);
             if !expected.same_types(&f.signature) {
                 errors.push(BuildError::SocketMismatch {
                     plugin: id.clone(),

@@ -1,0 +1,203 @@
+//! Resources across plugin boundaries.
+//!
+//! A provider's resource lives in the provider's `Store`; a handle to it
+//! cannot enter another store. A consumer therefore holds a *proxy*: a
+//! host-defined resource (`ResourceType::host_dynamic(kind)`, one kind per
+//! app resource) whose `rep` indexes the consumer's [`ProxyTable`], where the
+//! entry is the provider's own handle and the plugin that owns it.
+//!
+//! Invariants: an entry exists exactly as long as the consumer's handle does
+//! (created when a provider's `own` is handed to the consumer, removed when
+//! the consumer drops the handle or passes it back as `own`); a handle only
+//! ever reaches the plugin that owns it; dropping an entry drops the
+//! provider's resource, so the provider's destructor runs.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use wasmtime::component::{ResourceAny, ResourceDynamic, Val};
+use wasmtime::StoreContextMut;
+
+use super::plugin::{LoadedPlugin, PluginState};
+
+/// One proxied handle: the provider's resource and its owner.
+#[derive(Clone)]
+pub(crate) struct Entry {
+    pub owner: Arc<LoadedPlugin>,
+    pub resource: ResourceAny,
+}
+
+/// The provider resources one consumer holds, indexed by proxy `rep`.
+#[derive(Default)]
+pub(crate) struct ProxyTable {
+    slots: Mutex<Slots>,
+}
+
+#[derive(Default)]
+struct Slots {
+    entries: Vec<Option<Entry>>,
+    free: Vec<u32>,
+    live: usize,
+}
+
+impl ProxyTable {
+    fn slots(&self) -> MutexGuard<'_, Slots> {
+        // Entries are whole at every await-free point; a panic elsewhere cannot tear one.
+        self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Stores an entry; returns its `rep`, or `None` when the table is full.
+    pub fn insert(&self, entry: Entry) -> Option<u32> {
+        let mut slots = self.slots();
+        slots.live += 1;
+        if let Some(rep) = slots.free.pop() {
+            slots.entries[rep as usize] = Some(entry);
+            return Some(rep);
+        }
+        let rep = u32::try_from(slots.entries.len()).ok()?;
+        slots.entries.push(Some(entry));
+        Some(rep)
+    }
+
+    /// The entry behind `rep`, left in place (a borrow).
+    pub fn get(&self, rep: u32) -> Option<Entry> {
+        self.slots().entries.get(rep as usize).cloned().flatten()
+    }
+
+    /// Removes the entry behind `rep` (an `own` handed back, or a drop).
+    pub fn take(&self, rep: u32) -> Option<Entry> {
+        let mut slots = self.slots();
+        let entry = slots.entries.get_mut(rep as usize)?.take()?;
+        slots.free.push(rep);
+        slots.live -= 1;
+        Some(entry)
+    }
+
+    /// How many handles the consumer holds now.
+    pub fn len(&self) -> usize {
+        self.slots().live
+    }
+}
+
+/// The proxy kinds of a tree: one `host_dynamic` payload per app resource.
+#[derive(Debug, Default)]
+pub(crate) struct Kinds {
+    by_name: HashMap<(String, String), u32>,
+}
+
+impl Kinds {
+    /// Numbers every resource of every interface.
+    pub fn new<'a>(resources: impl Iterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut by_name = HashMap::new();
+        for (interface, resource) in resources {
+            let next = u32::try_from(by_name.len()).unwrap_or(u32::MAX);
+            by_name.entry((interface.to_string(), resource.to_string())).or_insert(next);
+        }
+        Kinds { by_name }
+    }
+
+    /// The kind of `interface`'s resource `resource`.
+    pub fn get(&self, interface: &str, resource: &str) -> Option<u32> {
+        self.by_name.get(&(interface.to_string(), resource.to_string())).copied()
+    }
+}
+
+/// A consumer's handles taken out of a call's arguments.
+#[derive(Default)]
+pub(crate) struct Unwrapped {
+    /// Every handle passed, with whether it was `own` (moved out of the table).
+    pub handles: Vec<(Entry, bool)>,
+}
+
+impl Unwrapped {
+    /// The plugin that owns every handle passed; `Err` names another owner
+    /// when `plugin` is not it.
+    pub fn check_owner(&self, plugin: &LoadedPlugin) -> Result<(), String> {
+        match self.handles.iter().find(|(e, _)| !std::ptr::eq(Arc::as_ptr(&e.owner), plugin)) {
+            None => Ok(()),
+            Some((e, _)) => Err(format!(
+                "a handle passed to plugin `{}` belongs to plugin `{}`",
+                plugin.id, e.owner.id
+            )),
+        }
+    }
+
+    /// Drops every `own` handle that was not consumed by its owner.
+    pub fn drop_unconsumed(self, consumed: bool) {
+        if consumed {
+            return;
+        }
+        for (entry, owned) in self.handles {
+            if owned {
+                // A destructor's failure is kept on its plugin.
+                let _ = entry.owner.drop_resource(entry.resource);
+            }
+        }
+    }
+}
+
+/// Replaces the consumer's proxy handles in `value` by the providers' own
+/// resources, recording them in `out`.
+pub(crate) fn unwrap(
+    value: Val,
+    store: &mut StoreContextMut<'_, PluginState>,
+    table: &ProxyTable,
+    out: &mut Unwrapped,
+) -> Result<Val, String> {
+    let mut go = |v: Val| unwrap(v, store, table, out);
+    Ok(match value {
+        Val::Resource(any) => {
+            let proxy = ResourceDynamic::try_from_resource_any(any, &mut *store).map_err(|e| format!("not a handle plugtree gave out: {e}"))?;
+            let owned = proxy.owned();
+            let entry = if owned { table.take(proxy.rep()) } else { table.get(proxy.rep()) };
+            let entry = entry.ok_or_else(|| "the handle was already dropped".to_string())?;
+            let resource = entry.resource;
+            out.handles.push((entry, owned));
+            Val::Resource(resource)
+        }
+        Val::List(items) => Val::List(items.into_iter().map(&mut go).collect::<Result<_, _>>()?),
+        Val::Tuple(items) => Val::Tuple(items.into_iter().map(&mut go).collect::<Result<_, _>>()?),
+        Val::Record(fields) => Val::Record(fields.into_iter().map(|(n, v)| Ok((n, go(v)?))).collect::<Result<_, String>>()?),
+        Val::Variant(case, Some(v)) => Val::Variant(case, Some(Box::new(go(*v)?))),
+        Val::Option(Some(v)) => Val::Option(Some(Box::new(go(*v)?))),
+        Val::Result(Ok(Some(v))) => Val::Result(Ok(Some(Box::new(go(*v)?)))),
+        Val::Result(Err(Some(v))) => Val::Result(Err(Some(Box::new(go(*v)?)))),
+        other => other,
+    })
+}
+
+/// Replaces the resources `owner` returned in `value` by new proxy handles
+/// of the consumer, of the kinds `kind_of` gives for the owner's resource types.
+pub(crate) fn wrap(
+    value: Val,
+    owner: &Arc<LoadedPlugin>,
+    kind_of: &dyn Fn(&LoadedPlugin, &ResourceAny) -> Option<u32>,
+    store: &mut StoreContextMut<'_, PluginState>,
+    table: &ProxyTable,
+) -> Result<Val, String> {
+    let mut go = |v: Val| wrap(v, owner, kind_of, store, table);
+    Ok(match value {
+        Val::Resource(resource) => {
+            let Some(kind) = kind_of(owner, &resource) else {
+                let _ = owner.drop_resource(resource);
+                return Err(format!(
+                    "plugin `{}` returned a resource it does not own; resources cannot be passed on through several plugins",
+                    owner.id
+                ));
+            };
+            let rep = table
+                .insert(Entry { owner: owner.clone(), resource })
+                .ok_or_else(|| "the consumer holds too many handles".to_string())?;
+            let proxy = ResourceDynamic::new_own(rep, kind).try_into_resource_any(&mut *store);
+            Val::Resource(proxy.map_err(|e| format!("cannot hand the resource to the consumer: {e}"))?)
+        }
+        Val::List(items) => Val::List(items.into_iter().map(&mut go).collect::<Result<_, _>>()?),
+        Val::Tuple(items) => Val::Tuple(items.into_iter().map(&mut go).collect::<Result<_, _>>()?),
+        Val::Record(fields) => Val::Record(fields.into_iter().map(|(n, v)| Ok((n, go(v)?))).collect::<Result<_, String>>()?),
+        Val::Variant(case, Some(v)) => Val::Variant(case, Some(Box::new(go(*v)?))),
+        Val::Option(Some(v)) => Val::Option(Some(Box::new(go(*v)?))),
+        Val::Result(Ok(Some(v))) => Val::Result(Ok(Some(Box::new(go(*v)?)))),
+        Val::Result(Err(Some(v))) => Val::Result(Err(Some(Box::new(go(*v)?)))),
+        other => other,
+    })
+}
