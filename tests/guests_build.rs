@@ -34,6 +34,11 @@ const GUESTS: &[&str] = &[
     "dep-good",
     "hostile-bystander",
     "hostile-front",
+    "res-counters",
+    "res-pool-a",
+    "res-pool-b",
+    "res-spare",
+    "res-user",
 ];
 
 const SOCKET: &str = "plugtree:socket/types@0.1.0";
@@ -281,6 +286,25 @@ fn hostile_guests_have_the_expected_shape() {
 }
 
 #[test]
+fn resource_guests_have_the_expected_shape() {
+    for (name, export) in [
+        ("res-counters", "test:res/counters"),
+        ("res-pool-a", "test:res/pool"),
+        ("res-pool-b", "test:res/pool"),
+        ("res-spare", "test:res/spare"),
+    ] {
+        assert_eq!(shape(name), (strings(&[export]), vec![]), "{name}");
+    }
+    assert_eq!(
+        shape("res-user"),
+        (
+            strings(&["test:res/user"]),
+            strings(&[SOCKET, "test:res/counters", "test:res/pool", "test:res/spare"])
+        )
+    );
+}
+
+#[test]
 fn app_wit_holds_one_file_per_package() {
     let mut files: Vec<String> = std::fs::read_dir(common::app_wit())
         .unwrap()
@@ -295,6 +319,7 @@ fn app_wit_holds_one_file_per_package() {
             "diamond.wit",
             "hostile.wit",
             "partial.wit",
+            "res.wit",
             "values.wit"
         ]
     );
