@@ -87,9 +87,42 @@ fn hops_and_fan_out(c: &mut Criterion) {
     group.finish();
 }
 
+/// Resources: a consumer's create/call/drop cycle through proxies, against a
+/// plain value call over the same hop; and the host calling a method directly.
+fn resources(c: &mut Criterion) {
+    let engine = plugtree::default_engine().expect("engine");
+    let app = || {
+        PluginTree::builder()
+            .wit(common::app_wit().join("res.wit"))
+            .cardinality("test:res/pool", Cardinality::Any)
+            .cardinality("test:res/spare", Cardinality::AtMostOne)
+    };
+    let user = load(
+        app().root("test:res/user").plugin("user", common::guest("res-user")).plugin("counters", common::guest("res-counters")),
+        &engine,
+    );
+    let host = load(app().root("test:res/counters").plugin("counters", common::guest("res-counters")), &engine);
+    let counter = match host.dispatch("test:res/counters", "make", &[Val::U32(1)]) {
+        Ok(Socket::ExactlyOne(Ok(Some(Val::Resource(r))))) => r,
+        other => panic!("{other:?}"),
+    };
+    let mut group = c.benchmark_group("resources");
+    // `churn(100)`: 100 × (make → own handed over, get on it, drop → destructor), 3 hops each.
+    group.bench_function("consumer churn(100): make+get+drop ×100", |b| {
+        b.iter(|| user.dispatch("test:res/user", "churn", &[Val::U32(100)]).expect("dispatch"))
+    });
+    group.bench_function("host [method]counter.get", |b| {
+        b.iter(|| host.dispatch("test:res/counters", "[method]counter.get", &[Val::Resource(counter)]).expect("dispatch"))
+    });
+    group.bench_function("host name() (plain value, same plugin)", |b| {
+        b.iter(|| host.dispatch("test:res/counters", "name", &[]).expect("dispatch"))
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(2)).warm_up_time(std::time::Duration::from_millis(500));
-    targets = host_to_root, hops_and_fan_out
+    targets = host_to_root, hops_and_fan_out, resources
 }
 criterion_main!(benches);
