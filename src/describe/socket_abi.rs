@@ -89,8 +89,12 @@ mod tests {
         let sig = Signature { params: vec![("n".into(), ValueType::U32)], result: Some(ValueType::String) };
         assert_eq!(
             consumer_signature(&sig, Cardinality::ExactlyOne).to_string(),
-            "func(n: u32) -> result<string, variant { trapped(string), unavailable(string), limit-exceeded(string), reentrant-call(string) }>"
+            "func(n: u32) -> result<string, variant { trapped(string), unavailable(string), limit-exceeded(string), reentrant-call(string), bad-handle(string) }>"
         );
+        // Methods and constructors go to one plugin whatever the socket's cardinality.
+        let method = FunctionKind::Method { resource: "counter".into() };
+        assert_eq!(function_cardinality(&method, Cardinality::Any), Cardinality::ExactlyOne);
+        assert_eq!(function_cardinality(&FunctionKind::Freestanding, Cardinality::Any), Cardinality::Any);
         let none = Signature { params: vec![], result: None };
         assert!(consumer_signature(&none, Cardinality::AtMostOne).to_string().starts_with("func() -> option<result<_, variant {"));
         assert!(consumer_signature(&sig, Cardinality::Any).to_string().starts_with("func(n: u32) -> list<tuple<string, result<string, variant {"));

@@ -177,7 +177,7 @@ fn a_consumer_built_for_another_cardinality_is_rejected_with_both_shapes() {
         .filter(|e| matches!(e, BuildError::SocketMismatch { .. }))
         .map(ToString::to_string)
         .collect();
-    let pe = "variant { trapped(string), unavailable(string), limit-exceeded(string), reentrant-call(string) }";
+    let pe = "variant { trapped(string), unavailable(string), limit-exceeded(string), reentrant-call(string), bad-handle(string) }";
     assert_eq!(
         mismatch,
         vec![
