@@ -136,25 +136,11 @@ impl Unwrapped {
     }
 }
 
-/// Replaces the consumer's proxy handles in `value` by the providers' own
-/// resources, recording them in `out`.
-pub(crate) fn unwrap(
-    value: Val,
-    store: &mut StoreContextMut<'_, PluginState>,
-    table: &ProxyTable,
-    out: &mut Unwrapped,
-) -> Result<Val, String> {
-    let mut go = |v: Val| unwrap(v, store, table, out);
+/// Rebuilds `value` with every resource handle in it replaced by `swap`'s answer.
+fn map_resources(value: Val, swap: &mut dyn FnMut(ResourceAny) -> Result<Val, String>) -> Result<Val, String> {
+    let mut go = |v: Val| map_resources(v, swap);
     Ok(match value {
-        Val::Resource(any) => {
-            let proxy = ResourceDynamic::try_from_resource_any(any, &mut *store).map_err(|e| format!("not a handle plugtree gave out: {e}"))?;
-            let owned = proxy.owned();
-            let entry = if owned { table.take(proxy.rep()) } else { table.get(proxy.rep()) };
-            let entry = entry.ok_or_else(|| "the handle was already dropped".to_string())?;
-            let resource = entry.resource;
-            out.handles.push((entry, owned));
-            Val::Resource(resource)
-        }
+        Val::Resource(any) => return swap(any),
         Val::List(items) => Val::List(items.into_iter().map(&mut go).collect::<Result<_, _>>()?),
         Val::Tuple(items) => Val::Tuple(items.into_iter().map(&mut go).collect::<Result<_, _>>()?),
         Val::Record(fields) => Val::Record(fields.into_iter().map(|(n, v)| Ok((n, go(v)?))).collect::<Result<_, String>>()?),
@@ -163,6 +149,26 @@ pub(crate) fn unwrap(
         Val::Result(Ok(Some(v))) => Val::Result(Ok(Some(Box::new(go(*v)?)))),
         Val::Result(Err(Some(v))) => Val::Result(Err(Some(Box::new(go(*v)?)))),
         other => other,
+    })
+}
+
+/// Replaces the consumer's proxy handles in `value` by the providers' own
+/// resources, recording them in `out`.
+pub(crate) fn unwrap(
+    value: Val,
+    store: &mut StoreContextMut<'_, PluginState>,
+    table: &ProxyTable,
+    out: &mut Unwrapped,
+) -> Result<Val, String> {
+    map_resources(value, &mut |any| {
+        let proxy = ResourceDynamic::try_from_resource_any(any, &mut *store)
+            .map_err(|e| format!("not a handle plugtree gave out: {e}"))?;
+        let owned = proxy.owned();
+        let entry = if owned { table.take(proxy.rep()) } else { table.get(proxy.rep()) };
+        let entry = entry.ok_or_else(|| "the handle was already dropped".to_string())?;
+        let resource = entry.resource;
+        out.handles.push((entry, owned));
+        Ok(Val::Resource(resource))
     })
 }
 
@@ -175,29 +181,18 @@ pub(crate) fn wrap(
     store: &mut StoreContextMut<'_, PluginState>,
     table: &ProxyTable,
 ) -> Result<Val, String> {
-    let mut go = |v: Val| wrap(v, owner, kind_of, store, table);
-    Ok(match value {
-        Val::Resource(resource) => {
-            let Some(kind) = kind_of(owner, &resource) else {
-                let _ = owner.drop_resource(resource);
-                return Err(format!(
-                    "plugin `{}` returned a resource it does not own; resources cannot be passed on through several plugins",
-                    owner.id
-                ));
-            };
-            let rep = table
-                .insert(Entry { owner: owner.clone(), resource })
-                .ok_or_else(|| "the consumer holds too many handles".to_string())?;
-            let proxy = ResourceDynamic::new_own(rep, kind).try_into_resource_any(&mut *store);
-            Val::Resource(proxy.map_err(|e| format!("cannot hand the resource to the consumer: {e}"))?)
-        }
-        Val::List(items) => Val::List(items.into_iter().map(&mut go).collect::<Result<_, _>>()?),
-        Val::Tuple(items) => Val::Tuple(items.into_iter().map(&mut go).collect::<Result<_, _>>()?),
-        Val::Record(fields) => Val::Record(fields.into_iter().map(|(n, v)| Ok((n, go(v)?))).collect::<Result<_, String>>()?),
-        Val::Variant(case, Some(v)) => Val::Variant(case, Some(Box::new(go(*v)?))),
-        Val::Option(Some(v)) => Val::Option(Some(Box::new(go(*v)?))),
-        Val::Result(Ok(Some(v))) => Val::Result(Ok(Some(Box::new(go(*v)?)))),
-        Val::Result(Err(Some(v))) => Val::Result(Err(Some(Box::new(go(*v)?)))),
-        other => other,
+    map_resources(value, &mut |resource| {
+        let Some(kind) = kind_of(owner, &resource) else {
+            let _ = owner.drop_resource(resource);
+            return Err(format!(
+                "plugin `{}` returned a resource it does not own; resources cannot be passed on through several plugins",
+                owner.id
+            ));
+        };
+        let rep = table
+            .insert(Entry { owner: owner.clone(), resource })
+            .ok_or_else(|| "the consumer holds too many handles".to_string())?;
+        let proxy = ResourceDynamic::new_own(rep, kind).try_into_resource_any(&mut *store);
+        Ok(Val::Resource(proxy.map_err(|e| format!("cannot hand the resource to the consumer: {e}"))?))
     })
 }
