@@ -24,6 +24,10 @@ fn host_to_root(c: &mut Criterion) {
     // The floor: the same function called with wasmtime directly.
     let component = Component::from_file(&engine, &path).expect("compiles");
     let mut store = Store::new(&engine, ());
+    // plugtree's engine counts fuel and checks epochs: give the raw store
+    // what plugtree gives an unlimited plugin, so both run the same code.
+    store.set_fuel(u64::MAX).expect("fuel");
+    store.set_epoch_deadline(u64::MAX / 4);
     let instance = Linker::new(&engine).instantiate(&mut store, &component).expect("instantiates");
     let iface = component.get_export_index(None, "test:app/values").expect("exported");
     let add_index = component.get_export_index(Some(&iface), "add").expect("add");
