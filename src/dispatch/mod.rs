@@ -14,7 +14,7 @@ pub use error::{CallError, DispatchError};
 pub use wave::{CallParseError, ParsedCall, to_wave};
 
 use crate::describe::{Cardinality, Function, FunctionKind, PluginId};
-use crate::load::{LoadedTree, ProviderFailure};
+use crate::load::{LoadedTree, ProviderFailure, answering};
 
 /// Results shaped by the cardinality of the socket they come from.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,7 +56,9 @@ impl LoadedTree {
         check::arguments(f, args)?;
         let has_result = f.signature.result.is_some();
         let mut handles = Vec::new();
-        args.iter().for_each(|a| resources_in(a, &mut handles));
+        if f.signature.needs_handles() {
+            args.iter().for_each(|a| resources_in(a, &mut handles));
+        }
         let call = |p: &crate::load::LoadedPlugin| {
             // A handle reaches only the plugin that owns it.
             if let Some(foreign) = handles.iter().find(|r| p.resource_name(r).is_none()) {
@@ -75,14 +77,14 @@ impl LoadedTree {
         }
         // A plugin that failed is left out, as if it had never loaded; an
         // `exactly-one` root still answers, with why it is unavailable.
-        let working = || self.root_providers.iter().filter(|p| !p.is_failed());
+        let mut targets = answering(&self.root_providers, self.root_cardinality);
         Ok(match self.root_cardinality {
             Cardinality::ExactlyOne => match self.root_providers.as_slice() {
                 [one] => Socket::ExactlyOne(call(one)),
                 _ => return Err(DispatchError::NoProvider { interface: interface.to_string() }),
             },
-            Cardinality::AtMostOne => Socket::AtMostOne(working().next().map(|p| call(p))),
-            Cardinality::Any => Socket::Any(working().map(|p| (p.id.clone(), call(p))).collect()),
+            Cardinality::AtMostOne => Socket::AtMostOne(targets.next().map(|p| call(p))),
+            Cardinality::Any => Socket::Any(targets.map(|p| (p.id.clone(), call(p))).collect()),
         })
     }
 

@@ -79,26 +79,30 @@ impl ProxyTable {
     }
 }
 
-/// The proxy kinds of a tree: one `host_dynamic` payload per app resource.
+/// The proxy kinds of a tree: one `host_dynamic` payload per app resource,
+/// by interface, then resource name (looked up without allocating).
 #[derive(Debug, Default)]
 pub(crate) struct Kinds {
-    by_name: HashMap<(String, String), u32>,
+    by_interface: HashMap<String, HashMap<String, u32>>,
 }
 
 impl Kinds {
     /// Numbers every resource of every interface.
     pub fn new<'a>(resources: impl Iterator<Item = (&'a str, &'a str)>) -> Self {
-        let mut by_name = HashMap::new();
+        let mut by_interface: HashMap<String, HashMap<String, u32>> = HashMap::new();
+        let mut next = 0u32;
         for (interface, resource) in resources {
-            let next = u32::try_from(by_name.len()).unwrap_or(u32::MAX);
-            by_name.entry((interface.to_string(), resource.to_string())).or_insert(next);
+            by_interface.entry(interface.to_string()).or_default().entry(resource.to_string()).or_insert_with(|| {
+                next = next.saturating_add(1);
+                next - 1
+            });
         }
-        Kinds { by_name }
+        Kinds { by_interface }
     }
 
     /// The kind of `interface`'s resource `resource`.
     pub fn get(&self, interface: &str, resource: &str) -> Option<u32> {
-        self.by_name.get(&(interface.to_string(), resource.to_string())).copied()
+        self.by_interface.get(interface)?.get(resource).copied()
     }
 }
 

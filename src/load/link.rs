@@ -8,7 +8,7 @@ use wasmtime::component::{Linker, ResourceAny, ResourceType, Val};
 
 use super::handles::{Kinds, ProxyTable, Unwrapped, unwrap, wrap};
 
-use super::plugin::{LoadedPlugin, PluginState, ProviderFailure};
+use super::plugin::{LoadedPlugin, PluginState, ProviderFailure, answering};
 use crate::describe::{Cardinality, Limit};
 use crate::describe::socket_abi::PROVIDER_ERROR_CASES;
 
@@ -44,6 +44,8 @@ impl SocketTarget {
     /// swapped for proxies both ways; a handle reaches only its owner.
     fn call_abi(&self, store: &mut StoreContextMut<'_, PluginState>, params: &[Val]) -> Val {
         let mut room = LoadedPlugin::memory_left(store.data());
+        // A method's answer is shaped for the one owner of `self`.
+        let shape = if self.to_owner { Cardinality::ExactlyOne } else { self.cardinality };
         let mut unwrapped = Unwrapped::default();
         let owned_params;
         let params = match &self.handles {
@@ -57,17 +59,23 @@ impl SocketTarget {
                         &owned_params[..]
                     }
                     Err(m) => {
+                        // Refused before any provider runs: each would-be callee says why.
                         unwrapped.drop_unconsumed(false);
-                        return self.shape(Cardinality::ExactlyOne, vec![(None, provider_result(Err(ProviderFailure::BadHandle(m))))]);
+                        let refused = |id| (id, provider_result(Err(ProviderFailure::BadHandle(m.clone()))));
+                        let answers = if self.to_owner {
+                            vec![refused(None)]
+                        } else {
+                            answering(&self.providers, self.cardinality).map(|p| refused(Some(p.id.to_string()))).collect()
+                        };
+                        return self.shape(shape, answers);
                     }
                 }
             }
         };
-        let (shape, targets): (Cardinality, Vec<Arc<LoadedPlugin>>) = if self.to_owner {
-            (Cardinality::ExactlyOne, unwrapped.handles.first().map(|(e, _)| e.owner.clone()).into_iter().collect())
+        let targets: Vec<Arc<LoadedPlugin>> = if self.to_owner {
+            unwrapped.handles.first().map(|(e, _)| e.owner.clone()).into_iter().collect()
         } else {
-            let all = self.cardinality == Cardinality::ExactlyOne;
-            (self.cardinality, self.providers.iter().filter(|p| all || !p.is_failed()).cloned().collect())
+            answering(&self.providers, self.cardinality).cloned().collect()
         };
         let mut consumed = false;
         let mut answers = Vec::with_capacity(targets.len());

@@ -20,7 +20,7 @@ use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, Store};
 
 pub use error::{Cause, LoadError};
-pub(crate) use plugin::{LoadedPlugin, ProviderFailure};
+pub(crate) use plugin::{LoadedPlugin, ProviderFailure, answering};
 pub use ticker::EPOCH_TICK;
 
 use crate::describe::{Cardinality, Catalog, Limit, PluginId};

@@ -2,7 +2,7 @@
 //! one way to call them.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use wasmtime::Store;
@@ -10,7 +10,7 @@ use wasmtime::component::{Func, ResourceAny, ResourceType, Val};
 
 use super::handles::ProxyTable;
 use super::limits::{CallBudget, EngineSupport, PluginLimiter, classify};
-use crate::describe::{Limit, Limits, PluginId};
+use crate::describe::{Cardinality, Limit, Limits, PluginId};
 
 /// What a plugin's `Store` carries.
 pub(crate) struct PluginState {
@@ -52,9 +52,15 @@ pub(crate) struct LoadedPlugin {
     /// Set once, by the call that trapped or hit a limit: wasmtime refuses to
     /// enter an instance after that, so the plugin is failed from then on.
     failure: OnceLock<Failure>,
-    failed: AtomicBool,
     /// The thread currently calling into this plugin (0: none).
     caller: AtomicU64,
+}
+
+/// The providers of a socket that are called: all of them on `exactly-one`
+/// (a failed one answers `unavailable`), the ones that have not failed
+/// otherwise (as if a failed one had never loaded).
+pub(crate) fn answering(providers: &[Arc<LoadedPlugin>], cardinality: Cardinality) -> impl Iterator<Item = &Arc<LoadedPlugin>> {
+    providers.iter().filter(move |p| cardinality == Cardinality::ExactlyOne || !p.is_failed())
 }
 
 /// How a loaded plugin was set up, for [`LoadedPlugin::new`].
@@ -91,14 +97,13 @@ impl LoadedPlugin {
             limits,
             support,
             failure: OnceLock::new(),
-            failed: AtomicBool::new(false),
             caller: AtomicU64::new(0),
         }
     }
 
     /// Whether the plugin failed (trapped or hit a limit) and answers no more.
     pub fn is_failed(&self) -> bool {
-        self.failed.load(Ordering::Acquire)
+        self.failure.get().is_some()
     }
 
     /// The call that made the plugin fail, if one did.
@@ -135,31 +140,15 @@ impl LoadedPlugin {
         let Some(func) = self.funcs.get(function).copied().flatten() else {
             return Err(ProviderFailure::Unavailable(format!("plugin `{}` does not export this function", self.id)));
         };
-        if let Some(failed) = self.failure() {
-            return Err(self.unavailable(failed));
-        }
-        let mut store = self.lock()?;
-        let outcome = (|| {
-            if let Some(failed) = self.failure() {
-                return Err(self.unavailable(failed));
-            }
-            let budget = CallBudget::arm(&mut store, &self.limits, self.support);
+        let name = self.names.get(function).map_or("", String::as_str);
+        // Any error of a call fails the plugin: after a failed lift or lower
+        // the instance's state is not to be trusted either.
+        self.enter(name, |_, _| true, |store| {
             let mut results = [Val::Bool(false)];
             let results = &mut results[..usize::from(has_result)];
-            match func.call(&mut *store, params, results) {
-                Ok(()) => Ok(results.first_mut().map(|v| std::mem::replace(v, Val::Bool(false)))),
-                Err(e) => {
-                    let function = self.names.get(function).cloned().unwrap_or_default();
-                    let failure = classify(&e, &self.id, &function, &self.limits, budget.inherited);
-                    tracing::warn!(plugin = %self.id, function, ?failure, "plugin failed");
-                    let _ = self.failure.set(Failure { function, failure: failure.clone() });
-                    self.failed.store(true, Ordering::Release);
-                    Err(failure)
-                }
-            }
-        })();
-        self.caller.store(0, Ordering::Release);
-        outcome
+            func.call(&mut *store, params, results)?;
+            Ok(results.first_mut().map(|v| std::mem::replace(v, Val::Bool(false))))
+        })
     }
 
     /// The WIT name of `resource`'s type if this plugin's plug defines it.
@@ -172,23 +161,42 @@ impl LoadedPlugin {
     /// plugin's limits. A failed plugin's resources are left to its store,
     /// which is freed with the tree.
     pub fn drop_resource(&self, resource: ResourceAny) -> Result<(), ProviderFailure> {
+        // A destructor that trapped poisons the instance; a handle wasmtime
+        // does not know (stale) is refused before any guest code runs.
+        let poisons = |e: &wasmtime::Error, failure: &ProviderFailure| {
+            e.chain().any(|c| c.downcast_ref::<wasmtime::Trap>().is_some()) || matches!(failure, ProviderFailure::LimitExceeded(..))
+        };
+        self.enter("resource drop", poisons, |store| resource.resource_drop(store))
+    }
+
+    /// The one way into the plugin's store: refuses a failed plugin and
+    /// re-entry, arms the call's budget, and classifies an error; an error
+    /// for which `poisons` holds fails the plugin for good.
+    fn enter<R>(
+        &self,
+        function: &str,
+        poisons: impl Fn(&wasmtime::Error, &ProviderFailure) -> bool,
+        work: impl FnOnce(&mut Store<PluginState>) -> wasmtime::Result<R>,
+    ) -> Result<R, ProviderFailure> {
         if let Some(failed) = self.failure() {
             return Err(self.unavailable(failed));
         }
         let mut store = self.lock()?;
-        let budget = CallBudget::arm(&mut store, &self.limits, self.support);
-        let outcome = resource.resource_drop(&mut *store).map_err(|e| {
-            let failure = classify(&e, &self.id, "resource drop", &self.limits, budget.inherited);
-            // A destructor that trapped poisons the instance; a handle wasmtime
-            // does not know (stale) is refused before any guest code runs.
-            let trapped = e.chain().any(|c| c.downcast_ref::<wasmtime::Trap>().is_some());
-            if trapped || matches!(failure, ProviderFailure::LimitExceeded(..)) {
-                let _ = self.failure.set(Failure { function: "resource drop".into(), failure: failure.clone() });
-                self.failed.store(true, Ordering::Release);
+        let outcome = (|| {
+            // Another thread may have failed the plugin while this one waited.
+            if let Some(failed) = self.failure() {
+                return Err(self.unavailable(failed));
             }
-            failure
-        });
-        drop(budget);
+            let budget = CallBudget::arm(&mut store, &self.limits, self.support);
+            work(&mut store).map_err(|e| {
+                let failure = classify(&e, &self.id, function, &self.limits, budget.inherited);
+                if poisons(&e, &failure) {
+                    tracing::warn!(plugin = %self.id, function, ?failure, "plugin failed");
+                    let _ = self.failure.set(Failure { function: function.to_string(), failure: failure.clone() });
+                }
+                failure
+            })
+        })();
         self.caller.store(0, Ordering::Release);
         outcome
     }
