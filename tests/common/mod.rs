@@ -30,6 +30,12 @@ pub fn guest(name: &str) -> PathBuf {
     path
 }
 
+/// One engine with plugtree's configuration, shared by a test binary.
+pub fn engine() -> &'static plugtree::Engine {
+    static ENGINE: OnceLock<plugtree::Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| plugtree::default_engine().expect("engine"))
+}
+
 /// A hand-written component: `test-components/wat/<name>.wat`.
 pub fn wat(name: &str) -> PathBuf {
     repo()

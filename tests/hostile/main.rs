@@ -6,15 +6,9 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use plugtree::{CallError, Cardinality, Engine, Limit, Limits, LoadError, LoadedTree, PluginTree, Socket, TreeBuilder, Val};
-
-fn engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| plugtree::default_engine().expect("engine"))
-}
 
 /// Tight limits, so that each attack ends fast.
 fn tight() -> Limits {
@@ -31,7 +25,7 @@ fn app() -> TreeBuilder {
 fn load(builder: TreeBuilder) -> LoadedTree {
     let (tree, errors) = builder.build().expect("valid WIT");
     assert!(errors.is_empty(), "{errors:?}");
-    let (loaded, errors) = tree.load(engine());
+    let (loaded, errors) = tree.load(common::engine());
     assert!(errors.is_empty(), "{errors:?}");
     loaded
 }
@@ -295,7 +289,7 @@ fn a_start_function_that_never_returns_is_stopped_at_load() {
     for (limits, expected, text) in cases {
         let (tree, errors) = partial().plugin_limits("spin-start", limits).build().expect("valid WIT");
         assert!(errors.is_empty(), "{errors:?}");
-        let (loaded, errors) = tree.load(engine());
+        let (loaded, errors) = tree.load(common::engine());
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(matches!(&errors[0], LoadError::LimitExceeded { plugin, limit, .. } if plugin == "spin-start" && *limit == expected), "{errors:?}");
         assert_eq!(errors[0].to_string(), text);
@@ -367,7 +361,7 @@ fn recursion_on_the_wasm_stack_is_stopped_at_wasmtimes_stack_limit() {
         .build()
         .expect("valid WIT");
     assert!(errors.is_empty(), "{errors:?}");
-    let (loaded, errors) = tree.load(engine());
+    let (loaded, errors) = tree.load(common::engine());
     assert!(errors.is_empty(), "{errors:?}");
     let Ok(Socket::Any(answers)) = loaded.dispatch("test:partial/leaf", "value", &[]) else { panic!("answers") };
     match &answers[0] {

@@ -5,15 +5,9 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-use std::sync::OnceLock;
 
 use plugtree::dispatch::DispatchError;
-use plugtree::{CallError, Cardinality, Engine, LoadedTree, PluginTree, Socket, TreeBuilder, Val};
-
-fn engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| plugtree::default_engine().expect("engine"))
-}
+use plugtree::{CallError, Cardinality, LoadedTree, PluginTree, Socket, TreeBuilder, Val};
 
 fn app() -> TreeBuilder {
     PluginTree::builder()
@@ -25,7 +19,7 @@ fn app() -> TreeBuilder {
 fn load(builder: TreeBuilder) -> LoadedTree {
     let (tree, errors) = builder.build().expect("valid WIT");
     assert!(errors.is_empty(), "{errors:?}");
-    let (loaded, errors) = tree.load(engine());
+    let (loaded, errors) = tree.load(common::engine());
     assert!(errors.is_empty(), "{errors:?}");
     loaded
 }
@@ -162,7 +156,7 @@ fn a_consumer_of_a_failed_provider_gets_unavailable_and_keeps_working() {
         .build()
         .expect("valid WIT");
     assert!(!errors.is_empty());
-    let (loaded, _) = tree.load(engine());
+    let (loaded, _) = tree.load(common::engine());
     assert!(loaded.dispatch("test:res/user", "pool-mint", &[Val::U32(1)]).is_err());
 }
 
