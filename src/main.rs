@@ -69,10 +69,16 @@ enum Command {
         #[command(subcommand)]
         what: WitCommand,
     },
-    /// Build a cargo workspace of guest crates for wasm32-unknown-unknown and
-    /// encode every cdylib into a component in OUT.
+    /// Build guests into components in OUT: a cargo workspace of Rust crates
+    /// (for wasm32-unknown-unknown, every cdylib encoded), and Python (app.py +
+    /// wit/) or JavaScript (app.js + wit/) plugin projects, DIR itself or the
+    /// folders in it.
+    ///
+    /// The Python and JavaScript toolchains (componentize-py, componentize-js)
+    /// are installed on first use into $PLUGTREE_CACHE (default
+    /// ~/.cache/plugtree), which also keeps each built component by source hash.
     Build {
-        /// The workspace folder (holding its Cargo.toml).
+        /// The folder: a cargo workspace, a plugin project, or one holding plugin projects.
         workspace: PathBuf,
         /// Where to write the components [default: WORKSPACE/components].
         #[arg(short, long)]
