@@ -3,7 +3,7 @@
 //!
 //! The versions are pinned by files compiled into plugtree: `requirements.txt`
 //! (componentize-py from PyPI) and `package.json` + `package-lock.json`
-//! (componentize-js from npm, installed with `npm ci`). A toolchain counts as
+//! (componentize-js from npm, installed from the lock). A toolchain counts as
 //! installed once its `installed` stamp exists, so a warm build installs nothing.
 
 use std::path::{Path, PathBuf};
@@ -118,10 +118,14 @@ pub fn ensure(cache: &Path, language: Language) -> Result<Toolchain, String> {
             for (name, text) in [("package.json", JS_PACKAGE), ("package-lock.json", JS_LOCK)] {
                 std::fs::write(dir.join(name), text).map_err(|e| format!("cannot write into `{}`: {e}", dir.display()))?;
             }
-            // No install scripts: the packages ship their binaries, nothing needs building.
+            // `install` from the lock, not `ci`: npm's lock omits optional platform
+            // packages that were never published, which `npm ci` refuses. No install
+            // scripts: the packages ship their binaries, nothing needs building.
             run(
-                Command::new("npm").args(["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(&dir),
-                "npm ci",
+                Command::new("npm")
+                    .args(["install", "--no-save", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"])
+                    .current_dir(&dir),
+                "npm install",
             )?;
         }
     }
