@@ -18,7 +18,7 @@ pub(crate) mod values;
 pub use error::{DescribeError, PluginError};
 pub use interface::{Cardinality, Catalog, Function, FunctionKind, Interface};
 pub use limits::{Limit, Limits};
-pub use manifest::{Manifest, ManifestError, ManifestPlugin};
+pub use manifest::{BuiltinPlug, Manifest, ManifestError, ManifestHostPlug, ManifestPlugin};
 pub use plugin::{PluginId, PluginSource};
 pub use types::{ResourceName, Signature, UnknownType, ValueType};
 

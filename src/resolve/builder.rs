@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use super::{BuildError, Described, PluginTree, resolve};
-use crate::host::HostPlug;
+use crate::describe::BuiltinPlug;
+use crate::host::{HOST_WIT, HostPlug, Log, MemoryKv};
 use crate::describe::{
     Cardinality, Catalog, DescribeError, Limits, Manifest, ManifestError, PluginId, PluginSource, describe_plugin,
 };
@@ -67,6 +68,15 @@ impl TreeBuilder {
             if plugin.limits != manifest.limits {
                 builder = builder.plugin_limits(plugin.id.clone(), plugin.limits);
             }
+        }
+        if !manifest.host.is_empty() {
+            builder = builder.wit_text("plugtree-host.wit", HOST_WIT);
+        }
+        for host in &manifest.host {
+            builder = builder.host_plug(match host.plug {
+                BuiltinPlug::Kv => MemoryKv::new().plug(host.id.as_str()),
+                BuiltinPlug::Log => Log::new().plug(host.id.as_str()),
+            });
         }
         builder
     }
