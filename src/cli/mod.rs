@@ -6,6 +6,7 @@ pub mod call;
 pub mod check;
 pub mod graph;
 pub mod toolchains;
+pub mod watch;
 pub mod wit;
 
 use std::io::IsTerminal;
