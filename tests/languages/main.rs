@@ -231,3 +231,65 @@ fn python_and_javascript_guests_export_their_plug_and_import_only_sockets_and_wa
         assert_eq!(shape(&polyglot::guest(name)), (vec![export.to_string()], imports), "{name}");
     }
 }
+
+/// `plugtree new` in each language, built with `plugtree build`, loaded beside
+/// a Rust provider of its socket, and called: every stub answers its placeholder.
+#[test]
+fn plugtree_new_writes_a_plugin_that_builds_loads_and_answers_in_each_language() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tmp/plugtree-new");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    let manifest = root.join("plugtree.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "root = \"test:card/many\"\nwit = [{:?}]\n[cardinality]\n\"test:card/many\" = \"any\"\n",
+            common::app_wit().join("card.wit")
+        ),
+    )
+    .unwrap();
+    let out = root.join("components");
+    for (lang, name) in [("rust", "new-rs"), ("python", "new-py"), ("js", "new-js")] {
+        let dir = root.join(name);
+        let output = polyglot::plugtree()
+            .args(["new", "-m"])
+            .arg(&manifest)
+            .args(["--lang", lang, "--plug", "test:card/many", "--socket", "test:card/one"])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        // The socket is imported in the socket ABI of its cardinality.
+        let deps = std::fs::read_to_string(dir.join("wit/deps/test-card.wit")).unwrap();
+        assert!(deps.contains("greet: func(name: string) -> result<string, provider-error>;"), "{deps}");
+        // The Rust guest shares the test guests' target folder: wit-bindgen is built once.
+        let built = polyglot::plugtree()
+            .env("CARGO_TARGET_DIR", root.join("../../test-components"))
+            .arg("build")
+            .arg(&dir)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(built.status.success(), "{lang}: {}", String::from_utf8_lossy(&built.stderr));
+    }
+    let tree = load(
+        PluginTree::builder()
+            .wit(common::app_wit().join("card.wit"))
+            .root("test:card/many")
+            .cardinality("test:card/many", Cardinality::Any)
+            .plugin("new-rs", out.join("new-rs.wasm"))
+            .plugin("new-py", out.join("new-py.wasm"))
+            .plugin("new-js", out.join("new-js.wasm"))
+            .plugin("one-en", common::guest("one-en")),
+    );
+    let todo = Ok(Some(s("TODO: implement test:card/many.greet")));
+    assert_eq!(
+        answers(&tree, "test:card/many", "greet", &[s("ana")]),
+        [("new-rs".to_string(), todo.clone()), ("new-py".to_string(), todo.clone()), ("new-js".to_string(), todo)]
+    );
+    assert_eq!(
+        answers(&tree, "test:card/many", "notify", &[s("hi")]),
+        [("new-rs".to_string(), Ok(None)), ("new-py".to_string(), Ok(None)), ("new-js".to_string(), Ok(None))]
+    );
+}
