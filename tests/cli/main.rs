@@ -134,6 +134,7 @@ fn check_json_reports_every_plugin_with_its_errors() {
         plugins[5],
         serde_json::json!({
             "id": "corrupt",
+            "kind": "component",
             "plug": null,
             "status": "failed",
             "sockets": [],
