@@ -75,9 +75,14 @@ struct ReloadContext {
     engine: Engine,
     support: EngineSupport,
     kinds: Arc<Kinds>,
-    /// The plugins as they are now (a reload may change one's sockets), and
-    /// the slots of the loaded ones by index.
-    state: Mutex<(Vec<TreePlugin>, HashMap<usize, Arc<PluginSlot>>)>,
+    state: Mutex<ReloadState>,
+}
+
+/// The plugins as they are now (a reload may change one's sockets), and the
+/// slots of the loaded ones by index.
+struct ReloadState {
+    plugins: Vec<TreePlugin>,
+    slots: HashMap<usize, Arc<PluginSlot>>,
 }
 
 impl std::fmt::Debug for LoadedTree {
@@ -175,7 +180,7 @@ impl PluginTree {
             engine: engine.clone(),
             support,
             kinds,
-            state: Mutex::new((self.plugins.clone(), loaded)),
+            state: Mutex::new(ReloadState { plugins: self.plugins.clone(), slots: loaded }),
         };
         let tree = LoadedTree { tree: self, root_cardinality, root_providers, plugins: in_order, reload, _ticker: ticker };
         (tree, errors)

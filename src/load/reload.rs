@@ -95,7 +95,7 @@ impl LoadedTree {
         let source = source.into();
         let plugin = PluginId::from(id);
         let mut state = self.reload.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let (plugins, slots) = &mut *state;
+        let super::ReloadState { plugins, slots } = &mut *state;
         let not_loaded = || ReloadError::NotLoaded { plugin: plugin.clone() };
         let index = plugins.iter().position(|p| p.id == plugin).ok_or_else(not_loaded)?;
         let slot = slots.get(&index).cloned().ok_or_else(not_loaded)?;
