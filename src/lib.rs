@@ -37,7 +37,7 @@ pub mod dispatch;
 pub mod load;
 pub mod resolve;
 
-pub use describe::{Cardinality, Catalog, Limit, Limits, Manifest, PluginId, PluginSource, Signature, ValueType};
+pub use describe::{Cardinality, Catalog, DirMode, Grants, Limit, Limits, Manifest, PluginId, PluginSource, Signature, ValueType};
 pub use dispatch::{CallError, CallParseError, DispatchError, ParsedCall, Socket};
 pub use load::{LoadError, LoadedTree, default_engine, engine_config};
 pub use resolve::{BuildError, PluginTree, TreeBuilder};

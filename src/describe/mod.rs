@@ -6,6 +6,7 @@
 //! builds graphs or touches wasmtime.
 
 mod error;
+mod grants;
 mod interface;
 mod limits;
 mod manifest;
@@ -14,10 +15,12 @@ pub mod socket_abi;
 mod types;
 
 pub use error::{DescribeError, PluginError};
+pub use grants::{Capability, DirGrant, DirMode, Grants, HostPort};
 pub use interface::{Cardinality, Catalog, Function, FunctionKind, Interface};
 pub use limits::{Limit, Limits};
 pub use manifest::{Manifest, ManifestError, ManifestPlugin};
 pub use plugin::{PluginId, PluginSource};
 pub use types::{ResourceName, Signature, UnknownType, ValueType};
 
+pub(crate) use grants::{WasiNeed, wasi_need};
 pub(crate) use plugin::{DescribedPlugin, Import, describe_plugin};

@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 
 use super::{BuildError, PluginTree, resolve};
+use crate::describe::DescribedPlugin;
 use crate::describe::{
-    Cardinality, Catalog, DescribeError, Limits, Manifest, ManifestError, PluginId, PluginSource, describe_plugin,
+    Cardinality, Catalog, DescribeError, Grants, Limits, Manifest, ManifestError, PluginId, PluginSource, describe_plugin,
 };
 
 /// Why a tree could not be built at all (as opposed to a [`BuildError`], which
@@ -42,6 +43,7 @@ pub struct TreeBuilder {
     plugins: Vec<(PluginId, PluginSource)>,
     limits: Limits,
     plugin_limits: Vec<(PluginId, Limits)>,
+    grants: Vec<(PluginId, Grants)>,
 }
 
 impl TreeBuilder {
@@ -58,6 +60,9 @@ impl TreeBuilder {
             builder = builder.plugin(plugin.id.clone(), plugin.path.clone());
             if plugin.limits != manifest.limits {
                 builder = builder.plugin_limits(plugin.id.clone(), plugin.limits);
+            }
+            if plugin.grants != Grants::none() {
+                builder = builder.grants(plugin.id.clone(), plugin.grants.clone());
             }
         }
         builder
@@ -106,6 +111,14 @@ impl TreeBuilder {
         self
     }
 
+    /// Sets what one plugin may touch through WASI (the default is nothing:
+    /// [`Grants::none`]); relative host directories are relative to the
+    /// process's working directory.
+    pub fn grants(mut self, id: impl Into<PluginId>, grants: Grants) -> Self {
+        self.grants.push((id.into(), grants));
+        self
+    }
+
     /// Reads the WIT and the components and resolves the tree.
     ///
     /// Returns the tree with every problem found in single plugins; the tree
@@ -128,7 +141,13 @@ impl TreeBuilder {
         if root_interface.functions.is_empty() {
             return Err(DescribeError::EmptyRoot { interface: root });
         }
-        let described = self.plugins.into_iter().map(|(id, source)| describe_plugin(id, &source)).collect();
+        let grants = self.grants;
+        let grants_of = |id: &PluginId| grants.iter().rev().find(|(g, _)| g == id).map(|(_, g)| g.clone()).unwrap_or_default();
+        let described = self
+            .plugins
+            .into_iter()
+            .map(|(id, source)| describe_plugin(id, &source).map(|d| DescribedPlugin { grants: grants_of(&d.id), ..d }))
+            .collect();
         let (mut tree, errors) = resolve(catalog, root, described);
         for plugin in &mut tree.plugins {
             plugin.limits = self.limits;

@@ -17,7 +17,7 @@ use std::sync::Arc;
 pub use builder::{SetupError, TreeBuilder};
 pub use error::{BuildError, Unsatisfied};
 
-use crate::describe::{Cardinality, Catalog, DescribedPlugin, Import, Limits, PluginId, socket_abi};
+use crate::describe::{Cardinality, Catalog, DescribedPlugin, Grants, Import, Limits, PluginId, WasiNeed, socket_abi, wasi_need};
 
 /// Deepest chain of plugins below the root that plugtree links: each level is
 /// a host→guest→host hop on the native stack, which runs out a few hundred deep.
@@ -56,6 +56,9 @@ pub(crate) struct TreePlugin {
     pub type_imports: Vec<String>,
     pub status: PluginStatus,
     pub limits: Limits,
+    /// Its WASI imports, by full name; linked from `grants` at load.
+    pub wasi: Vec<String>,
+    pub grants: Grants,
 }
 
 /// A resolved plugin tree, ready to [`load`](PluginTree::load).
@@ -81,13 +84,27 @@ pub struct PluginView<'a> {
     pub status: PluginStatus,
     /// What it may consume once loaded.
     pub limits: &'a Limits,
+    /// What the host grants it through WASI.
+    pub grants: &'a Grants,
     sockets: &'a [SocketUse],
+    wasi: &'a [String],
 }
 
 impl<'a> PluginView<'a> {
     /// The interfaces the plugin imports as sockets.
     pub fn sockets(&self) -> impl Iterator<Item = &'a str> + 'a {
         self.sockets.iter().map(|s| s.interface.as_str())
+    }
+
+    /// The WASI interfaces the plugin imports, by full name (`wasi:cli/stdout@0.2.6`).
+    pub fn wasi_imports(&self) -> impl Iterator<Item = &'a str> + 'a {
+        self.wasi.iter().map(String::as_str)
+    }
+
+    /// What the plugin can actually touch: its grants, less those for WASI
+    /// interfaces it does not import.
+    pub fn capabilities(&self) -> Grants {
+        self.grants.effective(self.wasi_imports())
     }
 }
 
@@ -119,7 +136,15 @@ impl PluginTree {
 
     /// Every plugin that was given (but dropped duplicates), in declaration order.
     pub fn plugins(&self) -> impl Iterator<Item = PluginView<'_>> {
-        self.plugins.iter().map(|p| PluginView { id: &p.id, plug: p.plug.as_deref(), status: p.status, limits: &p.limits, sockets: &p.sockets })
+        self.plugins.iter().map(|p| PluginView {
+            id: &p.id,
+            plug: p.plug.as_deref(),
+            status: p.status,
+            limits: &p.limits,
+            grants: &p.grants,
+            sockets: &p.sockets,
+            wasi: &p.wasi,
+        })
     }
 
     /// The plugins whose plug is `interface`, in declaration order, whatever their status.
@@ -157,6 +182,8 @@ pub(crate) fn resolve(
                     type_imports: Vec::new(),
                     status: PluginStatus::Failed,
                     limits: Limits::default(),
+                    wasi: Vec::new(),
+                    grants: Grants::default(),
                 });
             }
         }
@@ -217,8 +244,14 @@ fn check_plugin(catalog: &Catalog, plugin: DescribedPlugin, errors: &mut Vec<Bui
     }
     let mut sockets = Vec::new();
     let mut type_imports = Vec::new();
+    let mut wasi = Vec::new();
     for import in &plugin.imports {
         let imported = match import {
+            Import::Wasi(name) => {
+                errors.extend(check_wasi_import(&id, name, &plugin.grants));
+                wasi.push(name.clone());
+                continue;
+            }
             Import::Other(name) => {
                 errors.push(BuildError::UnknownSocket { plugin: id.clone(), import: name.clone() });
                 continue;
@@ -287,6 +320,20 @@ fn check_plugin(catalog: &Catalog, plugin: DescribedPlugin, errors: &mut Vec<Bui
         type_imports,
         status,
         limits: Limits::default(),
+        wasi,
+        grants: plugin.grants,
+    }
+}
+
+/// A WASI import plugtree cannot link, or (in strict mode) one no grant backs.
+fn check_wasi_import(plugin: &PluginId, import: &str, grants: &Grants) -> Option<BuildError> {
+    match wasi_need(import) {
+        WasiNeed::Plumbing => None,
+        WasiNeed::Grant(grant) if grants.strict && !grants.allows(grant) => {
+            Some(BuildError::UngrantedWasi { plugin: plugin.clone(), import: import.to_string(), grant })
+        }
+        WasiNeed::Grant(_) => None,
+        WasiNeed::Unsupported => Some(BuildError::UnsupportedWasi { plugin: plugin.clone(), import: import.to_string() }),
     }
 }
 
