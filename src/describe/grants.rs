@@ -105,8 +105,13 @@ impl FromStr for HostPort {
     fn from_str(s: &str) -> Result<Self, String> {
         let bad = || format!("`{s}` is not `host:port`");
         let (host, port) = s.rsplit_once(':').ok_or_else(bad)?;
-        let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
-        if host.is_empty() || host.contains(['/', ' ']) || (host.contains(':') && host.parse::<std::net::Ipv6Addr>().is_err()) {
+        // An IPv6 address needs its brackets, or its last group would read as the port.
+        let (host, bracketed) = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+            Some(inner) => (inner, true),
+            None => (host, false),
+        };
+        let bad_v6 = host.contains(':') && (!bracketed || host.parse::<std::net::Ipv6Addr>().is_err());
+        if host.is_empty() || host.contains(['/', ' ', '[', ']']) || bad_v6 {
             return Err(bad());
         }
         let port = port.parse().map_err(|_| format!("`{port}` in `{s}` is not a port number"))?;
