@@ -17,7 +17,10 @@ use std::sync::Arc;
 pub use builder::{SetupError, TreeBuilder};
 pub use error::{BuildError, Unsatisfied};
 
-use crate::describe::{Cardinality, Catalog, DescribedPlugin, Grants, Import, Limits, PluginId, WasiNeed, socket_abi, wasi_need};
+use crate::describe::{
+    Cardinality, Catalog, DescribedPlugin, Grants, Import, Limits, PluginId, Signature, WasiNeed, socket_abi, wasi_need,
+};
+use crate::host::HostPlug;
 
 /// Deepest chain of plugins below the root that plugtree links: each level is
 /// a host→guest→host hop on the native stack, which runs out a few hundred deep.
@@ -59,6 +62,25 @@ pub(crate) struct TreePlugin {
     /// Its WASI imports, by full name; linked from `grants` at load.
     pub wasi: Vec<String>,
     pub grants: Grants,
+    /// Set for a plug the host implements in Rust (then `component` is `None`).
+    pub host: Option<Arc<HostPlug>>,
+}
+
+/// What the resolver reads for one plugin: a described component or a host plug.
+#[derive(Debug)]
+pub(crate) enum Described {
+    Component(DescribedPlugin),
+    Host(HostPlug),
+}
+
+/// What a plugin is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PluginKind {
+    /// A WebAssembly component.
+    Component,
+    /// A plug the host implements in Rust ([`HostPlug`]).
+    Host,
 }
 
 /// A resolved plugin tree, ready to [`load`](PluginTree::load).
@@ -82,10 +104,12 @@ pub struct PluginView<'a> {
     pub plug: Option<&'a str>,
     /// Whether it will be loaded.
     pub status: PluginStatus,
-    /// What it may consume once loaded.
+    /// What it may consume once loaded (components only).
     pub limits: &'a Limits,
     /// What the host grants it through WASI.
     pub grants: &'a Grants,
+    /// A component or a host plug.
+    pub kind: PluginKind,
     sockets: &'a [SocketUse],
     wasi: &'a [String],
 }
@@ -142,6 +166,7 @@ impl PluginTree {
             status: p.status,
             limits: &p.limits,
             grants: &p.grants,
+            kind: if p.host.is_some() { PluginKind::Host } else { PluginKind::Component },
             sockets: &p.sockets,
             wasi: &p.wasi,
         })
@@ -157,13 +182,14 @@ impl PluginTree {
 pub(crate) fn resolve(
     catalog: Catalog,
     root: String,
-    described: Vec<Result<DescribedPlugin, crate::describe::PluginError>>,
+    described: Vec<Result<Described, crate::describe::PluginError>>,
 ) -> (PluginTree, Vec<BuildError>) {
     let mut errors = Vec::new();
     let mut plugins: Vec<TreePlugin> = Vec::with_capacity(described.len());
     for d in described {
         let id = match &d {
-            Ok(p) => p.id.clone(),
+            Ok(Described::Component(p)) => p.id.clone(),
+            Ok(Described::Host(h)) => h.id.clone(),
             Err(e) => e.plugin().clone(),
         };
         if plugins.iter().any(|p| p.id == id) {
@@ -171,7 +197,8 @@ pub(crate) fn resolve(
             continue;
         }
         match d {
-            Ok(p) => plugins.push(check_plugin(&catalog, p, &mut errors)),
+            Ok(Described::Component(p)) => plugins.push(check_plugin(&catalog, p, &mut errors)),
+            Ok(Described::Host(h)) => plugins.push(check_host_plug(&catalog, h, &mut errors)),
             Err(e) => {
                 errors.push(e.into());
                 plugins.push(TreePlugin {
@@ -184,6 +211,7 @@ pub(crate) fn resolve(
                     limits: Limits::default(),
                     wasi: Vec::new(),
                     grants: Grants::default(),
+                    host: None,
                 });
             }
         }
@@ -201,12 +229,12 @@ pub(crate) fn resolve(
     (tree, errors)
 }
 
-fn providers_of(plugins: &[TreePlugin], interface: &str) -> Vec<usize> {
+pub(crate) fn providers_of(plugins: &[TreePlugin], interface: &str) -> Vec<usize> {
     plugins.iter().enumerate().filter(|(_, p)| p.plug.as_deref() == Some(interface)).map(|(i, _)| i).collect()
 }
 
 /// Checks a plugin's plug and sockets against the app's WIT and the socket ABI.
-fn check_plugin(catalog: &Catalog, plugin: DescribedPlugin, errors: &mut Vec<BuildError>) -> TreePlugin {
+pub(crate) fn check_plugin(catalog: &Catalog, plugin: DescribedPlugin, errors: &mut Vec<BuildError>) -> TreePlugin {
     let before = errors.len();
     let id = plugin.id.clone();
     let plugs: Vec<_> = plugin.exports.iter().filter(|e| catalog.get(&e.name).is_some()).collect();
@@ -322,6 +350,7 @@ fn check_plugin(catalog: &Catalog, plugin: DescribedPlugin, errors: &mut Vec<Bui
         limits: Limits::default(),
         wasi,
         grants: plugin.grants,
+        host: None,
     }
 }
 
@@ -334,6 +363,68 @@ fn check_wasi_import(plugin: &PluginId, import: &str, grants: &Grants) -> Option
         }
         WasiNeed::Grant(_) => None,
         WasiNeed::Unsupported => Some(BuildError::UnsupportedWasi { plugin: plugin.clone(), import: import.to_string() }),
+    }
+}
+
+/// Checks a host plug against its interface: every function implemented,
+/// nothing else, typed closures with the WIT's types, no resources.
+fn check_host_plug(catalog: &Catalog, host: HostPlug, errors: &mut Vec<BuildError>) -> TreePlugin {
+    let before = errors.len();
+    let id = host.id.clone();
+    match catalog.get(&host.interface) {
+        None => errors.push(BuildError::HostPlugInterface { plugin: id.clone(), interface: host.interface.clone() }),
+        Some(wanted) if !wanted.resources.is_empty() => errors.push(BuildError::HostPlugResources {
+            plugin: id.clone(),
+            interface: wanted.name.clone(),
+            resources: wanted.resources.clone(),
+        }),
+        Some(wanted) => {
+            for f in &wanted.functions {
+                match host.functions.iter().find(|h| h.name == f.name) {
+                    None => errors.push(BuildError::MissingExport {
+                        plugin: id.clone(),
+                        interface: wanted.name.clone(),
+                        function: f.name.clone(),
+                    }),
+                    Some(h) => {
+                        let Some(typed) = &h.typed else { continue };
+                        let found = Signature {
+                            params: typed.params.iter().enumerate().map(|(i, t)| (format!("arg{i}"), t.clone())).collect(),
+                            result: typed.result.clone(),
+                        };
+                        if !found.same_types(&f.signature) {
+                            errors.push(BuildError::PlugMismatch {
+                                plugin: id.clone(),
+                                interface: wanted.name.clone(),
+                                function: f.name.clone(),
+                                expected: f.signature.clone(),
+                                found,
+                            });
+                        }
+                    }
+                }
+            }
+            for h in host.functions.iter().filter(|h| wanted.function(&h.name).is_none()) {
+                errors.push(BuildError::HostPlugExtraFunction {
+                    plugin: id.clone(),
+                    interface: wanted.name.clone(),
+                    function: h.name.clone(),
+                });
+            }
+        }
+    }
+    let status = if errors.len() > before { PluginStatus::Failed } else { PluginStatus::Ready };
+    TreePlugin {
+        id,
+        component: None,
+        plug: catalog.get(&host.interface).map(|i| i.name.clone()),
+        sockets: Vec::new(),
+        type_imports: Vec::new(),
+        status,
+        limits: Limits::unlimited(),
+        host: Some(Arc::new(host)),
+        wasi: Vec::new(),
+        grants: Grants::default(),
     }
 }
 

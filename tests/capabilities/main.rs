@@ -326,3 +326,13 @@ fn stdout_is_discarded_unless_granted() {
     assert_eq!(out, "marker-7f3a\nprobe: true\n");
     assert!(err.contains("marker-7f3a"), "{err}");
 }
+
+#[test]
+fn a_reloaded_plugin_keeps_its_grants() {
+    let dir = fixture("reload");
+    let tree = load(Grants::none().dir(dir.join("data"), "/data", DirMode::ReadOnly).env("K", "v"));
+    tree.reload("probe", common::wasi_guest("wasi-files")).expect("the same component reloads");
+    assert_eq!(read(&tree, "/data/hello.txt"), ok(s("hello from the host")));
+    assert_eq!(call(&tree, "env", &[s("K")]), Val::Option(Some(Box::new(s("v")))));
+    assert!(matches!(read(&tree, "/data/../secret.txt"), Val::Result(Err(_))));
+}
