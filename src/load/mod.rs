@@ -12,6 +12,7 @@ mod link;
 mod plugin;
 mod reload;
 mod ticker;
+mod wasi;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -298,8 +299,10 @@ fn load_one(
     for name in &plugin.type_imports {
         linker.instance(name).map_err(link_error)?;
     }
+    wasi::link(&mut linker, plugin).map_err(link_error)?;
     let pre = linker.instantiate_pre(component).map_err(link_error)?;
-    let mut store = Store::new(engine, PluginState { limiter: PluginLimiter::new(&limits) });
+    let wasi = wasi::context(plugin)?;
+    let mut store = Store::new(engine, PluginState { limiter: PluginLimiter::new(&limits), wasi });
     store.limiter(|state| &mut state.limiter);
     prepare_store(&mut store, &limits, support).map_err(link_error)?;
     let instance = pre.instantiate(&mut store).map_err(|e| match classify(&e, id, "instantiation", &limits, false) {

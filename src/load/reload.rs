@@ -103,7 +103,9 @@ impl LoadedTree {
             return Err(ReloadError::HostPlug { plugin });
         }
         let rejected = |errors| ReloadError::Rejected { plugin: plugin.clone(), errors };
-        let described = describe_plugin(plugin.clone(), &source).map_err(|e| rejected(vec![e.into()]))?;
+        let mut described = describe_plugin(plugin.clone(), &source).map_err(|e| rejected(vec![e.into()]))?;
+        // The new component keeps the plugin's grants; strict mode checks it too.
+        described.grants = plugins[index].grants.clone();
         let catalog = &self.tree.catalog;
         let mut errors = Vec::new();
         let mut fresh = check_plugin(catalog, described, &mut errors);
