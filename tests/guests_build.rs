@@ -317,6 +317,7 @@ fn app_wit_holds_one_file_per_package() {
             "card.wit",
             "chain.wit",
             "diamond.wit",
+            "host.wit",
             "hostile.wit",
             "partial.wit",
             "res.wit",

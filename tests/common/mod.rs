@@ -30,6 +30,49 @@ pub fn guest(name: &str) -> PathBuf {
     path
 }
 
+/// The component built from the WASI guest crate `name` under
+/// `test-components/wasip2/` (e.g. `"wasi-files"`). Those guests use WASI through
+/// Rust's std, so they are built for `wasm32-wasip2`, whose cdylibs are
+/// components already.
+pub fn wasi_guest(name: &str) -> PathBuf {
+    static RELEASE: OnceLock<PathBuf> = OnceLock::new();
+    let path = RELEASE
+        .get_or_init(build_wasip2)
+        .join(format!("{}.wasm", name.replace('-', "_")));
+    assert!(
+        path.is_file(),
+        "no WASI guest component named {name:?} at {}",
+        path.display()
+    );
+    path
+}
+
+/// The WIT of the WASI guests' app interfaces.
+pub fn wasi_wit() -> PathBuf {
+    repo().join("test-components/wasip2/wit")
+}
+
+fn build_wasip2() -> PathBuf {
+    const WASIP2: &str = "wasm32-wasip2";
+    let target_dir = repo().join("target/test-components");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["build", "--release", "--target", WASIP2, "--manifest-path"])
+        .arg(repo().join("test-components/wasip2/Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .output()
+        .expect("failed to run cargo");
+    assert!(
+        output.status.success(),
+        "building test-components/wasip2 failed (is the {WASIP2} target installed?):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    target_dir.join(WASIP2).join("release")
+}
+
 /// One engine with plugtree's configuration, shared by a test binary.
 pub fn engine() -> &'static plugtree::Engine {
     static ENGINE: OnceLock<plugtree::Engine> = OnceLock::new();
