@@ -117,9 +117,11 @@ fn rust_and_python_consumers_fan_out_to_rust_python_and_javascript_providers() {
     assert!(message.starts_with("trapped: "), "{message}");
     assert_eq!(answers[0].1, Ok(Some(greetings(Some(message)))));
     assert_eq!(answers[1], ("collector".to_string(), Ok(Some(greetings(None)))));
+    a_python_consumer_calls_rust_providers_on_every_cardinality();
 }
 
-#[test]
+/// Called after the fan-out, in the same test: the trap there fails `many-trap`
+/// for good, which every later call on the shared tree sees.
 fn a_python_consumer_calls_rust_providers_on_every_cardinality() {
     let tree = collectors();
     for (function, expected) in [
