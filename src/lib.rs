@@ -34,12 +34,14 @@
 
 pub mod describe;
 pub mod dispatch;
+pub mod host;
 pub mod load;
 pub mod resolve;
 
 pub use describe::{Cardinality, Catalog, Limit, Limits, Manifest, PluginId, PluginSource, Signature, ValueType};
 pub use dispatch::{CallError, CallParseError, DispatchError, ParsedCall, Socket};
 pub use load::{LoadError, LoadedTree, default_engine, engine_config};
-pub use resolve::{BuildError, PluginTree, TreeBuilder};
+pub use host::{HostError, HostPlug};
+pub use resolve::{BuildError, PluginKind, PluginTree, TreeBuilder};
 pub use wasmtime::component::Val;
 pub use wasmtime::Engine;

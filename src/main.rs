@@ -66,6 +66,17 @@ enum Command {
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
     },
+    /// Load the tree, then reload each plugin whose component file changes,
+    /// printing what happened; with --call, the call's answers after each reload.
+    ///
+    /// Runs until interrupted.
+    Watch {
+        #[command(flatten)]
+        manifest: ManifestArg,
+        /// A call to make at start and after every reload, e.g. 'demo:text/pipeline.run("hi")'.
+        #[arg(long)]
+        call: Option<String>,
+    },
     /// Print WIT for plugin authors.
     Wit {
         #[command(flatten)]
@@ -116,6 +127,7 @@ fn main() -> ExitCode {
             };
             cli::graph::run(&manifest.manifest, format)
         }
+        Command::Watch { manifest, call } => cli::watch::run(&manifest.manifest, call.as_deref()),
         Command::Wit { manifest, what: WitCommand::Socket { interface } } => cli::wit::socket(&manifest.manifest, &interface),
         Command::Build { workspace, out } => {
             let out = out.unwrap_or_else(|| workspace.join("components"));

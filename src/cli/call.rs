@@ -63,28 +63,34 @@ pub fn run(manifest: &Path, call: &str, json: bool) -> Status {
             eprintln!("warning: {}", super::indent(&problem.message, ""));
         }
     }
-    let ParsedCall { interface, function, args } = match loaded.tree.parse_call(call) {
+    call_and_print(&loaded.tree, call, json, loaded.problems)
+}
+
+/// Calls `call` on a loaded tree and prints the answers (text or JSON, with
+/// `warnings` in the JSON report).
+pub fn call_and_print(tree: &plugtree::LoadedTree, call: &str, json: bool, warnings: Vec<Problem>) -> Status {
+    let ParsedCall { interface, function, args } = match tree.parse_call(call) {
         Ok(parsed) => parsed,
         Err(bad) => {
             eprint_bad_call(&bad, call);
             return Status::Failed;
         }
     };
-    let answers = match loaded.tree.dispatch(&interface, &function, &args) {
+    let answers = match tree.dispatch(&interface, &function, &args) {
         Ok(answers) => answers,
         Err(e) => {
             eprintln!("error: {e}");
             return Status::Failed;
         }
     };
-    let results: Vec<PluginResult> = answers_by_plugin(&loaded.tree, answers).into_iter().map(to_result).collect();
+    let results: Vec<PluginResult> = answers_by_plugin(tree, answers).into_iter().map(to_result).collect();
     let status = if results.iter().any(|r| r.error.is_some()) { Status::Partial } else { Status::Ok };
     if json {
         super::print_json(&Report {
             interface,
             function,
             results,
-            warnings: loaded.problems,
+            warnings,
         });
     } else {
         for r in results {

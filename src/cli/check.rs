@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use plugtree::resolve::PluginStatus;
-use plugtree::{Cardinality, PluginTree};
+use plugtree::{Cardinality, PluginKind, PluginTree};
 
 use super::{Loaded, Problem, Status};
 
@@ -32,6 +32,7 @@ struct SocketReport {
 #[derive(Debug, serde::Serialize)]
 struct PluginReport {
     id: String,
+    kind: PluginKind,
     plug: Option<String>,
     status: PluginStatus,
     sockets: Vec<SocketReport>,
@@ -97,6 +98,7 @@ fn report(loaded: &Loaded, status: Status) -> Report {
         .plugins()
         .map(|p| PluginReport {
             id: p.id.to_string(),
+            kind: p.kind,
             plug: p.plug.map(String::from),
             status: p.status,
             sockets: p.sockets().map(|s| socket(tree, s)).collect(),
@@ -173,7 +175,8 @@ impl TextTree<'_> {
             println!("{indent}{id} ({status}, see above)");
             return;
         }
-        println!("{indent}{id} ({status})");
+        let kind = if plugin.kind == PluginKind::Host { ", host plug" } else { "" };
+        println!("{indent}{id} ({status}{kind})");
         for problem in self.problems.iter().filter(|e| e.plugin.as_deref() == Some(id)) {
             print_problem(problem, depth + 1);
         }

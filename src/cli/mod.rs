@@ -5,6 +5,7 @@ pub mod build;
 pub mod call;
 pub mod check;
 pub mod graph;
+pub mod watch;
 pub mod wit;
 
 use std::io::IsTerminal;

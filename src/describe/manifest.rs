@@ -14,6 +14,10 @@
 //! id = "english"
 //! path = "plugins/english.wasm"     # a binary component, or `.wat` text
 //! limits = { memory = "16 MiB" }    # this plugin's own, over `[limits]`
+//!
+//! [[host]]                          # a ready-made host plug (see `plugtree::host`)
+//! id = "store"
+//! plug = "kv"                       # `kv` (plugtree:host/kv) or `log` (plugtree:host/log)
 //! ```
 
 use std::collections::{BTreeMap, HashSet};
@@ -40,6 +44,27 @@ pub struct Manifest {
     pub limits: Limits,
     /// The plugins, in declaration order.
     pub plugins: Vec<ManifestPlugin>,
+    /// The ready-made host plugs, in declaration order (after the plugins).
+    pub host: Vec<ManifestHostPlug>,
+}
+
+/// One `[[host]]` entry: a ready-made host plug.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestHostPlug {
+    /// The plug's id.
+    pub id: PluginId,
+    /// Which one.
+    pub plug: BuiltinPlug,
+}
+
+/// The ready-made host plugs a manifest can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BuiltinPlug {
+    /// An in-memory key-value store for `plugtree:host/kv`.
+    Kv,
+    /// A log for `plugtree:host/log`, written as `tracing` events.
+    Log,
 }
 
 /// One `[[plugins]]` entry.
@@ -122,6 +147,15 @@ struct RawManifest {
     limits: RawLimits,
     #[serde(default)]
     plugins: Vec<RawPlugin>,
+    #[serde(default)]
+    host: Vec<RawHostPlug>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHostPlug {
+    id: String,
+    plug: BuiltinPlug,
 }
 
 #[derive(Deserialize)]
@@ -187,14 +221,18 @@ impl Manifest {
         };
         let limits = raw.limits.apply(Limits::default()).map_err(|m| bad_limits(None, m))?;
         let mut seen = HashSet::new();
-        let mut plugins = Vec::with_capacity(raw.plugins.len());
-        for p in raw.plugins {
-            if p.id.is_empty() {
+        let mut fresh_id = |id: &str| {
+            if id.is_empty() {
                 return Err(ManifestError::EmptyId { path: path.to_path_buf() });
             }
-            if !seen.insert(p.id.clone()) {
-                return Err(ManifestError::DuplicateId { path: path.to_path_buf(), id: PluginId::new(p.id) });
+            if !seen.insert(id.to_string()) {
+                return Err(ManifestError::DuplicateId { path: path.to_path_buf(), id: PluginId::new(id) });
             }
+            Ok(())
+        };
+        let mut plugins = Vec::with_capacity(raw.plugins.len());
+        for p in raw.plugins {
+            fresh_id(&p.id)?;
             let full = base.join(&p.path);
             if !full.is_file() {
                 return Err(missing(format!("plugin `{}`", p.id), full));
@@ -202,7 +240,12 @@ impl Manifest {
             let own = p.limits.apply(limits).map_err(|m| bad_limits(Some(&p.id), m))?;
             plugins.push(ManifestPlugin { id: PluginId::new(p.id), path: full, limits: own });
         }
-        Ok(Manifest { root: raw.root, wit, cardinality: raw.cardinality, limits, plugins })
+        let mut host = Vec::with_capacity(raw.host.len());
+        for h in raw.host {
+            fresh_id(&h.id)?;
+            host.push(ManifestHostPlug { id: PluginId::new(h.id), plug: h.plug });
+        }
+        Ok(Manifest { root: raw.root, wit, cardinality: raw.cardinality, limits, plugins, host })
     }
 }
 
@@ -258,6 +301,15 @@ mod tests {
         assert!(matches!(missing, Err(ManifestError::MissingFile { what, .. }) if what == "plugin `x`"));
         let no_wit = parse("root = \"a\"\nwit = [\"no-such-dir\"]\n");
         assert!(matches!(no_wit, Err(ManifestError::MissingFile { what, .. }) if what == "WIT"));
+        let host = parse("root = \"a\"\n[[host]]\nid = \"s\"\nplug = \"kv\"\n[[host]]\nid = \"l\"\nplug = \"log\"\n").expect("valid");
+        assert_eq!(host.host, vec![
+            ManifestHostPlug { id: "s".into(), plug: BuiltinPlug::Kv },
+            ManifestHostPlug { id: "l".into(), plug: BuiltinPlug::Log },
+        ]);
+        let taken = parse("root = \"a\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\n[[host]]\nid = \"x\"\nplug = \"kv\"\n");
+        assert!(matches!(taken, Err(ManifestError::DuplicateId { id, .. }) if id == "x"));
+        let odd = parse("root = \"a\"\n[[host]]\nid = \"s\"\nplug = \"redis\"\n").unwrap_err();
+        assert!(odd.to_string().contains("unknown variant `redis`"), "{odd}");
         let empty = parse("root = \"a\"\n[[plugins]]\nid = \"\"\npath = \"Cargo.toml\"\n");
         assert!(matches!(empty, Err(ManifestError::EmptyId { .. })));
         assert!(matches!(parse("wit = \"wit\"\n"), Err(ManifestError::Parse { .. })));

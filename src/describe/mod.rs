@@ -3,7 +3,8 @@
 //! Everything here is read, never hand-written by the user: interfaces, their
 //! functions and resources come from the app's WIT ([`Catalog`]); a plugin's
 //! plug and sockets come from its component's embedded types. Nothing here
-//! builds graphs or touches wasmtime.
+//! builds graphs or touches wasmtime's engine (`values.rs` reads its `Val`
+//! data type, to check values against WIT).
 
 mod error;
 mod interface;
@@ -12,11 +13,12 @@ mod manifest;
 mod plugin;
 pub mod socket_abi;
 mod types;
+pub(crate) mod values;
 
 pub use error::{DescribeError, PluginError};
 pub use interface::{Cardinality, Catalog, Function, FunctionKind, Interface};
 pub use limits::{Limit, Limits};
-pub use manifest::{Manifest, ManifestError, ManifestPlugin};
+pub use manifest::{BuiltinPlug, Manifest, ManifestError, ManifestHostPlug, ManifestPlugin};
 pub use plugin::{PluginId, PluginSource};
 pub use types::{ResourceName, Signature, UnknownType, ValueType};
 

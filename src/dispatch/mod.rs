@@ -69,9 +69,9 @@ impl LoadedTree {
         };
         if matches!(f.kind, FunctionKind::Method { .. }) {
             // A method goes to the owner of `self`, whatever the cardinality.
-            let owner = handles.first().and_then(|r| self.root_providers.iter().find(|p| p.resource_name(r).is_some()));
+            let owner = handles.first().and_then(|r| self.root_instances().find(|p| p.resource_name(r).is_some()));
             return match owner {
-                Some(p) => Ok(Socket::ExactlyOne(call(p))),
+                Some(p) => Ok(Socket::ExactlyOne(call(&p))),
                 None => Err(DispatchError::UnknownHandle),
             };
         }
@@ -80,11 +80,11 @@ impl LoadedTree {
         let mut targets = answering(&self.root_providers, self.root_cardinality);
         Ok(match self.root_cardinality {
             Cardinality::ExactlyOne => match self.root_providers.as_slice() {
-                [one] => Socket::ExactlyOne(call(one)),
+                [one] => Socket::ExactlyOne(call(&one.current())),
                 _ => return Err(DispatchError::NoProvider { interface: interface.to_string() }),
             },
-            Cardinality::AtMostOne => Socket::AtMostOne(targets.next().map(|p| call(p))),
-            Cardinality::Any => Socket::Any(targets.map(|p| (p.id.clone(), call(p))).collect()),
+            Cardinality::AtMostOne => Socket::AtMostOne(targets.next().map(|p| call(&p))),
+            Cardinality::Any => Socket::Any(targets.map(|p| (p.id.clone(), call(&p))).collect()),
         })
     }
 
@@ -94,6 +94,7 @@ impl LoadedTree {
     pub fn failures(&self) -> Vec<CallError> {
         self.plugins
             .iter()
+            .map(|slot| slot.current())
             .filter_map(|p| p.failure().map(|f| CallError::from_failure(&p.id, &f.function, f.failure.clone())))
             .collect()
     }
@@ -107,7 +108,7 @@ impl LoadedTree {
     /// [`DispatchError::Dropped`] when the owner refused it (already dropped,
     /// or the owner failed).
     pub fn drop_resource(&self, resource: ResourceAny) -> Result<(), DispatchError> {
-        let owner = self.root_providers.iter().find(|p| p.resource_name(&resource).is_some()).ok_or(DispatchError::UnknownHandle)?;
+        let owner = self.root_instances().find(|p| p.resource_name(&resource).is_some()).ok_or(DispatchError::UnknownHandle)?;
         owner.drop_resource(resource).map_err(|failure| DispatchError::Dropped {
             error: Box::new(CallError::from_failure(&owner.id, "resource drop", failure)),
         })
@@ -115,7 +116,12 @@ impl LoadedTree {
 
     /// How many resource handles `plugin` holds from its providers now.
     pub fn handles_held(&self, plugin: &str) -> Option<usize> {
-        self.plugins.iter().find(|p| p.id == plugin).map(|p| p.proxies.len())
+        self.plugins.iter().find(|p| p.id == plugin).map(|p| p.current().proxies.len())
+    }
+
+    /// The instances answering for the root now.
+    fn root_instances(&self) -> impl Iterator<Item = std::sync::Arc<crate::load::LoadedPlugin>> + '_ {
+        self.root_providers.iter().map(|slot| slot.current())
     }
 
     /// The functions of the root interface, in WIT order.

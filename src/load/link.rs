@@ -8,7 +8,7 @@ use wasmtime::component::{Linker, ResourceAny, ResourceType, Val};
 
 use super::handles::{Kinds, ProxyTable, Unwrapped, unwrap, wrap};
 
-use super::plugin::{LoadedPlugin, PluginState, ProviderFailure, answering};
+use super::plugin::{LoadedPlugin, PluginSlot, PluginState, ProviderFailure, answering};
 use crate::describe::{Cardinality, Limit};
 use crate::describe::socket_abi::PROVIDER_ERROR_CASES;
 
@@ -16,7 +16,7 @@ use crate::describe::socket_abi::PROVIDER_ERROR_CASES;
 #[derive(Clone)]
 pub(crate) struct SocketTarget {
     pub cardinality: Cardinality,
-    pub providers: Arc<[Arc<LoadedPlugin>]>,
+    pub providers: Arc<[Arc<PluginSlot>]>,
     pub function: usize,
     pub has_result: bool,
     /// A method: only the plugin that owns `self` answers, whatever the cardinality.
@@ -75,7 +75,7 @@ impl SocketTarget {
         let targets: Vec<Arc<LoadedPlugin>> = if self.to_owner {
             unwrapped.handles.first().map(|(e, _)| e.owner.clone()).into_iter().collect()
         } else {
-            answering(&self.providers, self.cardinality).cloned().collect()
+            answering(&self.providers, self.cardinality).collect()
         };
         let mut consumed = false;
         let mut answers = Vec::with_capacity(targets.len());

@@ -13,10 +13,11 @@ mod limits;
 mod link;
 mod options;
 mod plugin;
+mod reload;
 mod ticker;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, Store};
@@ -24,7 +25,8 @@ use wasmtime::{Config, Engine, Store};
 pub use cache::{ArtifactCache, CacheStats};
 pub use error::{Cause, LoadError};
 pub use options::LoadOptions;
-pub(crate) use plugin::{LoadedPlugin, ProviderFailure, answering};
+pub use reload::{ReloadError, Reloaded};
+pub(crate) use plugin::{LoadedPlugin, PluginSlot, ProviderFailure, answering};
 pub use ticker::EPOCH_TICK;
 
 use crate::describe::{Cardinality, Catalog, Limit, PluginId};
@@ -63,11 +65,23 @@ pub fn default_engine() -> wasmtime::Result<Engine> {
 pub struct LoadedTree {
     pub(crate) tree: PluginTree,
     pub(crate) root_cardinality: Cardinality,
-    pub(crate) root_providers: Vec<Arc<LoadedPlugin>>,
+    pub(crate) root_providers: Vec<Arc<PluginSlot>>,
     /// Every loaded plugin, in load order.
-    pub(crate) plugins: Vec<Arc<LoadedPlugin>>,
+    pub(crate) plugins: Vec<Arc<PluginSlot>>,
+    /// What a reload needs to load a plugin again.
+    reload: ReloadContext,
     /// Keeps the engine's epoch ticker running while a plugin has a deadline.
     _ticker: Option<TickerGuard>,
+}
+
+/// The loader's state kept for reloads; the mutex also makes reloads one at a time.
+struct ReloadContext {
+    engine: Engine,
+    support: EngineSupport,
+    kinds: Arc<Kinds>,
+    /// The plugins as they are now (a reload may change one's sockets), and
+    /// the slots of the loaded ones by index.
+    state: Mutex<(Vec<TreePlugin>, HashMap<usize, Arc<PluginSlot>>)>,
 }
 
 impl std::fmt::Debug for LoadedTree {
@@ -120,20 +134,25 @@ impl PluginTree {
         let kinds = Arc::new(Kinds::new(
             self.catalog.iter().flat_map(|i| i.resources.iter().map(move |r| (i.name.as_str(), r.as_str()))),
         ));
-        let compiled = compile::compile_all(engine, &self.plugins, &self.load_order, options.cache());
-        let mut loaded: HashMap<usize, Arc<LoadedPlugin>> = HashMap::new();
+        let components: Vec<usize> = self.load_order.iter().copied().filter(|&i| self.plugins[i].host.is_none()).collect();
+        let mut compiled: HashMap<usize, Result<Component, Cause>> =
+            components.iter().copied().zip(compile::compile_all(engine, &self.plugins, &components, options.cache())).collect();
+        let mut loaded: HashMap<usize, Arc<PluginSlot>> = HashMap::new();
         let mut in_order = Vec::new();
-        for (&index, component) in self.load_order.iter().zip(compiled) {
+        for &index in &self.load_order {
             let plugin = &self.plugins[index];
-            let outcome = component
-                .map_err(|source| LoadError::Compile { plugin: plugin.id.clone(), source })
-                .and_then(|component| {
+            let outcome = match (&plugin.host, compiled.remove(&index)) {
+                (Some(host), _) => Ok(LoadedPlugin::host(host, &self.catalog)),
+                (None, Some(Ok(component))) => {
                     let cx = LoadContext { engine, support, catalog: &self.catalog, kinds: &kinds };
                     load_one(&cx, &self.plugins, index, &component, &loaded)
-                });
+                }
+                (None, Some(Err(source))) => Err(LoadError::Compile { plugin: plugin.id.clone(), source }),
+                (None, None) => Err(LoadError::Compile { plugin: plugin.id.clone(), source: wasmtime::format_err!("not compiled").into() }),
+            };
             match outcome {
                 Ok(p) => {
-                    let p = Arc::new(p);
+                    let p = Arc::new(PluginSlot::new(p));
                     in_order.push(p.clone());
                     loaded.insert(index, p);
                 }
@@ -162,7 +181,13 @@ impl PluginTree {
             }
         }
         let root_providers = self.root_providers.iter().filter_map(|p| loaded.get(p).cloned()).collect();
-        let tree = LoadedTree { tree: self, root_cardinality, root_providers, plugins: in_order, _ticker: ticker };
+        let reload = ReloadContext {
+            engine: engine.clone(),
+            support,
+            kinds,
+            state: Mutex::new((self.plugins.clone(), loaded)),
+        };
+        let tree = LoadedTree { tree: self, root_cardinality, root_providers, plugins: in_order, reload, _ticker: ticker };
         (tree, errors)
     }
 }
@@ -181,7 +206,7 @@ fn load_one(
     plugins: &[TreePlugin],
     index: usize,
     component: &Component,
-    loaded: &HashMap<usize, Arc<LoadedPlugin>>,
+    loaded: &HashMap<usize, Arc<PluginSlot>>,
 ) -> Result<LoadedPlugin, LoadError> {
     let LoadContext { engine, support, catalog, kinds } = *cx;
     let plugin = &plugins[index];
@@ -207,7 +232,7 @@ fn load_one(
             |q| loaded.contains_key(&q),
             |q| plugins[q].id.clone(),
         )?;
-        let providers: Arc<[Arc<LoadedPlugin>]> =
+        let providers: Arc<[Arc<PluginSlot>]> =
             socket.providers.iter().filter_map(|q| loaded.get(q).cloned()).collect();
         for resource in &interface.resources {
             if let Some(kind) = kinds.get(&interface.name, resource) {

@@ -1,16 +1,21 @@
-//! A loaded plugin: its own `Store`, its instance's exported functions, and the
-//! one way to call them.
+//! A loaded plugin: its own `Store` and its instance's exported functions (or
+//! the Rust functions of a host plug), the one way to call them, and the slot
+//! that lets a reload swap it while calls go on.
 
 use std::cell::Cell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
+use arc_swap::ArcSwap;
 use wasmtime::Store;
 use wasmtime::component::{Func, ResourceAny, ResourceType, Val};
 
 use super::handles::ProxyTable;
 use super::limits::{CallBudget, EngineSupport, PluginLimiter, classify};
-use crate::describe::{Cardinality, Limit, Limits, PluginId};
+use crate::describe::values::{describe, matches};
+use crate::describe::{Cardinality, Catalog, Limit, Limits, PluginId, ValueType};
+use crate::host::{DynamicFn, HostPlug};
 
 /// What a plugin's `Store` carries.
 pub(crate) struct PluginState {
@@ -35,9 +40,24 @@ pub(crate) struct Failure {
     pub failure: ProviderFailure,
 }
 
-/// A plugin whose component was compiled, linked and instantiated.
+/// A plugin whose component was compiled, linked and instantiated, or a
+/// host plug ready to answer.
 pub(crate) struct LoadedPlugin {
     pub id: PluginId,
+    body: Body,
+    /// The handles this plugin holds from its providers.
+    pub proxies: Arc<ProxyTable>,
+    /// Set once, by the call that trapped or hit a limit: wasmtime refuses to
+    /// enter an instance after that, so the plugin is failed from then on.
+    failure: OnceLock<Failure>,
+}
+
+enum Body {
+    Component(ComponentBody),
+    Host(HostBody),
+}
+
+struct ComponentBody {
     store: Mutex<Store<PluginState>>,
     /// The plug's functions, indexed like the interface's functions in the catalog.
     funcs: Vec<Option<Func>>,
@@ -45,22 +65,53 @@ pub(crate) struct LoadedPlugin {
     names: Vec<String>,
     /// The plug's resource types in this instance, with their WIT names.
     resources: Vec<(ResourceType, String)>,
-    /// The handles this plugin holds from its providers.
-    pub proxies: Arc<ProxyTable>,
     limits: Limits,
     support: EngineSupport,
-    /// Set once, by the call that trapped or hit a limit: wasmtime refuses to
-    /// enter an instance after that, so the plugin is failed from then on.
-    failure: OnceLock<Failure>,
     /// The thread currently calling into this plugin (0: none).
     caller: AtomicU64,
+}
+
+/// A host plug's functions, indexed like the interface's functions.
+struct HostBody {
+    funcs: Vec<Option<HostCall>>,
+}
+
+struct HostCall {
+    name: String,
+    call: Arc<DynamicFn>,
+    /// The WIT result type a dynamic function's answer is checked against;
+    /// `None` for a typed function, whose types were checked at build.
+    check: Option<Option<ValueType>>,
+}
+
+/// A plugin's place in a loaded tree: the instance that answers now. A
+/// reload swaps it; a call that already took the old one finishes there.
+pub(crate) struct PluginSlot {
+    pub id: PluginId,
+    current: ArcSwap<LoadedPlugin>,
+}
+
+impl PluginSlot {
+    pub fn new(plugin: LoadedPlugin) -> Self {
+        PluginSlot { id: plugin.id.clone(), current: ArcSwap::from_pointee(plugin) }
+    }
+
+    /// The instance answering now.
+    pub fn current(&self) -> Arc<LoadedPlugin> {
+        self.current.load_full()
+    }
+
+    /// Makes `plugin` answer from now on; returns the instance it replaces.
+    pub fn replace(&self, plugin: LoadedPlugin) -> Arc<LoadedPlugin> {
+        self.current.swap(Arc::new(plugin))
+    }
 }
 
 /// The providers of a socket that are called: all of them on `exactly-one`
 /// (a failed one answers `unavailable`), the ones that have not failed
 /// otherwise (as if a failed one had never loaded).
-pub(crate) fn answering(providers: &[Arc<LoadedPlugin>], cardinality: Cardinality) -> impl Iterator<Item = &Arc<LoadedPlugin>> {
-    providers.iter().filter(move |p| cardinality == Cardinality::ExactlyOne || !p.is_failed())
+pub(crate) fn answering(providers: &[Arc<PluginSlot>], cardinality: Cardinality) -> impl Iterator<Item = Arc<LoadedPlugin>> + '_ {
+    providers.iter().map(|slot| slot.current()).filter(move |p| cardinality == Cardinality::ExactlyOne || !p.is_failed())
 }
 
 /// How a loaded plugin was set up, for [`LoadedPlugin::new`].
@@ -87,17 +138,38 @@ fn thread_token() -> u64 {
 impl LoadedPlugin {
     pub fn new(id: PluginId, store: Store<PluginState>, setup: Setup) -> Self {
         let Setup { funcs, names, resources, proxies, limits, support } = setup;
-        LoadedPlugin {
-            id,
+        let body = ComponentBody {
             store: Mutex::new(store),
             funcs,
             names,
             resources,
-            proxies,
             limits,
             support,
-            failure: OnceLock::new(),
             caller: AtomicU64::new(0),
+        };
+        LoadedPlugin { id, body: Body::Component(body), proxies, failure: OnceLock::new() }
+    }
+
+    /// A host plug, its functions ordered like its interface's in `catalog`.
+    pub fn host(plug: &HostPlug, catalog: &Catalog) -> Self {
+        let interface = catalog.get(&plug.interface);
+        let funcs = interface
+            .map(|i| i.functions.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .map(|f| {
+                plug.functions.iter().find(|h| h.name == f.name).map(|h| HostCall {
+                    name: h.name.clone(),
+                    call: h.call.clone(),
+                    check: h.typed.is_none().then(|| f.signature.result.clone()),
+                })
+            })
+            .collect();
+        LoadedPlugin {
+            id: plug.id.clone(),
+            body: Body::Host(HostBody { funcs }),
+            proxies: Arc::default(),
+            failure: OnceLock::new(),
         }
     }
 
@@ -117,19 +189,6 @@ impl LoadedPlugin {
         state.limiter.memory_left()
     }
 
-    fn lock(&self) -> Result<MutexGuard<'_, Store<PluginState>>, ProviderFailure> {
-        let me = thread_token();
-        // The resolver keeps the tree acyclic, so a thread finding itself
-        // already inside this plugin is a bug or a hostile host callback:
-        // answer it instead of deadlocking on the store's lock.
-        if self.caller.load(Ordering::Acquire) == me {
-            return Err(ProviderFailure::Reentrant(format!("plugin `{}` is already on the call stack", self.id)));
-        }
-        let guard = self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        self.caller.store(me, Ordering::Release);
-        Ok(guard)
-    }
-
     /// Calls the plug's function number `function` with `params`, within
     /// the plugin's limits.
     ///
@@ -137,13 +196,17 @@ impl LoadedPlugin {
     /// enter an instance after it trapped, so later calls answer
     /// `Unavailable` at once, and the failure is kept for [`Self::failure`].
     pub fn call(&self, function: usize, params: &[Val], has_result: bool) -> Result<Option<Val>, ProviderFailure> {
-        let Some(func) = self.funcs.get(function).copied().flatten() else {
+        let body = match &self.body {
+            Body::Host(host) => return self.call_host(host, function, params, has_result),
+            Body::Component(body) => body,
+        };
+        let Some(func) = body.funcs.get(function).copied().flatten() else {
             return Err(ProviderFailure::Unavailable(format!("plugin `{}` does not export this function", self.id)));
         };
-        let name = self.names.get(function).map_or("", String::as_str);
+        let name = body.names.get(function).map_or("", String::as_str);
         // Any error of a call fails the plugin: after a failed lift or lower
         // the instance's state is not to be trusted either.
-        self.enter(name, |_, _| true, |store| {
+        self.enter(body, name, |_, _| true, |store| {
             let mut results = [Val::Bool(false)];
             let results = &mut results[..usize::from(has_result)];
             func.call(&mut *store, params, results)?;
@@ -151,10 +214,43 @@ impl LoadedPlugin {
         })
     }
 
+    /// Calls a host plug's function. Its error is the consumer's
+    /// `unavailable`; a panic or an answer of the wrong type is `trapped`.
+    /// Neither fails the plug: host code has no instance to poison.
+    fn call_host(&self, host: &HostBody, function: usize, params: &[Val], has_result: bool) -> Result<Option<Val>, ProviderFailure> {
+        let Some(f) = host.funcs.get(function).and_then(Option::as_ref) else {
+            return Err(ProviderFailure::Unavailable(format!("host plug `{}` does not implement this function", self.id)));
+        };
+        let answer = match catch_unwind(AssertUnwindSafe(|| (f.call)(params))) {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(e)) => return Err(ProviderFailure::Unavailable(e.message().to_string())),
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a non-string panic".into());
+                return Err(ProviderFailure::Trapped(format!("host plug `{}` panicked in `{}`: {what}", self.id, f.name)));
+            }
+        };
+        let fits = match (&f.check, &answer) {
+            (None, _) => answer.is_some() == has_result,
+            (Some(None), None) => true,
+            (Some(Some(ty)), Some(value)) => matches(value, ty),
+            (Some(_), _) => false,
+        };
+        if !fits {
+            let found = answer.as_ref().map_or_else(|| "no value".to_string(), describe);
+            return Err(ProviderFailure::Trapped(format!("host plug `{}` answered `{}` with {found}, which its WIT result does not admit", self.id, f.name)));
+        }
+        Ok(answer)
+    }
+
     /// The WIT name of `resource`'s type if this plugin's plug defines it.
     pub fn resource_name(&self, resource: &ResourceAny) -> Option<&str> {
+        let Body::Component(body) = &self.body else { return None };
         let ty = resource.ty();
-        self.resources.iter().find(|(t, _)| *t == ty).map(|(_, name)| name.as_str())
+        body.resources.iter().find(|(t, _)| *t == ty).map(|(_, name)| name.as_str())
     }
 
     /// Drops one of this plugin's resources: its destructor runs, within the
@@ -166,7 +262,10 @@ impl LoadedPlugin {
         let poisons = |e: &wasmtime::Error, failure: &ProviderFailure| {
             e.chain().any(|c| c.downcast_ref::<wasmtime::Trap>().is_some()) || matches!(failure, ProviderFailure::LimitExceeded(..))
         };
-        self.enter("resource drop", poisons, |store| resource.resource_drop(store))
+        match &self.body {
+            Body::Component(body) => self.enter(body, "resource drop", poisons, |store| resource.resource_drop(store)),
+            Body::Host(_) => Err(ProviderFailure::BadHandle(format!("host plug `{}` has no resources", self.id))),
+        }
     }
 
     /// The one way into the plugin's store: refuses a failed plugin and
@@ -174,6 +273,7 @@ impl LoadedPlugin {
     /// for which `poisons` holds fails the plugin for good.
     fn enter<R>(
         &self,
+        body: &ComponentBody,
         function: &str,
         poisons: impl Fn(&wasmtime::Error, &ProviderFailure) -> bool,
         work: impl FnOnce(&mut Store<PluginState>) -> wasmtime::Result<R>,
@@ -181,15 +281,15 @@ impl LoadedPlugin {
         if let Some(failed) = self.failure() {
             return Err(self.unavailable(failed));
         }
-        let mut store = self.lock()?;
+        let mut store = self.lock(body)?;
         let outcome = (|| {
             // Another thread may have failed the plugin while this one waited.
             if let Some(failed) = self.failure() {
                 return Err(self.unavailable(failed));
             }
-            let budget = CallBudget::arm(&mut store, &self.limits, self.support);
+            let budget = CallBudget::arm(&mut store, &body.limits, body.support);
             work(&mut store).map_err(|e| {
-                let failure = classify(&e, &self.id, function, &self.limits, budget.inherited);
+                let failure = classify(&e, &self.id, function, &body.limits, budget.inherited);
                 if poisons(&e, &failure) {
                     tracing::warn!(plugin = %self.id, function, ?failure, "plugin failed");
                     let _ = self.failure.set(Failure { function: function.to_string(), failure: failure.clone() });
@@ -197,8 +297,21 @@ impl LoadedPlugin {
                 failure
             })
         })();
-        self.caller.store(0, Ordering::Release);
+        body.caller.store(0, Ordering::Release);
         outcome
+    }
+
+    fn lock<'a>(&self, body: &'a ComponentBody) -> Result<MutexGuard<'a, Store<PluginState>>, ProviderFailure> {
+        let me = thread_token();
+        // The resolver keeps the tree acyclic, so a thread finding itself
+        // already inside this plugin is a bug or a hostile host callback:
+        // answer it instead of deadlocking on the store's lock.
+        if body.caller.load(Ordering::Acquire) == me {
+            return Err(ProviderFailure::Reentrant(format!("plugin `{}` is already on the call stack", self.id)));
+        }
+        let guard = body.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        body.caller.store(me, Ordering::Release);
+        Ok(guard)
     }
 
     fn unavailable(&self, failed: &Failure) -> ProviderFailure {

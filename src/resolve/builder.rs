@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use super::{BuildError, PluginTree, resolve};
+use super::{BuildError, Described, PluginTree, resolve};
+use crate::describe::BuiltinPlug;
+use crate::host::{HOST_WIT, HostPlug, Log, MemoryKv};
 use crate::describe::{
     Cardinality, Catalog, DescribeError, Limits, Manifest, ManifestError, PluginId, PluginSource, describe_plugin,
 };
@@ -18,6 +20,13 @@ pub enum SetupError {
     /// The app's WIT, root or cardinalities are unusable.
     #[error(transparent)]
     Describe(#[from] DescribeError),
+}
+
+/// One plugin as given: a component, or a plug the host implements.
+#[derive(Debug, Clone)]
+enum Entry {
+    Component(PluginId, PluginSource),
+    Host(HostPlug),
 }
 
 /// Collects what a tree is made of, then [`build`](TreeBuilder::build)s it.
@@ -39,7 +48,7 @@ pub struct TreeBuilder {
     wit_texts: Vec<(String, String)>,
     root: Option<String>,
     cardinalities: Vec<(String, Cardinality)>,
-    plugins: Vec<(PluginId, PluginSource)>,
+    plugins: Vec<Entry>,
     limits: Limits,
     plugin_limits: Vec<(PluginId, Limits)>,
 }
@@ -59,6 +68,15 @@ impl TreeBuilder {
             if plugin.limits != manifest.limits {
                 builder = builder.plugin_limits(plugin.id.clone(), plugin.limits);
             }
+        }
+        if !manifest.host.is_empty() {
+            builder = builder.wit_text("plugtree-host.wit", HOST_WIT);
+        }
+        for host in &manifest.host {
+            builder = builder.host_plug(match host.plug {
+                BuiltinPlug::Kv => MemoryKv::new().plug(host.id.as_str()),
+                BuiltinPlug::Log => Log::new().plug(host.id.as_str()),
+            });
         }
         builder
     }
@@ -89,7 +107,15 @@ impl TreeBuilder {
 
     /// Adds a plugin: an id and its component (a path or bytes; binary or WAT text).
     pub fn plugin(mut self, id: impl Into<PluginId>, source: impl Into<PluginSource>) -> Self {
-        self.plugins.push((id.into(), source.into()));
+        self.plugins.push(Entry::Component(id.into(), source.into()));
+        self
+    }
+
+    /// Adds a plug the host implements in Rust. It takes part in the tree
+    /// like a component plugin: it counts for its interface's cardinality and
+    /// answers sockets and root calls.
+    pub fn host_plug(mut self, plug: HostPlug) -> Self {
+        self.plugins.push(Entry::Host(plug));
         self
     }
 
@@ -128,9 +154,16 @@ impl TreeBuilder {
         if root_interface.functions.is_empty() {
             return Err(DescribeError::EmptyRoot { interface: root });
         }
-        let described = self.plugins.into_iter().map(|(id, source)| describe_plugin(id, &source)).collect();
+        let described = self
+            .plugins
+            .into_iter()
+            .map(|entry| match entry {
+                Entry::Component(id, source) => describe_plugin(id, &source).map(Described::Component),
+                Entry::Host(plug) => Ok(Described::Host(plug)),
+            })
+            .collect();
         let (mut tree, errors) = resolve(catalog, root, described);
-        for plugin in &mut tree.plugins {
+        for plugin in tree.plugins.iter_mut().filter(|p| p.host.is_none()) {
             plugin.limits = self.limits;
             if let Some((_, own)) = self.plugin_limits.iter().rev().find(|(id, _)| *id == plugin.id) {
                 plugin.limits = *own;

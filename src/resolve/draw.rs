@@ -19,16 +19,25 @@ use crate::describe::Cardinality;
 #[derive(Debug)]
 enum Node {
     Interface { name: String, cardinality: Cardinality, root: bool },
-    Plugin { id: String, status: PluginStatus },
+    Plugin { id: String, status: PluginStatus, host: bool },
 }
 
 impl Node {
     fn label(&self) -> String {
         match self {
             Node::Interface { name, cardinality, .. } => format!("{name}\n({cardinality})"),
-            Node::Plugin { id, status: PluginStatus::Ready } => id.clone(),
-            Node::Plugin { id, status: PluginStatus::Failed } => format!("{id}\n(failed)"),
-            Node::Plugin { id, status: PluginStatus::Unused } => format!("{id}\n(unused)"),
+            Node::Plugin { id, status, host } => {
+                let mut notes = Vec::new();
+                if *host {
+                    notes.push("host");
+                }
+                match status {
+                    PluginStatus::Ready => {}
+                    PluginStatus::Failed => notes.push("failed"),
+                    PluginStatus::Unused => notes.push("unused"),
+                }
+                if notes.is_empty() { id.clone() } else { format!("{id}\n({})", notes.join(", ")) }
+            }
         }
     }
 }
@@ -52,7 +61,7 @@ fn picture(tree: &PluginTree) -> DiGraph<Node, ()> {
     let plugins: Vec<NodeIndex> = tree
         .plugins
         .iter()
-        .map(|p| graph.add_node(Node::Plugin { id: p.id.to_string(), status: p.status }))
+        .map(|p| graph.add_node(Node::Plugin { id: p.id.to_string(), status: p.status, host: p.host.is_some() }))
         .collect();
     for (p, &node) in tree.plugins.iter().zip(&plugins) {
         if let Some(plug) = &p.plug {
@@ -73,6 +82,7 @@ fn dot_attributes(node: &Node) -> String {
     match node {
         Node::Interface { root: true, .. } => format!("{label}, shape = doubleoctagon"),
         Node::Interface { .. } => format!("{label}, shape = ellipse"),
+        Node::Plugin { status: PluginStatus::Ready, host: true, .. } => format!("{label}, shape = box, style = rounded"),
         Node::Plugin { status: PluginStatus::Ready, .. } => format!("{label}, shape = box"),
         Node::Plugin { status: PluginStatus::Failed, .. } => {
             format!("{label}, shape = box, style = dashed, color = red, fontcolor = red")

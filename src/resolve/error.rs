@@ -136,6 +136,35 @@ pub enum BuildError {
         /// The socket's cardinality.
         cardinality: Cardinality,
     },
+    /// A host plug names an interface the app's WIT does not define.
+    #[error("host plug `{plugin}` provides `{interface}`, which is not an app interface")]
+    HostPlugInterface {
+        /// The host plug.
+        plugin: PluginId,
+        /// The interface it names.
+        interface: String,
+    },
+    /// A host plug for an interface that defines resources: host plugs
+    /// provide plain functions only.
+    #[error("host plug `{plugin}` provides `{interface}`, which defines resources ({}); host plugs cannot provide resources", resources.join(", "))]
+    HostPlugResources {
+        /// The host plug.
+        plugin: PluginId,
+        /// Its interface.
+        interface: String,
+        /// The interface's resources.
+        resources: Vec<String>,
+    },
+    /// A host plug implements a function its interface does not define.
+    #[error("host plug `{plugin}` implements `{function}`, which `{interface}` does not define")]
+    HostPlugExtraFunction {
+        /// The host plug.
+        plugin: PluginId,
+        /// Its interface.
+        interface: String,
+        /// The function it implements.
+        function: String,
+    },
     /// Plugins that depend on each other in a cycle; all of them are left out.
     #[error("dependency cycle: {}", path.join(" → "))]
     Cycle {
@@ -174,6 +203,9 @@ impl BuildError {
             | BuildError::UnknownFunction { plugin, .. }
             | BuildError::SocketMismatch { plugin, .. }
             | BuildError::ConstructorOnSocket { plugin, .. }
+            | BuildError::HostPlugInterface { plugin, .. }
+            | BuildError::HostPlugResources { plugin, .. }
+            | BuildError::HostPlugExtraFunction { plugin, .. }
             | BuildError::TooDeep { plugin, .. } => Some(plugin),
             BuildError::Cycle { .. } => None,
             BuildError::Unsatisfied(u) => u.consumer.as_ref(),

@@ -17,7 +17,8 @@ use std::sync::Arc;
 pub use builder::{SetupError, TreeBuilder};
 pub use error::{BuildError, Unsatisfied};
 
-use crate::describe::{Cardinality, Catalog, DescribedPlugin, Import, Limits, PluginId, socket_abi};
+use crate::describe::{Cardinality, Catalog, DescribedPlugin, Import, Limits, PluginId, Signature, socket_abi};
+use crate::host::HostPlug;
 
 /// Deepest chain of plugins below the root that plugtree links: each level is
 /// a host→guest→host hop on the native stack, which runs out a few hundred deep.
@@ -56,6 +57,25 @@ pub(crate) struct TreePlugin {
     pub type_imports: Vec<String>,
     pub status: PluginStatus,
     pub limits: Limits,
+    /// Set for a plug the host implements in Rust (then `component` is `None`).
+    pub host: Option<Arc<HostPlug>>,
+}
+
+/// What the resolver reads for one plugin: a described component or a host plug.
+#[derive(Debug)]
+pub(crate) enum Described {
+    Component(DescribedPlugin),
+    Host(HostPlug),
+}
+
+/// What a plugin is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PluginKind {
+    /// A WebAssembly component.
+    Component,
+    /// A plug the host implements in Rust ([`HostPlug`]).
+    Host,
 }
 
 /// A resolved plugin tree, ready to [`load`](PluginTree::load).
@@ -79,8 +99,10 @@ pub struct PluginView<'a> {
     pub plug: Option<&'a str>,
     /// Whether it will be loaded.
     pub status: PluginStatus,
-    /// What it may consume once loaded.
+    /// What it may consume once loaded (components only).
     pub limits: &'a Limits,
+    /// A component or a host plug.
+    pub kind: PluginKind,
     sockets: &'a [SocketUse],
 }
 
@@ -119,7 +141,14 @@ impl PluginTree {
 
     /// Every plugin that was given (but dropped duplicates), in declaration order.
     pub fn plugins(&self) -> impl Iterator<Item = PluginView<'_>> {
-        self.plugins.iter().map(|p| PluginView { id: &p.id, plug: p.plug.as_deref(), status: p.status, limits: &p.limits, sockets: &p.sockets })
+        self.plugins.iter().map(|p| PluginView {
+            id: &p.id,
+            plug: p.plug.as_deref(),
+            status: p.status,
+            limits: &p.limits,
+            kind: if p.host.is_some() { PluginKind::Host } else { PluginKind::Component },
+            sockets: &p.sockets,
+        })
     }
 
     /// The plugins whose plug is `interface`, in declaration order, whatever their status.
@@ -132,13 +161,14 @@ impl PluginTree {
 pub(crate) fn resolve(
     catalog: Catalog,
     root: String,
-    described: Vec<Result<DescribedPlugin, crate::describe::PluginError>>,
+    described: Vec<Result<Described, crate::describe::PluginError>>,
 ) -> (PluginTree, Vec<BuildError>) {
     let mut errors = Vec::new();
     let mut plugins: Vec<TreePlugin> = Vec::with_capacity(described.len());
     for d in described {
         let id = match &d {
-            Ok(p) => p.id.clone(),
+            Ok(Described::Component(p)) => p.id.clone(),
+            Ok(Described::Host(h)) => h.id.clone(),
             Err(e) => e.plugin().clone(),
         };
         if plugins.iter().any(|p| p.id == id) {
@@ -146,7 +176,8 @@ pub(crate) fn resolve(
             continue;
         }
         match d {
-            Ok(p) => plugins.push(check_plugin(&catalog, p, &mut errors)),
+            Ok(Described::Component(p)) => plugins.push(check_plugin(&catalog, p, &mut errors)),
+            Ok(Described::Host(h)) => plugins.push(check_host_plug(&catalog, h, &mut errors)),
             Err(e) => {
                 errors.push(e.into());
                 plugins.push(TreePlugin {
@@ -157,6 +188,7 @@ pub(crate) fn resolve(
                     type_imports: Vec::new(),
                     status: PluginStatus::Failed,
                     limits: Limits::default(),
+                    host: None,
                 });
             }
         }
@@ -174,12 +206,12 @@ pub(crate) fn resolve(
     (tree, errors)
 }
 
-fn providers_of(plugins: &[TreePlugin], interface: &str) -> Vec<usize> {
+pub(crate) fn providers_of(plugins: &[TreePlugin], interface: &str) -> Vec<usize> {
     plugins.iter().enumerate().filter(|(_, p)| p.plug.as_deref() == Some(interface)).map(|(i, _)| i).collect()
 }
 
 /// Checks a plugin's plug and sockets against the app's WIT and the socket ABI.
-fn check_plugin(catalog: &Catalog, plugin: DescribedPlugin, errors: &mut Vec<BuildError>) -> TreePlugin {
+pub(crate) fn check_plugin(catalog: &Catalog, plugin: DescribedPlugin, errors: &mut Vec<BuildError>) -> TreePlugin {
     let before = errors.len();
     let id = plugin.id.clone();
     let plugs: Vec<_> = plugin.exports.iter().filter(|e| catalog.get(&e.name).is_some()).collect();
@@ -287,6 +319,67 @@ fn check_plugin(catalog: &Catalog, plugin: DescribedPlugin, errors: &mut Vec<Bui
         type_imports,
         status,
         limits: Limits::default(),
+        host: None,
+    }
+}
+
+/// Checks a host plug against its interface: every function implemented,
+/// nothing else, typed closures with the WIT's types, no resources.
+fn check_host_plug(catalog: &Catalog, host: HostPlug, errors: &mut Vec<BuildError>) -> TreePlugin {
+    let before = errors.len();
+    let id = host.id.clone();
+    match catalog.get(&host.interface) {
+        None => errors.push(BuildError::HostPlugInterface { plugin: id.clone(), interface: host.interface.clone() }),
+        Some(wanted) if !wanted.resources.is_empty() => errors.push(BuildError::HostPlugResources {
+            plugin: id.clone(),
+            interface: wanted.name.clone(),
+            resources: wanted.resources.clone(),
+        }),
+        Some(wanted) => {
+            for f in &wanted.functions {
+                match host.functions.iter().find(|h| h.name == f.name) {
+                    None => errors.push(BuildError::MissingExport {
+                        plugin: id.clone(),
+                        interface: wanted.name.clone(),
+                        function: f.name.clone(),
+                    }),
+                    Some(h) => {
+                        let Some(typed) = &h.typed else { continue };
+                        let found = Signature {
+                            params: typed.params.iter().enumerate().map(|(i, t)| (format!("arg{i}"), t.clone())).collect(),
+                            result: typed.result.clone(),
+                        };
+                        if !found.same_types(&f.signature) {
+                            errors.push(BuildError::PlugMismatch {
+                                plugin: id.clone(),
+                                interface: wanted.name.clone(),
+                                function: f.name.clone(),
+                                expected: f.signature.clone(),
+                                found,
+                            });
+                        }
+                    }
+                }
+            }
+            for h in host.functions.iter().filter(|h| wanted.function(&h.name).is_none()) {
+                errors.push(BuildError::HostPlugExtraFunction {
+                    plugin: id.clone(),
+                    interface: wanted.name.clone(),
+                    function: h.name.clone(),
+                });
+            }
+        }
+    }
+    let status = if errors.len() > before { PluginStatus::Failed } else { PluginStatus::Ready };
+    TreePlugin {
+        id,
+        component: None,
+        plug: catalog.get(&host.interface).map(|i| i.name.clone()),
+        sockets: Vec::new(),
+        type_imports: Vec::new(),
+        status,
+        limits: Limits::unlimited(),
+        host: Some(Arc::new(host)),
     }
 }
 

@@ -134,6 +134,7 @@ fn check_json_reports_every_plugin_with_its_errors() {
         plugins[5],
         serde_json::json!({
             "id": "corrupt",
+            "kind": "component",
             "plug": null,
             "status": "failed",
             "sockets": [],
@@ -383,4 +384,92 @@ fn wit_socket_output_builds_the_demo_consumers() {
         assert!(printed.contains(line), "{printed}");
         assert!(view(consumer).contains(line), "{consumer} does not import {line}");
     }
+}
+
+#[test]
+fn check_and_graph_show_host_plugs_from_the_manifest() {
+    let path = manifest("host", "demo:text/filter", DEMO_CARDINALITY, &["upper"]);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("[[host]]\nid = \"store\"\nplug = \"kv\"\n");
+    std::fs::write(&path, text).unwrap();
+    let check = plugtree(&["check", "-m", &path]);
+    assert_eq!(code(&check), 0, "{}", stderr(&check));
+    // Nothing in this app imports the store, so it is listed outside the tree.
+    assert!(stdout(&check).contains("store (unused, host plug)"), "{}", stdout(&check));
+    let json: serde_json::Value = serde_json::from_slice(&plugtree(&["check", "--json", "-m", &path]).stdout).unwrap();
+    let store = json["plugins"].as_array().unwrap().iter().find(|p| p["id"] == "store").unwrap().clone();
+    assert_eq!((store["kind"].as_str(), store["plug"].as_str()), (Some("host"), Some("plugtree:host/kv")));
+    let dot = stdout(&plugtree(&["graph", "-m", &path]));
+    assert!(dot.contains("label = \"store\\n(host, unused)\""), "{dot}");
+}
+
+/// Reads a child's stdout lines on a thread, so that a test can wait for a
+/// line with a deadline instead of blocking forever.
+fn lines_of(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let (send, lines) = std::sync::mpsc::channel();
+    let out = child.stdout.take().expect("piped stdout");
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    lines
+}
+
+/// The next line that `wanted` accepts, skipping others; panics after 60 s.
+fn wait_for(lines: &std::sync::mpsc::Receiver<String>, wanted: impl Fn(&str) -> bool) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) if wanted(&line) => return line,
+            Ok(_) => {}
+            Err(e) => panic!("no such line from `plugtree watch` ({e})"),
+        }
+    }
+}
+
+#[test]
+fn watch_reloads_a_changed_plugin_and_keeps_the_old_one_on_a_broken_build() {
+    let path = manifest("watch", "demo:text/pipeline", DEMO_CARDINALITY, &["pipeline", "dictionary"]);
+    let dir = Path::new(&path).parent().unwrap().to_path_buf();
+    let filter = dir.join("filter.wasm");
+    let components = repo().join("demo/components");
+    std::fs::copy(components.join("upper.wasm"), &filter).unwrap();
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(&format!("[[plugins]]\nid = \"f\"\npath = {filter:?}\n"));
+    std::fs::write(&path, text).unwrap();
+    // Replaces the filter the way a build does: write aside, then rename over.
+    let replace = |bytes: &[u8]| {
+        let aside = dir.join("filter.wasm.new");
+        std::fs::write(&aside, bytes).unwrap();
+        std::fs::rename(&aside, &filter).unwrap();
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_plugtree"))
+        .args(["watch", "-m", &path, "--call", "demo:text/pipeline.run(\"hi\")"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary runs");
+    let lines = lines_of(&mut child);
+    let first = wait_for(&lines, |l| l.starts_with("pipeline: "));
+    assert!(first.contains("outputs: [(\"f\", \"HI\")]"), "{first}");
+    wait_for(&lines, |l| l.starts_with("watching 3 plugin file(s)"));
+
+    replace(&std::fs::read(components.join("reverse.wasm")).unwrap());
+    let reloaded = wait_for(&lines, |l| l.starts_with("reload"));
+    assert!(reloaded.starts_with("reloaded `f` from") && reloaded.ends_with("calls from `pipeline` now reach it"), "{reloaded}");
+    let after = wait_for(&lines, |l| l.starts_with("pipeline: "));
+    assert!(after.contains("outputs: [(\"f\", \"ih\")]"), "{after}");
+
+    replace(b"not a component");
+    let refused = wait_for(&lines, |l| l.starts_with("reload"));
+    assert!(refused.starts_with("reload of `f` refused, the old version keeps running: the new component of plugin `f` does not fit the tree"), "{refused}");
+    let still = wait_for(&lines, |l| l.starts_with("pipeline: "));
+    assert!(still.contains("outputs: [(\"f\", \"ih\")]"), "{still}");
+    child.kill().expect("stops");
+    let _ = child.wait();
 }

@@ -1,0 +1,159 @@
+//! Host plugs: plugs the application implements in Rust.
+//!
+//! A [`HostPlug`] provides an app interface like a plugin does: it counts for
+//! cardinality, sits beside components on an `any` socket, is drawn and
+//! checked with the tree, and its failures reach consumers as
+//! `provider-error` values. Its functions are typed closures (checked against
+//! the WIT when the tree is built) or dynamic ones over [`Val`]s (their
+//! answers checked on every call). [`MemoryKv`] and [`Log`] are ready-made
+//! plugs for the `plugtree:host` interfaces (`wit/host/plugtree-host.wit`).
+
+mod builtin;
+mod values;
+
+use std::fmt;
+use std::sync::Arc;
+
+use wasmtime::component::Val;
+
+pub use builtin::{HOST_WIT, KV_INTERFACE, LOG_INTERFACE, Log, LogLevel, LogLine, MemoryKv};
+pub(crate) use values::TypedSignature;
+pub use values::{HostFunction, WitPayload, WitValue};
+
+use crate::describe::PluginId;
+
+/// Why a host function did not answer. The consumer sees it as the socket
+/// ABI's `unavailable` case, with this message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct HostError {
+    message: String,
+}
+
+impl HostError {
+    /// An error with a message for the consumer.
+    pub fn new(message: impl Into<String>) -> Self {
+        HostError { message: message.into() }
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl From<String> for HostError {
+    fn from(message: String) -> Self {
+        HostError { message }
+    }
+}
+
+impl From<&str> for HostError {
+    fn from(message: &str) -> Self {
+        HostError { message: message.to_string() }
+    }
+}
+
+/// A host function in the form every call goes through.
+pub(crate) type DynamicFn = dyn Fn(&[Val]) -> Result<Option<Val>, HostError> + Send + Sync;
+
+/// One function of a host plug.
+#[derive(Clone)]
+pub(crate) struct HostFunc {
+    pub name: String,
+    /// The Rust types of a typed closure, checked against the WIT at build;
+    /// `None` for a dynamic one, whose answers are checked per call.
+    pub typed: Option<TypedSignature>,
+    pub call: Arc<DynamicFn>,
+}
+
+/// A plug implemented by the host: an id, the interface it plugs into, and
+/// a Rust function for each of the interface's functions.
+///
+/// ```
+/// use plugtree::host::{HostError, HostPlug};
+///
+/// let clock = HostPlug::new("clock", "my:app/clock")
+///     .func("now-ms", || -> Result<u64, HostError> { Ok(1_700_000_000_000) })
+///     .func("add", |a: u32, b: u32| -> Result<u32, HostError> {
+///         a.checked_add(b).ok_or_else(|| HostError::new("overflow"))
+///     });
+/// assert_eq!(clock.id().as_str(), "clock");
+/// ```
+#[derive(Clone)]
+pub struct HostPlug {
+    pub(crate) id: PluginId,
+    pub(crate) interface: String,
+    pub(crate) functions: Vec<HostFunc>,
+}
+
+impl fmt::Debug for HostPlug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HostPlug")
+            .field("id", &self.id)
+            .field("interface", &self.interface)
+            .field("functions", &self.functions.iter().map(|h| &h.name).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl HostPlug {
+    /// A host plug `id` for the app interface `interface` (e.g. `my:app/kv`),
+    /// with no functions yet.
+    pub fn new(id: impl Into<PluginId>, interface: impl Into<String>) -> Self {
+        HostPlug { id: id.into(), interface: interface.into(), functions: Vec::new() }
+    }
+
+    /// Implements the WIT function `name` with a typed closure: one
+    /// [`WitValue`] parameter per WIT parameter, returning
+    /// `Result<R, HostError>` with `R` the WIT result (`()` for none). The
+    /// types are checked against the WIT when the tree is built. A later
+    /// function of the same name replaces an earlier one.
+    pub fn func<Args, F: HostFunction<Args>>(self, name: impl Into<String>, f: F) -> Self {
+        let (params, result) = F::signature();
+        let call = f.into_dynamic();
+        self.with(HostFunc { name: name.into(), typed: Some(TypedSignature { params, result }), call })
+    }
+
+    /// Implements the WIT function `name` with a dynamic closure over
+    /// [`Val`]s, for interfaces known only at run time. It gets arguments of
+    /// the WIT parameter types and returns the result as a list of at most one
+    /// value; an answer that does not fit the WIT is refused (the consumer
+    /// sees `trapped`) rather than passed on.
+    pub fn func_dynamic(
+        self,
+        name: impl Into<String>,
+        f: impl Fn(&[Val]) -> Result<Vec<Val>, HostError> + Send + Sync + 'static,
+    ) -> Self {
+        let call = Arc::new(move |params: &[Val]| {
+            let mut results = f(params)?.into_iter();
+            let first = results.next();
+            match results.next() {
+                None => Ok(first),
+                Some(_) => Err(HostError::new("a WIT function has at most one result; the host function returned more")),
+            }
+        });
+        self.with(HostFunc { name: name.into(), typed: None, call })
+    }
+
+    /// The plug's id.
+    pub fn id(&self) -> &PluginId {
+        &self.id
+    }
+
+    /// The interface it plugs into.
+    pub fn interface(&self) -> &str {
+        &self.interface
+    }
+
+    /// The names of the functions it implements.
+    pub fn functions(&self) -> impl Iterator<Item = &str> {
+        self.functions.iter().map(|f| f.name.as_str())
+    }
+
+    fn with(mut self, func: HostFunc) -> Self {
+        self.functions.retain(|f| f.name != func.name);
+        self.functions.push(func);
+        self
+    }
+}

@@ -1,0 +1,187 @@
+//! Hot reload: replace one plugin's component while the tree runs.
+//!
+//! The new component is read, checked against the app's WIT and its sockets,
+//! compiled, linked and instantiated on the caller's thread while other
+//! threads keep calling the old instance; then the plugin's slot is swapped.
+//! A call that already took the old instance finishes there. Consumers are
+//! not re-linked: their socket functions read the slot on every call, so
+//! the next call reaches the new instance.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use wasmtime::component::Component;
+
+use super::{LoadContext, LoadError, LoadedPlugin, LoadedTree, PluginSlot, load_one};
+use crate::describe::{PluginId, PluginSource, describe_plugin};
+use crate::resolve::{BuildError, PluginStatus, TreePlugin, check_plugin, providers_of};
+
+/// What a reload did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reloaded {
+    /// The plugin that now answers with its new component.
+    pub plugin: PluginId,
+    /// The interfaces the new component imports as sockets.
+    pub sockets: Vec<String>,
+    /// The plugins whose calls reach the new instance from now on (the
+    /// host's root calls are not listed).
+    pub consumers: Vec<PluginId>,
+}
+
+/// Why a reload was refused. The old instance keeps answering.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReloadError {
+    /// No loaded plugin has this id (it may have failed to load).
+    #[error("no plugin `{plugin}` is loaded in this tree")]
+    NotLoaded {
+        /// The id asked for.
+        plugin: PluginId,
+    },
+    /// The plugin is a host plug, which has no component to replace.
+    #[error("plugin `{plugin}` is a host plug; only components can be reloaded")]
+    HostPlug {
+        /// The host plug.
+        plugin: PluginId,
+    },
+    /// The new component does not fit the tree: unreadable, a plug or a
+    /// socket that does not match the WIT, an import nothing provides.
+    #[error("the new component of plugin `{plugin}` does not fit the tree: {}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Rejected {
+        /// The plugin.
+        plugin: PluginId,
+        /// Every problem found.
+        errors: Vec<BuildError>,
+    },
+    /// The new component plugs into another interface than the plugin did.
+    #[error("the new component of plugin `{plugin}` plugs into {}, but the plugin plugs into `{expected}`", found.as_deref().map_or("nothing".to_string(), |f| format!("`{f}`")))]
+    PlugChanged {
+        /// The plugin.
+        plugin: PluginId,
+        /// Its plug in the tree.
+        expected: String,
+        /// The new component's plug.
+        found: Option<String>,
+    },
+    /// A new socket would make the plugin depend on one of its own consumers.
+    #[error("the new component of plugin `{plugin}` would close a dependency cycle: {}", path.iter().map(PluginId::as_str).collect::<Vec<_>>().join(" → "))]
+    Cycle {
+        /// The plugin.
+        plugin: PluginId,
+        /// The cycle, from the plugin back to itself.
+        path: Vec<PluginId>,
+    },
+    /// The new component failed to compile, link or instantiate.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+}
+
+impl LoadedTree {
+    /// Replaces plugin `id`'s component with `source` (a path or bytes)
+    /// while the tree keeps answering calls on other threads.
+    ///
+    /// The new component must plug into the same interface; its sockets may
+    /// differ (they are checked and linked against the plugins loaded now).
+    /// Limits stay those of the plugin. A plugin that failed at run time is
+    /// revived by a reload. Handles the host holds from the old instance
+    /// are refused afterwards ([`DispatchError::UnknownHandle`](crate::DispatchError::UnknownHandle));
+    /// handles consumers hold keep working on the old instance until dropped.
+    /// [`LoadedTree::tree`] keeps describing the tree as first loaded.
+    ///
+    /// # Errors
+    /// [`ReloadError`] when the new component cannot replace the old one;
+    /// the old one then keeps answering.
+    pub fn reload(&self, id: &str, source: impl Into<PluginSource>) -> Result<Reloaded, ReloadError> {
+        let source = source.into();
+        let plugin = PluginId::from(id);
+        let mut state = self.reload.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (plugins, slots) = &mut *state;
+        let not_loaded = || ReloadError::NotLoaded { plugin: plugin.clone() };
+        let index = plugins.iter().position(|p| p.id == plugin).ok_or_else(not_loaded)?;
+        let slot = slots.get(&index).cloned().ok_or_else(not_loaded)?;
+        if plugins[index].host.is_some() {
+            return Err(ReloadError::HostPlug { plugin });
+        }
+        let rejected = |errors| ReloadError::Rejected { plugin: plugin.clone(), errors };
+        let described = describe_plugin(plugin.clone(), &source).map_err(|e| rejected(vec![e.into()]))?;
+        let catalog = &self.tree.catalog;
+        let mut errors = Vec::new();
+        let mut fresh = check_plugin(catalog, described, &mut errors);
+        if !errors.is_empty() {
+            return Err(rejected(errors));
+        }
+        if fresh.plug != plugins[index].plug {
+            return Err(ReloadError::PlugChanged {
+                plugin,
+                expected: plugins[index].plug.clone().unwrap_or_default(),
+                found: fresh.plug,
+            });
+        }
+        for socket in &mut fresh.sockets {
+            socket.providers = providers_of(plugins, &socket.interface);
+        }
+        if let Some(path) = cycle_through(plugins, slots, &fresh, index) {
+            return Err(ReloadError::Cycle { plugin, path });
+        }
+        fresh.limits = plugins[index].limits;
+        fresh.status = PluginStatus::Ready;
+        let bytes = fresh.component.clone().unwrap_or_else(|| Arc::from(Vec::new()));
+        let component = Component::new(&self.reload.engine, &bytes[..])
+            .map_err(|e| LoadError::Compile { plugin: plugin.clone(), source: e.into() })?;
+        let old = std::mem::replace(&mut plugins[index], fresh);
+        let cx = LoadContext { engine: &self.reload.engine, support: self.reload.support, catalog, kinds: &self.reload.kinds };
+        let loaded: LoadedPlugin = match load_one(&cx, plugins, index, &component, slots) {
+            Ok(p) => p,
+            Err(e) => {
+                plugins[index] = old;
+                return Err(e.into());
+            }
+        };
+        // Calls that took the old instance finish there; it is freed with
+        // the last of them (or the last handle a consumer holds from it).
+        drop(slot.replace(loaded));
+        tracing::info!(plugin = %plugin, "plugin reloaded");
+        let consumers = plugins
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| slots.contains_key(i) && p.sockets.iter().any(|s| s.providers.contains(&index)))
+            .map(|(_, p)| p.id.clone())
+            .collect();
+        Ok(Reloaded { plugin, sockets: plugins[index].sockets.iter().map(|s| s.interface.clone()).collect(), consumers })
+    }
+}
+
+/// A path from the reloaded plugin through its new sockets' loaded providers
+/// back to itself, if one exists.
+fn cycle_through(
+    plugins: &[TreePlugin],
+    slots: &HashMap<usize, Arc<PluginSlot>>,
+    fresh: &TreePlugin,
+    index: usize,
+) -> Option<Vec<PluginId>> {
+    let providers = |p: &TreePlugin| -> Vec<usize> {
+        p.sockets.iter().flat_map(|s| s.providers.iter().copied()).filter(|q| slots.contains_key(q)).collect()
+    };
+    // Depth-first from each new provider, remembering how each plugin was reached.
+    let mut came_from: HashMap<usize, usize> = HashMap::new();
+    let mut stack: Vec<(usize, usize)> = providers(fresh).into_iter().map(|q| (q, index)).collect();
+    while let Some((p, from)) = stack.pop() {
+        if came_from.contains_key(&p) {
+            continue;
+        }
+        came_from.insert(p, from);
+        if p == index {
+            let mut chain = Vec::new();
+            let mut at = from;
+            while at != index {
+                chain.push(plugins[at].id.clone());
+                at = came_from.get(&at).copied().unwrap_or(index);
+            }
+            chain.reverse();
+            let me = plugins[index].id.clone();
+            return Some(std::iter::once(me.clone()).chain(chain).chain(Some(me)).collect());
+        }
+        stack.extend(providers(&plugins[p]).into_iter().map(|q| (q, p)));
+    }
+    None
+}
