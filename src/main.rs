@@ -14,6 +14,10 @@ struct Cli {
     /// Log what plugtree does to stderr (-v info, -vv debug, -vvv trace; RUST_LOG overrides).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
+    /// Compile every plugin instead of reusing compiled ones from the cache
+    /// ($XDG_CACHE_HOME/plugtree, else ~/.cache/plugtree).
+    #[arg(long, global = true)]
+    no_cache: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -151,6 +155,7 @@ enum GraphFormat {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
+    cli::use_cache(!cli.no_cache);
     let status = match cli.command {
         Command::Check { manifest, json } => cli::check::run(&manifest.manifest, json),
         Command::Call { manifest, json, call } => cli::call::run(&manifest.manifest, &call, json),

@@ -13,8 +13,18 @@ pub mod wit;
 use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
+use plugtree::load::{ArtifactCache, LoadOptions};
 use plugtree::{LoadedTree, PluginId, PluginTree};
+
+/// Whether [`load`] uses the per-user artifact cache; set once by `main`.
+static USE_CACHE: OnceLock<bool> = OnceLock::new();
+
+/// Turns the precompiled-artifact cache ([`ArtifactCache::default_dir`]) on or off for [`load`].
+pub fn use_cache(enabled: bool) {
+    let _ = USE_CACHE.set(enabled);
+}
 
 /// How a subcommand ended, as the process exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +102,13 @@ pub fn load(manifest: &Path) -> Result<Loaded, Problem> {
         let ready = tree.plugins().filter(|p| p.status == plugtree::resolve::PluginStatus::Ready).count();
         eprint!("compiling and linking {ready} plugin(s)…\r");
     }
-    let (tree, load_errors) = tree.load(&engine);
+    let mut options = LoadOptions::default();
+    if *USE_CACHE.get_or_init(|| true)
+        && let Some(cache) = ArtifactCache::at_default_dir()
+    {
+        options = options.with_cache(cache);
+    }
+    let (tree, load_errors) = tree.load_with(&engine, &options);
     if progress {
         eprint!("\x1b[2K\r");
     }

@@ -5,10 +5,13 @@
 //! indices are looked up once here, never per call. A plugin that fails to
 //! load takes down only the consumers whose sockets it leaves unsatisfied.
 
+mod cache;
+mod compile;
 mod error;
 mod handles;
 mod limits;
 mod link;
+mod options;
 mod plugin;
 mod reload;
 mod ticker;
@@ -16,12 +19,13 @@ mod wasi;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, Store};
 
+pub use cache::{ArtifactCache, CacheStats};
 pub use error::{Cause, LoadError};
+pub use options::LoadOptions;
 pub use reload::{ReloadError, Reloaded};
 pub(crate) use plugin::{LoadedPlugin, PluginSlot, ProviderFailure, answering};
 pub use ticker::EPOCH_TICK;
@@ -116,7 +120,13 @@ impl PluginTree {
     /// Fuel and deadline limits need an engine that counts fuel and checks
     /// epochs ([`engine_config`] does both); a plugin whose limits the engine
     /// cannot enforce fails with [`LoadError::LimitUnsupported`].
-    pub fn load(mut self, engine: &Engine) -> (LoadedTree, Vec<LoadError>) {
+    pub fn load(self, engine: &Engine) -> (LoadedTree, Vec<LoadError>) {
+        self.load_with(engine, &LoadOptions::default())
+    }
+
+    /// [`PluginTree::load`] with [`LoadOptions`], e.g. a precompiled-artifact
+    /// cache ([`ArtifactCache`]).
+    pub fn load_with(mut self, engine: &Engine, options: &LoadOptions) -> (LoadedTree, Vec<LoadError>) {
         let mut errors = Vec::new();
         let support = ticker::probe(engine);
         let needs_ticker = support.epochs && self.load_order.iter().any(|&i| self.plugins[i].limits.deadline.is_some());
@@ -131,8 +141,8 @@ impl PluginTree {
             self.catalog.iter().flat_map(|i| i.resources.iter().map(move |r| (i.name.as_str(), r.as_str()))),
         ));
         let components: Vec<usize> = self.load_order.iter().copied().filter(|&i| self.plugins[i].host.is_none()).collect();
-        let mut compiled: HashMap<usize, wasmtime::Result<Component>> =
-            components.iter().copied().zip(compile_all(engine, &self.plugins, &components)).collect();
+        let mut compiled: HashMap<usize, Result<Component, Cause>> =
+            components.iter().copied().zip(compile::compile_all(engine, &self.plugins, &components, options.cache())).collect();
         let mut loaded: HashMap<usize, Arc<PluginSlot>> = HashMap::new();
         let mut in_order = Vec::new();
         for &index in &self.load_order {
@@ -143,7 +153,7 @@ impl PluginTree {
                     let cx = LoadContext { engine, support, catalog: &self.catalog, kinds: &kinds };
                     load_one(&cx, &self.plugins, index, &component, &loaded)
                 }
-                (None, Some(Err(e))) => Err(LoadError::Compile { plugin: plugin.id.clone(), source: e.into() }),
+                (None, Some(Err(source))) => Err(LoadError::Compile { plugin: plugin.id.clone(), source }),
                 (None, None) => Err(LoadError::Compile { plugin: plugin.id.clone(), source: wasmtime::format_err!("not compiled").into() }),
             };
             match outcome {
@@ -186,40 +196,6 @@ impl PluginTree {
         let tree = LoadedTree { tree: self, root_cardinality, root_providers, plugins: in_order, reload, _ticker: ticker };
         (tree, errors)
     }
-}
-
-/// Compiles the plugins to load, in parallel, in `order`.
-fn compile_all(engine: &Engine, plugins: &[TreePlugin], order: &[usize]) -> Vec<wasmtime::Result<Component>> {
-    let next = AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(order.len().max(1));
-    let mut slots: Vec<Option<wasmtime::Result<Component>>> = (0..order.len()).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&index) = order.get(i) else { break };
-                        let result = match &plugins[index].component {
-                            Some(bytes) => Component::new(engine, bytes),
-                            None => Err(wasmtime::format_err!("the plugin has no component")),
-                        };
-                        done.push((i, result));
-                    }
-                    done
-                })
-            })
-            .collect();
-        for handle in handles {
-            // A compile worker only panics if wasmtime does; surface it as a panic too.
-            let done = handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            for (i, result) in done {
-                slots[i] = Some(result);
-            }
-        }
-    });
-    slots.into_iter().map(|s| s.unwrap_or_else(|| Err(wasmtime::format_err!("not compiled")))).collect()
 }
 
 /// What every plugin's loading shares.

@@ -1,0 +1,197 @@
+//! The precompiled-artifact cache: a warm load deserializes instead of
+//! compiling, a damaged or foreign entry is refused and rebuilt, and
+//! identical components in one tree compile once.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use plugtree::load::{ArtifactCache, CacheStats, LoadOptions};
+use plugtree::{Cardinality, Engine, LoadedTree, PluginTree, Socket, Val};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("plugtree-cache-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// The three-deep chain, loaded through a cache in `dir`; returns what the cache did.
+fn load_chain(engine: &Engine, dir: &Path) -> (LoadedTree, CacheStats) {
+    let (tree, build_errors) = PluginTree::builder()
+        .wit(common::app_wit().join("chain.wit"))
+        .root("test:chain/top")
+        .plugin("top", common::guest("chain-top"))
+        .plugin("mid", common::guest("chain-mid"))
+        .plugin("bottom", common::guest("chain-bottom"))
+        .build()
+        .expect("valid WIT");
+    assert!(build_errors.is_empty(), "{build_errors:?}");
+    let options = LoadOptions::default().with_cache(ArtifactCache::new(dir));
+    let (loaded, load_errors) = tree.load_with(engine, &options);
+    assert!(load_errors.is_empty(), "{load_errors:?}");
+    let stats = options.cache().expect("cache").stats();
+    (loaded, stats)
+}
+
+fn assert_chain_answers(loaded: &LoadedTree) {
+    assert_eq!(
+        loaded.dispatch("test:chain/top", "trace", &[Val::String("x".into())]),
+        Ok(Socket::ExactlyOne(Ok(Some(Val::String("x>top>mid>bottom".into())))))
+    );
+}
+
+/// Every entry file under `dir`.
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for engine_dir in std::fs::read_dir(dir).expect("cache dir") {
+        for entry in std::fs::read_dir(engine_dir.expect("entry").path()).expect("engine dir") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "cwasm") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn stats(hits: u64, misses: u64, rejected: u64, written: u64) -> CacheStats {
+    CacheStats { hits, misses, rejected, written }
+}
+
+#[test]
+fn a_warm_load_deserializes_every_plugin() {
+    let dir = scratch("warm");
+    let (cold, cold_stats) = load_chain(common::engine(), &dir);
+    assert_eq!(cold_stats, stats(0, 3, 0, 3));
+    assert_chain_answers(&cold);
+    assert_eq!(entries(&dir).len(), 3);
+
+    let (warm, warm_stats) = load_chain(common::engine(), &dir);
+    assert_eq!(warm_stats, stats(3, 0, 0, 0));
+    assert_chain_answers(&warm);
+}
+
+#[test]
+fn a_damaged_entry_is_refused_and_rebuilt() {
+    let dir = scratch("damaged");
+    load_chain(common::engine(), &dir);
+    let files = entries(&dir);
+    assert_eq!(files.len(), 3);
+    // One flipped payload byte, one truncated entry, one that is not an entry at all.
+    let mut flipped = std::fs::read(&files[0]).expect("read");
+    let last = flipped.len() - 1;
+    flipped[last] ^= 0x55;
+    std::fs::write(&files[0], flipped).expect("write");
+    let whole = std::fs::read(&files[1]).expect("read");
+    std::fs::write(&files[1], &whole[..whole.len() / 2]).expect("write");
+    std::fs::write(&files[2], b"\0asm not a cache entry").expect("write");
+
+    let (rebuilt, rebuilt_stats) = load_chain(common::engine(), &dir);
+    assert_eq!(rebuilt_stats, stats(0, 0, 3, 3));
+    assert_chain_answers(&rebuilt);
+    // The rebuilt entries are whole again.
+    let (_, again) = load_chain(common::engine(), &dir);
+    assert_eq!(again, stats(3, 0, 0, 0));
+}
+
+#[test]
+fn another_engines_entries_are_ignored() {
+    let dir = scratch("foreign");
+    load_chain(common::engine(), &dir);
+    let ours = entries(&dir);
+
+    // Another configuration (no fuel) compiles different code: its own entries.
+    let mut config = plugtree::engine_config();
+    config.consume_fuel(false);
+    let other = Engine::new(&config).expect("engine");
+    let (loaded, other_stats) = load_chain(&other, &dir);
+    assert_eq!(other_stats, stats(0, 3, 0, 3));
+    assert_chain_answers(&loaded);
+    let all = entries(&dir);
+    assert_eq!(all.len(), 6);
+
+    // Our entries moved to where the other engine looks are refused: the
+    // header names the engine they were compiled for.
+    let theirs: Vec<_> = all.iter().filter(|p| !ours.contains(p)).collect();
+    for (mine, their) in ours.iter().zip(&theirs) {
+        assert_eq!(mine.file_name(), their.file_name(), "one entry per component in each engine's folder");
+        std::fs::copy(mine, their).expect("copy");
+    }
+    let (loaded, moved_stats) = load_chain(&other, &dir);
+    assert_eq!(moved_stats, stats(0, 0, 3, 3));
+    assert_chain_answers(&loaded);
+}
+
+#[test]
+fn identical_components_compile_once() {
+    let dir = scratch("identical");
+    let (tree, build_errors) = PluginTree::builder()
+        .wit(common::app_wit().join("card.wit"))
+        .cardinality("test:card/many", Cardinality::Any)
+        .root("test:card/many")
+        .plugin("first", common::guest("many-en"))
+        .plugin("second", common::guest("many-en"))
+        .plugin("third", common::guest("many-fr"))
+        .build()
+        .expect("valid WIT");
+    assert!(build_errors.is_empty(), "{build_errors:?}");
+    let options = LoadOptions::default().with_cache(ArtifactCache::new(&dir));
+    let (loaded, load_errors) = tree.load_with(common::engine(), &options);
+    assert!(load_errors.is_empty(), "{load_errors:?}");
+    assert_eq!(options.cache().expect("cache").stats(), stats(0, 2, 0, 2));
+    let answers = loaded.dispatch("test:card/many", "greet", &[Val::String("ana".into())]).expect("dispatch");
+    let greeting = |s: &str| Ok(Some(Val::String(s.into())));
+    assert_eq!(
+        answers,
+        Socket::Any(vec![
+            ("first".into(), greeting("hello, ana")),
+            ("second".into(), greeting("hello, ana")),
+            ("third".into(), greeting("bonjour, ana")),
+        ])
+    );
+}
+
+#[test]
+fn the_cache_is_usable_on_its_own() {
+    let dir = scratch("direct");
+    let cache = ArtifactCache::new(&dir);
+    let bytes = std::fs::read(common::guest("chain-bottom")).expect("read");
+    cache.component(common::engine(), &bytes).expect("compiles");
+    cache.component(common::engine(), &bytes).expect("deserializes");
+    assert_eq!(cache.stats(), stats(1, 1, 0, 1));
+    assert_eq!(cache.dir(), dir);
+    assert!(cache.component(common::engine(), b"not wasm").is_err());
+}
+
+#[test]
+fn the_command_line_caches_in_the_user_cache_dir_unless_told_not_to() {
+    let dir = scratch("cli");
+    std::fs::create_dir_all(&dir).expect("scratch");
+    let mut manifest = format!("root = \"test:chain/top\"\nwit = {:?}\n", common::app_wit().join("chain.wit"));
+    for name in ["chain-top", "chain-mid", "chain-bottom"] {
+        manifest.push_str(&format!("[[plugins]]\nid = {name:?}\npath = {:?}\n", common::guest(name)));
+    }
+    let manifest_path = dir.join("plugtree.toml");
+    std::fs::write(&manifest_path, manifest).expect("manifest");
+    let check = |cache_home: &Path, extra: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_plugtree"))
+            .args(extra)
+            .arg("check")
+            .arg("-m")
+            .arg(&manifest_path)
+            .env("XDG_CACHE_HOME", cache_home)
+            .output()
+            .expect("the binary runs");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    };
+
+    let cached = dir.join("cache-home");
+    check(&cached, &[]);
+    assert_eq!(entries(&cached.join("plugtree")).len(), 3);
+
+    let uncached = dir.join("no-cache-home");
+    check(&uncached, &["--no-cache"]);
+    assert!(!uncached.exists());
+}
