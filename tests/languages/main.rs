@@ -2,8 +2,9 @@
 //! fan out to providers in all three languages, and values of every WIT kind
 //! cross each language unchanged.
 //!
-//! Each tree is built and loaded once per test binary: a Python or JavaScript
-//! component is 12–18 MB and takes seconds to compile.
+//! Each tree is built and loaded once per test binary, and every component is
+//! compiled once per machine (plugtree's artifact cache under `target/`): a
+//! Python or JavaScript component is 12–18 MB and takes seconds to compile.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -12,13 +13,17 @@ mod polyglot;
 
 use std::sync::OnceLock;
 
+use plugtree::load::{ArtifactCache, LoadOptions};
 use plugtree::{Cardinality, LoadedTree, PluginTree, Socket, TreeBuilder, Val};
 use wit_component::DecodedWasm;
 
+/// Builds and loads a tree, its components compiled once per machine: the
+/// precompiled artifacts are kept in `target/plugtree-cache` across test runs.
 fn load(builder: TreeBuilder) -> LoadedTree {
     let (tree, build_errors) = builder.build().expect("valid WIT");
     assert!(build_errors.is_empty(), "{build_errors:?}");
-    let (loaded, load_errors) = tree.load(common::engine());
+    let options = LoadOptions::default().with_cache(ArtifactCache::new(polyglot::cache().join("artifacts")));
+    let (loaded, load_errors) = tree.load_with(common::engine(), &options);
     assert!(load_errors.is_empty(), "{load_errors:?}");
     loaded
 }
