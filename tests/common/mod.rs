@@ -53,24 +53,30 @@ pub fn wasi_wit() -> PathBuf {
 }
 
 fn build_wasip2() -> PathBuf {
-    const WASIP2: &str = "wasm32-wasip2";
+    cargo_build("test-components/wasip2/Cargo.toml", "wasm32-wasip2")
+}
+
+/// `cargo build --release --target TARGET` of a guest workspace into
+/// `target/test-components`; returns the folder holding its `.wasm` files.
+fn cargo_build(manifest: &str, target: &str) -> PathBuf {
     let target_dir = repo().join("target/test-components");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)
-        .args(["build", "--release", "--target", WASIP2, "--manifest-path"])
-        .arg(repo().join("test-components/wasip2/Cargo.toml"))
+        .args(["build", "--release", "--target", target, "--manifest-path"])
+        .arg(repo().join(manifest))
         .arg("--target-dir")
         .arg(&target_dir)
+        // Host flags (coverage, target-cpu, ...) must not leak into the guests.
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .output()
         .expect("failed to run cargo");
     assert!(
         output.status.success(),
-        "building test-components/wasip2 failed (is the {WASIP2} target installed?):\n{}",
+        "building {manifest} failed (is the {target} target installed?):\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    target_dir.join(WASIP2).join("release")
+    target_dir.join(target).join("release")
 }
 
 /// One engine with plugtree's configuration, shared by a test binary.
@@ -94,27 +100,10 @@ pub fn app_wit() -> PathBuf {
 /// Builds the guest workspace, encodes each core module into a component, and
 /// returns the directory holding the components.
 fn build_all() -> PathBuf {
+    let release = cargo_build("test-components/Cargo.toml", TARGET);
     let target_dir = repo().join("target/test-components");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
-        .args(["build", "--release", "--target", TARGET, "--manifest-path"])
-        .arg(repo().join("test-components/Cargo.toml"))
-        .arg("--target-dir")
-        .arg(&target_dir)
-        // Host flags (coverage, target-cpu, ...) must not leak into the guests.
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .output()
-        .expect("failed to run cargo");
-    assert!(
-        output.status.success(),
-        "building test-components failed (is the {TARGET} target installed?):\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-
     let out_dir = target_dir.join("components");
     std::fs::create_dir_all(&out_dir).unwrap();
-    let release = target_dir.join(TARGET).join("release");
     for entry in std::fs::read_dir(&release).unwrap() {
         let core = entry.unwrap().path();
         if core.extension().is_none_or(|e| e != "wasm") {
