@@ -436,7 +436,8 @@ fn manifest() {
     let demo: String = demo
         .lines()
         .map(|line| match line.strip_prefix("path = \"components/") {
-            Some(rest) => format!("path = \"demo/plugins/{}\n", rest.replace(".wasm\"", "/Cargo.toml\"")),
+            // Plugins in any language: the manifest itself is a file that always exists.
+            Some(_) => "path = \"demo/plugtree.toml\"\n".to_string(),
             None if line.starts_with("wit = ") => "wit = \"demo/wit\"\n".to_string(),
             None => format!("{}\n", line.replace("\"broken/", "\"demo/broken/")),
         })
