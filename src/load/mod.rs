@@ -8,6 +8,7 @@
 mod cache;
 mod compile;
 mod error;
+mod fast;
 mod handles;
 mod limits;
 mod link;
@@ -257,6 +258,7 @@ fn load_one(
                 function,
                 has_result: f.signature.result.is_some(),
                 to_owner: matches!(f.kind, crate::describe::FunctionKind::Method { .. }),
+                shape: fast::Shape::of(&f.signature),
                 handles: f.signature.needs_handles().then(|| HandleContext {
                     table: proxies.clone(),
                     interface: Arc::from(interface.name.as_str()),
@@ -317,5 +319,6 @@ fn load_one(
             resources.push((ty, name.clone()));
         }
     }
-    Ok(LoadedPlugin::new(id.clone(), store, Setup { funcs, names, resources, proxies, limits, support }))
+    let shapes = interface.map(|i| i.functions.as_slice()).unwrap_or_default().iter().map(|f| fast::Shape::of(&f.signature));
+    Ok(LoadedPlugin::new(id.clone(), store, Setup { funcs, names, resources, proxies, limits, support }).with_fast_paths(shapes))
 }
