@@ -54,7 +54,7 @@ pub(crate) struct LoadedPlugin {
 }
 
 enum Body {
-    Component(ComponentBody),
+    Component(Box<ComponentBody>),
     Host(HostBody),
 }
 
@@ -151,7 +151,7 @@ impl LoadedPlugin {
             support,
             caller: AtomicU64::new(0),
         };
-        LoadedPlugin { id, body: Body::Component(body), proxies, failure: OnceLock::new() }
+        LoadedPlugin { id, body: Body::Component(Box::new(body)), proxies, failure: OnceLock::new() }
     }
 
     /// Types the plug's functions whose `shapes` have a fast path (see `fast.rs`).

@@ -85,7 +85,7 @@ fn host_to_plugin(c: &mut Criterion) {
     store.set_epoch_deadline(u64::MAX / 4);
     let instance = wasmtime::component::Linker::new(&engine).instantiate(&mut store, &component).expect("instantiates");
     let iface = component.get_export_index(None, "test:bench/level5").expect("exported");
-    let func = |name| instance.get_func(&mut store, component.get_export_index(Some(&iface), name).expect("export")).expect("func");
+    let mut func = |name| instance.get_func(&mut store, component.get_export_index(Some(&iface), name).expect("export")).expect("func");
     let (add, echo) = (func("add"), func("echo"));
     let typed = add.typed::<(u32, u32), (u32,)>(&store).expect("typed");
 
