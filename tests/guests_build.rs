@@ -314,9 +314,11 @@ fn app_wit_holds_one_file_per_package() {
     assert_eq!(
         files,
         [
+            "bench.wit",
             "card.wit",
             "chain.wit",
             "diamond.wit",
+            "host.wit",
             "hostile.wit",
             "partial.wit",
             "res.wit",

@@ -58,6 +58,18 @@ pub(crate) enum FastAnswer {
 }
 
 impl FastArgs {
+    /// `params` as arguments of `shape`, if they are of its types.
+    pub fn from_vals(shape: Shape, params: &[Val]) -> Option<FastArgs> {
+        match (shape, params) {
+            (Shape::U32PairToU32, [Val::U32(a), Val::U32(b)]) => Some(FastArgs::U32Pair(*a, *b)),
+            (Shape::StringToString, [Val::String(s)]) => Some(FastArgs::String(s.clone())),
+            (Shape::BytesToU32 | Shape::BytesToBytes, [Val::List(items)]) => {
+                items.iter().map(|v| if let Val::U8(b) = v { Some(*b) } else { None }).collect::<Option<_>>().map(FastArgs::Bytes)
+            }
+            _ => None,
+        }
+    }
+
     /// The same arguments as `Val`s, for a provider without a typed function.
     pub fn into_vals(self) -> Vec<Val> {
         match self {
@@ -78,6 +90,15 @@ impl FastAnswer {
                 items.into_iter().map(|v| if let Val::U8(b) = v { Some(b) } else { None }).collect::<Option<_>>().map(FastAnswer::Bytes)
             }
             _ => None,
+        }
+    }
+
+    /// The answer as a `Val`.
+    pub fn into_val(self) -> Val {
+        match self {
+            FastAnswer::U32(n) => Val::U32(n),
+            FastAnswer::String(s) => Val::String(s),
+            FastAnswer::Bytes(b) => Val::List(b.into_iter().map(Val::U8).collect()),
         }
     }
 
@@ -109,6 +130,16 @@ impl FastFunc {
             Shape::BytesToU32 => FastFunc::BytesToU32(func.typed(&store).ok()?),
             Shape::BytesToBytes => FastFunc::BytesToBytes(func.typed(&store).ok()?),
         })
+    }
+
+    /// The function's shape.
+    pub fn shape(&self) -> Shape {
+        match self {
+            FastFunc::U32PairToU32(_) => Shape::U32PairToU32,
+            FastFunc::StringToString(_) => Shape::StringToString,
+            FastFunc::BytesToU32(_) => Shape::BytesToU32,
+            FastFunc::BytesToBytes(_) => Shape::BytesToBytes,
+        }
     }
 
     /// Calls the function; arguments of another shape are a trap-free refusal.
