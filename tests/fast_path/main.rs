@@ -1,5 +1,5 @@
 //! Socket functions of the typed fast-path shapes (`(u32, u32) -> u32`,
-//! `string -> string`, `list<u8> -> u32`) across one and five hops of the
+//! `string -> string`, `list<u8> -> u32`, `list<u8> -> list<u8>`) across one and five hops of the
 //! benchmark chain: payloads arrive whole, a host plug behind the socket
 //! still answers, a provider's failure and a consumer's memory limit still
 //! reach the consumer as the socket ABI's error (the chain answers 0 or "").
@@ -42,7 +42,14 @@ fn payloads_cross_one_and_five_hops_whole() {
     assert_eq!(call(&one_hop, 4, "bytes", &[bytes]), Val::U32(3000));
     assert_eq!(call(&one_hop, 4, "add", &[Val::U32(u32::MAX), Val::U32(2)]), Val::U32(1));
 
+    let bytes = |b: &[u8]| Val::List(b.iter().copied().map(Val::U8).collect());
+    assert_eq!(call(&one_hop, 4, "mirror", &[bytes(&[1, 2, 3])]), bytes(&[3, 2, 1]));
+    assert_eq!(call(&one_hop, 4, "mirror", &[bytes(&[])]), bytes(&[]));
+
     let five_hops = load(chain(0));
+    let long: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    let reversed: Vec<u8> = long.iter().rev().copied().collect();
+    assert!(call(&five_hops, 0, "mirror", &[bytes(&long)]) == bytes(&reversed), "100 kB mirrored through five hops");
     assert_eq!(call(&five_hops, 0, "add", &[Val::U32(2), Val::U32(3)]), Val::U32(5));
     assert_eq!(call(&five_hops, 0, "echo", &[Val::String("héllo, wörld".into())]), Val::String("héllo, wörld".into()));
     assert_eq!(call(&five_hops, 0, "send", &[Val::U32(65536)]), Val::U32(65536));
@@ -59,7 +66,8 @@ fn a_host_plug_behind_a_fast_socket_answers_and_fails_as_a_value() {
             [Val::List(items)] => Ok(vec![Val::U32(items.len() as u32 * 2)]),
             _ => Err(HostError::new("not a list")),
         })
-        .func_dynamic("send", |_| Err(HostError::new("no sending here")));
+        .func_dynamic("send", |_| Err(HostError::new("no sending here")))
+        .func_dynamic("mirror", |args| Ok(args.to_vec()));
     let tree = load(
         PluginTree::builder()
             .wit(common::app_wit().join("bench.wit"))
@@ -71,6 +79,8 @@ fn a_host_plug_behind_a_fast_socket_answers_and_fails_as_a_value() {
     assert_eq!(call(&tree, 4, "echo", &[Val::String("abc".into())]), Val::String("ABC".into()));
     // level4's `send` calls `bytes` below it with n bytes.
     assert_eq!(call(&tree, 4, "send", &[Val::U32(10)]), Val::U32(20));
+    let bytes = Val::List(vec![Val::U8(7), Val::U8(8)]);
+    assert_eq!(call(&tree, 4, "mirror", &[bytes.clone()]), bytes);
     // A panic is the consumer's `trapped`, which level4 answers as "".
     assert_eq!(call(&tree, 4, "echo", &[Val::String("boom".into())]), Val::String(String::new()));
     assert_eq!(call(&tree, 4, "echo", &[Val::String("still here".into())]), Val::String("STILL HERE".into()));

@@ -43,7 +43,7 @@ fn ctx() -> Ctx {
 /// wasm-link's description of a `test:bench/level*` interface: no resources.
 fn wl_interface() -> Interface {
     let f = || Function::new(FunctionKind::Freestanding, ReturnKind::AssumeNoResources);
-    Interface::new(["add", "echo", "bytes", "send"].into_iter().map(|n| (n.to_string(), f())).collect(), HashSet::new())
+    Interface::new(["add", "echo", "bytes", "send", "mirror"].into_iter().map(|n| (n.to_string(), f())).collect(), HashSet::new())
 }
 
 fn bytes(guest: &str) -> Vec<u8> {

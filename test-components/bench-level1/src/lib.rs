@@ -10,6 +10,7 @@ interface level1 {
     echo: func(s: string) -> string;
     bytes: func(data: list<u8>) -> u32;
     send: func(n: u32) -> u32;
+    mirror: func(data: list<u8>) -> list<u8>;
 }
 interface level2 {
     use plugtree:socket/types@0.1.0.{provider-error};
@@ -17,6 +18,7 @@ interface level2 {
     echo: func(s: string) -> result<string, provider-error>;
     bytes: func(data: list<u8>) -> result<u32, provider-error>;
     send: func(n: u32) -> result<u32, provider-error>;
+    mirror: func(data: list<u8>) -> result<list<u8>, provider-error>;
 }
 world bench-level1 { import level2; export level1; }
 ",
@@ -42,6 +44,9 @@ impl exports::test::bench::level1::Guest for Guest {
         // The payload is made here so that the hop, not the host call, carries it.
         let data = vec![0x5a_u8; n as usize];
         next::bytes(&data).unwrap_or(0)
+    }
+    fn mirror(data: Vec<u8>) -> Vec<u8> {
+        next::mirror(&data).unwrap_or_default()
     }
 }
 

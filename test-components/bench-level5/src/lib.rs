@@ -19,6 +19,10 @@ impl exports::test::bench::level5::Guest for Guest {
     fn send(n: u32) -> u32 {
         n
     }
+    fn mirror(mut data: Vec<u8>) -> Vec<u8> {
+        data.reverse();
+        data
+    }
 }
 
 export!(Guest);

@@ -10,6 +10,7 @@ interface level4 {
     echo: func(s: string) -> string;
     bytes: func(data: list<u8>) -> u32;
     send: func(n: u32) -> u32;
+    mirror: func(data: list<u8>) -> list<u8>;
 }
 interface level5 {
     use wasm-link:runtime/errors@0.4.0.{dispatch-error};
@@ -17,6 +18,7 @@ interface level5 {
     echo: func(s: string) -> tuple<string, result<string, dispatch-error>>;
     bytes: func(data: list<u8>) -> tuple<string, result<u32, dispatch-error>>;
     send: func(n: u32) -> tuple<string, result<u32, dispatch-error>>;
+    mirror: func(data: list<u8>) -> tuple<string, result<list<u8>, dispatch-error>>;
 }
 world bench-wl-level4 { import level5; export level4; }
 ",
@@ -41,6 +43,9 @@ impl exports::test::bench::level4::Guest for Guest {
     fn send(n: u32) -> u32 {
         let data = vec![0x5a_u8; n as usize];
         next::bytes(&data).1.unwrap_or(0)
+    }
+    fn mirror(data: Vec<u8>) -> Vec<u8> {
+        next::mirror(&data).1.unwrap_or_default()
     }
 }
 
