@@ -143,7 +143,7 @@ impl CallBudget {
         if !support.epochs || (limits.deadline.is_none() && outer.is_none()) {
             return CallBudget { outer, inherited: false };
         }
-        let now = Instant::now();
+        let now = super::ticker::coarse_now();
         let own = limits.deadline.and_then(|d| now.checked_add(d));
         let (at, inherited) = match (own, outer) {
             (Some(own), Some(outer)) if outer < own => (Some(outer), true),

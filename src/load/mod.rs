@@ -69,6 +69,8 @@ pub struct LoadedTree {
     pub(crate) root_providers: Vec<Arc<PluginSlot>>,
     /// Every loaded plugin, in load order.
     pub(crate) plugins: Vec<Arc<PluginSlot>>,
+    /// The root's functions as dispatch needs them, worked out once.
+    pub(crate) root_calls: Vec<crate::dispatch::RootCall>,
     /// What a reload needs to load a plugin again.
     reload: ReloadContext,
     /// Keeps the engine's epoch ticker running while a plugin has a deadline.
@@ -188,7 +190,8 @@ impl PluginTree {
             kinds,
             state: Mutex::new((self.plugins.clone(), loaded)),
         };
-        let tree = LoadedTree { tree: self, root_cardinality, root_providers, plugins: in_order, reload, _ticker: ticker };
+        let root_calls = crate::dispatch::root_calls(&self.catalog, &self.root);
+        let tree = LoadedTree { tree: self, root_cardinality, root_providers, plugins: in_order, root_calls, reload, _ticker: ticker };
         (tree, errors)
     }
 }
