@@ -122,8 +122,8 @@ fn bench_chain(engine: &wasmtime::Engine, top: usize) -> LoadedTree {
     load(builder, engine)
 }
 
-fn add_through(tree: &LoadedTree, top: usize) -> u32 {
-    match tree.dispatch(&format!("test:bench/level{top}"), "add", &[Val::U32(1), Val::U32(2)]) {
+fn add_through(tree: &LoadedTree, interface: &str) -> u32 {
+    match tree.dispatch(interface, "add", &[Val::U32(1), Val::U32(2)]) {
         Ok(Socket::ExactlyOne(Ok(Some(Val::U32(3))))) => 3,
         other => panic!("{other:?}"),
     }
@@ -147,7 +147,8 @@ fn hops(c: &mut Criterion) {
     group.bench_function("wasmtime TypedFunc (leaf)", |b| b.iter(|| typed.call(&mut store, (1, 2)).expect("call")));
     for (hops, top) in [(0, 5), (1, 4), (2, 3), (5, 0)] {
         let tree = bench_chain(&engine, top);
-        group.bench_function(BenchmarkId::new("plugtree", format!("{hops} hops")), |b| b.iter(|| add_through(&tree, top)));
+        let interface = format!("test:bench/level{top}");
+        group.bench_function(BenchmarkId::new("plugtree", format!("{hops} hops")), |b| b.iter(|| add_through(&tree, &interface)));
     }
     group.finish();
 }

@@ -26,13 +26,14 @@ fn advance_coarse_clock() {
     COARSE_NANOS.fetch_max(nanos, Ordering::Relaxed);
 }
 
-/// Now, to within one tick, read without the system clock while a ticker
-/// runs (a clock read costs as much as a small wasm call). Deadlines are
-/// only enforced tick by tick, and only while a ticker runs.
-pub(crate) fn coarse_now() -> Instant {
-    match (COARSE_BASE.get(), COARSE_NANOS.load(Ordering::Relaxed)) {
-        (Some(base), nanos) if nanos > 0 => *base + Duration::from_nanos(nanos),
-        _ => Instant::now(),
+/// Now, in nanoseconds from a fixed point, to within one tick: read without
+/// the system clock while a ticker runs (a clock read costs about as much as
+/// the rest of entering a plugin). Deadlines are enforced tick by tick, and
+/// only while a ticker runs.
+pub(crate) fn coarse_nanos() -> u64 {
+    match COARSE_NANOS.load(Ordering::Relaxed) {
+        0 => u64::try_from(COARSE_BASE.get_or_init(Instant::now).elapsed().as_nanos()).unwrap_or(u64::MAX).max(1),
+        nanos => nanos,
     }
 }
 
