@@ -95,6 +95,23 @@ fn host_to_root(c: &mut Criterion) {
     group.finish();
 }
 
+/// The socket ABI's `provider-error`, for the raw hop's typed host function.
+#[derive(wasmtime::component::ComponentType, wasmtime::component::Lower)]
+#[component(variant)]
+#[allow(dead_code)] // only ever lowered, and only `Ok` in this benchmark
+enum RawProviderError {
+    #[component(name = "trapped")]
+    Trapped(String),
+    #[component(name = "unavailable")]
+    Unavailable(String),
+    #[component(name = "limit-exceeded")]
+    LimitExceeded(String),
+    #[component(name = "reentrant-call")]
+    ReentrantCall(String),
+    #[component(name = "bad-handle")]
+    BadHandle(String),
+}
+
 /// The native scale: the same work as a Rust trait object.
 trait Adder {
     fn add(&self, a: u32, b: u32) -> u32;
@@ -143,8 +160,40 @@ fn hops(c: &mut Criterion) {
     let index = component.get_export_index(Some(&iface), "add").expect("add");
     let typed = instance.get_func(&mut store, index).expect("add").typed::<(u32, u32), (u32,)>(&store).expect("typed");
 
+    // The raw hop: level4 in its own store, its socket a typed host function
+    // that calls the leaf's TypedFunc; what plugtree's fast path does, bare.
+    let consumer = Component::from_file(&engine, common::guest("bench-level4")).expect("compiles");
+    let mut linker: Linker<()> = Linker::new(&engine);
+    let leaf = std::sync::Mutex::new((store, typed));
+    linker
+        .instance("test:bench/level5")
+        .expect("instance")
+        .func_wrap("add", move |_, (a, b): (u32, u32)| {
+            let mut guard = leaf.lock().expect("lock");
+            let (store, typed) = &mut *guard;
+            Ok((Ok::<u32, RawProviderError>(typed.call(&mut *store, (a, b))?.0),))
+        })
+        .expect("func_wrap");
+    linker.define_unknown_imports_as_traps(&consumer).expect("traps");
+    let mut consumer_store = Store::new(&engine, ());
+    consumer_store.set_fuel(u64::MAX).expect("fuel");
+    consumer_store.set_epoch_deadline(u64::MAX / 4);
+    let consumer_instance = linker.instantiate(&mut consumer_store, &consumer).expect("instantiates");
+    let iface = consumer.get_export_index(None, "test:bench/level4").expect("exported");
+    let index = consumer.get_export_index(Some(&iface), "add").expect("add");
+    let raw_hop = consumer_instance.get_func(&mut consumer_store, index).expect("add").typed::<(u32, u32), (u32,)>(&consumer_store).expect("typed");
+    // The leaf alone, for the floor: a second instance, since the first moved into the host function.
+    let mut store = Store::new(&engine, ());
+    store.set_fuel(u64::MAX).expect("fuel");
+    store.set_epoch_deadline(u64::MAX / 4);
+    let instance = Linker::new(&engine).instantiate(&mut store, &component).expect("instantiates");
+    let iface = component.get_export_index(None, "test:bench/level5").expect("exported");
+    let index = component.get_export_index(Some(&iface), "add").expect("add");
+    let typed = instance.get_func(&mut store, index).expect("add").typed::<(u32, u32), (u32,)>(&store).expect("typed");
+
     let mut group = c.benchmark_group("hops add(u32,u32)");
     group.bench_function("wasmtime TypedFunc (leaf)", |b| b.iter(|| typed.call(&mut store, (1, 2)).expect("call")));
+    group.bench_function("wasmtime 1 hop (func_wrap + TypedFunc)", |b| b.iter(|| raw_hop.call(&mut consumer_store, (1, 2)).expect("call")));
     for (hops, top) in [(0, 5), (1, 4), (2, 3), (5, 0)] {
         let tree = bench_chain(&engine, top);
         let interface = format!("test:bench/level{top}");
