@@ -38,7 +38,7 @@ pub mod host;
 pub mod load;
 pub mod resolve;
 
-pub use describe::{Cardinality, Catalog, Limit, Limits, Manifest, PluginId, PluginSource, Signature, ValueType};
+pub use describe::{Cardinality, Catalog, DirMode, Grants, Limit, Limits, Manifest, PluginId, PluginSource, Signature, ValueType};
 pub use dispatch::{CallError, CallParseError, DispatchError, ParsedCall, Socket};
 pub use load::{LoadError, LoadedTree, default_engine, engine_config};
 pub use host::{HostError, HostPlug};

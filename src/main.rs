@@ -84,10 +84,38 @@ enum Command {
         #[command(subcommand)]
         what: WitCommand,
     },
-    /// Build a cargo workspace of guest crates for wasm32-unknown-unknown and
-    /// encode every cdylib into a component in OUT.
+    /// Write a new plugin project in DIR that builds as-is with `plugtree build`:
+    /// its WIT (the plug, and the sockets in the socket ABI of their cardinality)
+    /// and a source file with every function stubbed.
+    New {
+        /// The app's manifest, for its WIT and cardinalities (unless --wit is given).
+        #[arg(short, long, value_name = "PATH", default_value = "plugtree.toml")]
+        manifest: PathBuf,
+        /// The app's WIT files or folders instead of a manifest (every socket exactly-one).
+        #[arg(long, value_name = "PATH")]
+        wit: Vec<PathBuf>,
+        /// The plugin's language.
+        #[arg(long, value_enum)]
+        lang: NewLang,
+        /// The interface the plugin exports, e.g. demo:text/filter.
+        #[arg(long, value_name = "INTERFACE")]
+        plug: String,
+        /// An interface the plugin imports (repeatable).
+        #[arg(long = "socket", value_name = "INTERFACE")]
+        sockets: Vec<String>,
+        /// The folder to create; its name names the plugin.
+        dir: PathBuf,
+    },
+    /// Build guests into components in OUT: a cargo workspace of Rust crates
+    /// (for wasm32-unknown-unknown, every cdylib encoded), and Python (app.py +
+    /// wit/) or JavaScript (app.js + wit/) plugin projects, DIR itself or the
+    /// folders in it.
+    ///
+    /// The Python and JavaScript toolchains (componentize-py, componentize-js)
+    /// are installed on first use into $PLUGTREE_CACHE (default
+    /// ~/.cache/plugtree), which also keeps each built component by source hash.
     Build {
-        /// The workspace folder (holding its Cargo.toml).
+        /// The folder: a cargo workspace, a plugin project, or one holding plugin projects.
         workspace: PathBuf,
         /// Where to write the components [default: WORKSPACE/components].
         #[arg(short, long)]
@@ -102,6 +130,17 @@ enum WitCommand {
         /// The interface, e.g. demo:text/filter.
         interface: String,
     },
+}
+
+/// A plugin language for `plugtree new`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum NewLang {
+    /// Rust, with wit-bindgen.
+    Rust,
+    /// Python, with componentize-py.
+    Python,
+    /// JavaScript, with componentize-js.
+    Js,
 }
 
 /// A drawing language for `plugtree graph`.
@@ -129,6 +168,14 @@ fn main() -> ExitCode {
         }
         Command::Watch { manifest, call } => cli::watch::run(&manifest.manifest, call.as_deref()),
         Command::Wit { manifest, what: WitCommand::Socket { interface } } => cli::wit::socket(&manifest.manifest, &interface),
+        Command::New { manifest, wit, lang, plug, sockets, dir } => {
+            let lang = match lang {
+                NewLang::Rust => cli::new::Lang::Rust,
+                NewLang::Python => cli::new::Lang::Python,
+                NewLang::Js => cli::new::Lang::Js,
+            };
+            cli::new::run(lang, plug, sockets, &manifest, wit, dir)
+        }
         Command::Build { workspace, out } => {
             let out = out.unwrap_or_else(|| workspace.join("components"));
             cli::build::run(&workspace, &out)

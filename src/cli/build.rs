@@ -1,23 +1,25 @@
-//! `plugtree build`: a cargo workspace of guest crates → one component per cdylib.
+//! `plugtree build`: guest sources → components. A cargo workspace of Rust
+//! guest crates gives one component per cdylib; a Python (`app.py` + `wit/`) or
+//! JavaScript (`app.js` + `wit/`) plugin project, the folder itself or any
+//! folder directly in it, gives one component named after its folder.
 
 use std::io::BufRead;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::Status;
+use super::toolchains::{self, Language};
 
 const TARGET: &str = "wasm32-unknown-unknown";
 
 /// Runs `plugtree build`: `cargo build --release --target wasm32-unknown-unknown`
-/// in `workspace`, then encodes every cdylib it produced into `out/<crate-name>.wasm`.
-pub fn run(workspace: &Path, out: &Path) -> Status {
-    match build(workspace, out) {
-        Ok(built) => {
-            for path in built {
-                println!("built {}", path.display());
-            }
-            Status::Ok
-        }
+/// of the cargo workspace in `dir` (if any), every cdylib encoded into
+/// `out/<crate-name>.wasm`; then every Python or JavaScript plugin project in
+/// `dir` componentized into `out/<folder>.wasm`, installing its toolchain first
+/// if needed.
+pub fn run(dir: &Path, out: &Path) -> Status {
+    match build(dir, out) {
+        Ok(()) => Status::Ok,
         Err(message) => {
             eprintln!("error: {message}");
             Status::Failed
@@ -25,11 +27,34 @@ pub fn run(workspace: &Path, out: &Path) -> Status {
     }
 }
 
-fn build(workspace: &Path, out: &Path) -> Result<Vec<std::path::PathBuf>, String> {
-    let manifest = workspace.join("Cargo.toml");
-    if !manifest.is_file() {
-        return Err(format!("no Cargo.toml in `{}`", workspace.display()));
+fn build(dir: &Path, out: &Path) -> Result<(), String> {
+    let projects = projects(dir)?;
+    let has_cargo = dir.join("Cargo.toml").is_file();
+    if !has_cargo && projects.is_empty() {
+        return Err(format!(
+            "`{}` holds no Cargo.toml and no Python (app.py + wit/) or JavaScript (app.js + wit/) plugin project",
+            dir.display()
+        ));
     }
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create `{}`: {e}", out.display()))?;
+    if has_cargo {
+        for path in build_rust(dir, out)? {
+            println!("built {}", path.display());
+        }
+    }
+    if !projects.is_empty() {
+        let cache = toolchains::cache_dir()?;
+        for project in &projects {
+            let (path, cached) = build_project(project, out, &cache)?;
+            let how = if cached { ", unchanged: from the cache" } else { "" };
+            println!("built {} ({}{how})", path.display(), project.language.name());
+        }
+    }
+    Ok(())
+}
+
+fn build_rust(workspace: &Path, out: &Path) -> Result<Vec<PathBuf>, String> {
+    let manifest = workspace.join("Cargo.toml");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     tracing::info!(workspace = %workspace.display(), "building guests");
     let mut child = Command::new(cargo)
@@ -59,7 +84,6 @@ fn build(workspace: &Path, out: &Path) -> Result<Vec<std::path::PathBuf>, String
         ));
     }
     cores.sort();
-    std::fs::create_dir_all(out).map_err(|e| format!("cannot create `{}`: {e}", out.display()))?;
     let mut built = Vec::new();
     for (name, core) in cores {
         let bytes = std::fs::read(&core).map_err(|e| format!("cannot read `{core}`: {e}"))?;
@@ -93,4 +117,115 @@ fn cdylib_artifact(line: &str) -> Option<(String, String)> {
     let name = target["name"].as_str()?.replace('_', "-");
     let file = message["filenames"].as_array()?.iter().filter_map(|f| f.as_str()).find(|f| f.ends_with(".wasm"))?;
     Some((name, file.to_string()))
+}
+
+/// A Python or JavaScript plugin project.
+#[derive(Debug)]
+struct Project {
+    /// The component's name: the folder's.
+    name: String,
+    language: Language,
+    dir: PathBuf,
+}
+
+/// The plugin project `dir` is, or else the ones directly in it, by name.
+fn projects(dir: &Path) -> Result<Vec<Project>, String> {
+    if let Some(project) = project(dir) {
+        return Ok(vec![project]);
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+    let mut projects: Vec<Project> = entries.filter_map(|e| e.ok()).filter_map(|e| project(&e.path())).collect();
+    projects.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(projects)
+}
+
+fn project(dir: &Path) -> Option<Project> {
+    if !dir.join("wit").is_dir() {
+        return None;
+    }
+    let language = [Language::Python, Language::JavaScript].into_iter().find(|l| dir.join(l.entry()).is_file())?;
+    // `plugtree build .` inside a project names it after the real folder.
+    let name = std::fs::canonicalize(dir).ok()?.file_name()?.to_str()?.to_string();
+    Some(Project { name, language, dir: dir.to_path_buf() })
+}
+
+/// Componentizes `project` into `out/<name>.wasm`, from the cache when its
+/// sources and toolchain are unchanged; whether it came from the cache.
+fn build_project(project: &Project, out: &Path, cache: &Path) -> Result<(PathBuf, bool), String> {
+    let target = out.join(format!("{}.wasm", project.name));
+    let key = source_hash(project)?;
+    let builds = cache.join("builds");
+    let cached = builds.join(format!("{}-{key}.wasm", project.name));
+    let hit = cached.is_file();
+    if !hit {
+        let world = world(&project.dir.join("wit"))?;
+        let toolchain = toolchains::ensure(cache, project.language)?;
+        std::fs::create_dir_all(&builds).map_err(|e| format!("cannot create `{}`: {e}", builds.display()))?;
+        // Written aside, then renamed: a parallel build never reads half a component.
+        let tmp = builds.join(format!("{}-{key}.{}.tmp", project.name, std::process::id()));
+        let wit = project.dir.join("wit");
+        let mut command = toolchain.command();
+        let what = match project.language {
+            Language::Python => {
+                command.arg("-d").arg(&wit).args(["-w", &world, "componentize", "-p"]).arg(&project.dir);
+                command.args(["app", "-o"]).arg(&tmp);
+                "componentize-py"
+            }
+            Language::JavaScript => {
+                command.arg(project.dir.join("app.js")).arg("--wit").arg(&wit).args(["--world-name", &world]);
+                // Without them the component imports wasi:http, which no plugin gets.
+                command.args(["--disable", "http", "fetch-event", "--out"]).arg(&tmp);
+                "componentize-js"
+            }
+        };
+        eprintln!("componentizing {} with {what}…", project.dir.display());
+        toolchains::run(&mut command, &format!("{what} on `{}`", project.dir.display()))?;
+        std::fs::rename(&tmp, &cached).map_err(|e| format!("cannot write `{}`: {e}", cached.display()))?;
+    }
+    std::fs::copy(&cached, &target).map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
+    Ok((target, hit))
+}
+
+/// The one world of the WIT package in `wit` (its `deps/` may hold others).
+fn world(wit: &Path) -> Result<String, String> {
+    let mut resolve = wit_parser::Resolve::default();
+    let (package, _) = resolve.push_dir(wit).map_err(|e| format!("cannot read WIT from `{}`: {e:#}", wit.display()))?;
+    let worlds: Vec<&String> = resolve.packages[package].worlds.keys().collect();
+    match worlds[..] {
+        [world] => Ok(world.clone()),
+        _ => Err(format!("the WIT package in `{}` must define exactly one world, it defines {}", wit.display(), worlds.len())),
+    }
+}
+
+/// A hash of the toolchain pin and every source file of `project` (by relative
+/// path and content), skipping what the tools write there.
+fn source_hash(project: &Project) -> Result<String, String> {
+    fn walk(dir: &Path, root: &Path, into: &mut Vec<u8>) -> Result<(), String> {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for path in entries {
+            let skipped = path.file_name().and_then(|n| n.to_str()).is_none_or(|n| {
+                n.starts_with('.') || matches!(n, "node_modules" | "__pycache__" | "components" | "target")
+            });
+            if skipped {
+                continue;
+            }
+            if path.is_dir() {
+                walk(&path, root, into)?;
+            } else {
+                let bytes = std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+                into.extend(path.strip_prefix(root).unwrap_or(&path).to_string_lossy().as_bytes());
+                into.push(0);
+                into.extend((bytes.len() as u64).to_le_bytes());
+                into.extend(bytes);
+            }
+        }
+        Ok(())
+    }
+    let mut all = project.language.pin().as_bytes().to_vec();
+    walk(&project.dir, &project.dir, &mut all)?;
+    Ok(toolchains::short_hash(&all))
 }

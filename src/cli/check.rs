@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use plugtree::resolve::PluginStatus;
-use plugtree::{Cardinality, PluginKind, PluginTree};
+use plugtree::resolve::{PluginStatus, PluginView};
+use plugtree::{Cardinality, Grants, PluginKind, PluginTree};
 
 use super::{Loaded, Problem, Status};
 
@@ -36,7 +36,64 @@ struct PluginReport {
     plug: Option<String>,
     status: PluginStatus,
     sockets: Vec<SocketReport>,
+    /// What it can touch: its grants for the WASI interfaces it imports.
+    capabilities: CapabilitiesReport,
+    /// Its WASI imports, with versions.
+    wasi: Vec<String>,
     errors: Vec<Problem>,
+}
+
+/// A plugin's effective grants; environment values are left out (they may be secrets).
+#[derive(Debug, serde::Serialize)]
+struct CapabilitiesReport {
+    dirs: Vec<DirReport>,
+    env: Vec<String>,
+    args: Vec<String>,
+    stdout: bool,
+    stderr: bool,
+    network: Vec<String>,
+    name_lookup: bool,
+    strict: bool,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct DirReport {
+    host: String,
+    guest: String,
+    mode: plugtree::describe::DirMode,
+}
+
+impl CapabilitiesReport {
+    fn new(g: &Grants) -> Self {
+        CapabilitiesReport {
+            dirs: g.dirs.iter().map(|d| DirReport { host: d.host.display().to_string(), guest: d.guest.clone(), mode: d.mode }).collect(),
+            env: g.env.keys().cloned().collect(),
+            args: g.args.clone(),
+            stdout: g.stdout,
+            stderr: g.stderr,
+            network: g.network.iter().map(ToString::to_string).collect(),
+            name_lookup: g.name_lookup,
+            strict: g.strict,
+        }
+    }
+}
+
+/// One line: `nothing`, or each capability (`dirs /data = host (ro); env K; stdout`), then `(strict)`.
+fn capabilities_text(plugin: &PluginView<'_>) -> String {
+    let g = plugin.capabilities();
+    let mut parts: Vec<String> = g.dirs.iter().map(|d| format!("dir {} = {} ({})", d.guest, d.host.display(), d.mode)).collect();
+    if !g.env.is_empty() {
+        parts.push(format!("env {}", g.env.keys().cloned().collect::<Vec<_>>().join(" ")));
+    }
+    if !g.args.is_empty() {
+        parts.push(format!("args {}", g.args.join(" ")));
+    }
+    parts.extend(g.stdout.then(|| "stdout".to_string()));
+    parts.extend(g.stderr.then(|| "stderr".to_string()));
+    parts.extend(g.network.iter().map(|a| format!("network {a}")));
+    parts.extend(g.name_lookup.then(|| "name-lookup".to_string()));
+    let text = if parts.is_empty() { "nothing".to_string() } else { parts.join("; ") };
+    if g.strict { format!("{text} (strict)") } else { text }
 }
 
 /// Runs `plugtree check`.
@@ -102,6 +159,8 @@ fn report(loaded: &Loaded, status: Status) -> Report {
             plug: p.plug.map(String::from),
             status: p.status,
             sockets: p.sockets().map(|s| socket(tree, s)).collect(),
+            capabilities: CapabilitiesReport::new(&p.capabilities()),
+            wasi: p.wasi_imports().map(String::from).collect(),
             errors: loaded.problems.iter().filter(|e| e.plugin.as_deref() == Some(p.id.as_str())).cloned().collect(),
         })
         .collect();
@@ -177,6 +236,7 @@ impl TextTree<'_> {
         }
         let kind = if plugin.kind == PluginKind::Host { ", host plug" } else { "" };
         println!("{indent}{id} ({status}{kind})");
+        println!("{indent}  capabilities: {}", capabilities_text(&plugin));
         for problem in self.problems.iter().filter(|e| e.plugin.as_deref() == Some(id)) {
             print_problem(problem, depth + 1);
         }

@@ -5,6 +5,8 @@ pub mod build;
 pub mod call;
 pub mod check;
 pub mod graph;
+pub mod new;
+pub mod toolchains;
 pub mod watch;
 pub mod wit;
 

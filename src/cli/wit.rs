@@ -28,7 +28,8 @@ pub fn socket(manifest: &Path, interface: &str) -> Status {
     }
 }
 
-fn find(resolve: &Resolve, name: &str) -> Option<InterfaceId> {
+/// The app interface named `name` (`pkg:ns/iface`).
+pub(super) fn find(resolve: &Resolve, name: &str) -> Option<InterfaceId> {
     resolve.interfaces.iter().map(|(id, _)| id).find(|id| resolve.id_of(*id).as_deref() == Some(name))
 }
 
@@ -85,7 +86,7 @@ fn anonymous(kind: TypeDefKind) -> TypeDef {
 
 /// Adds `use plugtree:socket/types@0.1.0.{provider-error}` to the interface
 /// and rewrites every function's result by `cardinality`.
-fn rewrite(resolve: &mut Resolve, id: InterfaceId, abi: InterfaceId, cardinality: Cardinality) -> Result<(), String> {
+pub(super) fn rewrite(resolve: &mut Resolve, id: InterfaceId, abi: InterfaceId, cardinality: Cardinality) -> Result<(), String> {
     let provider_error = *resolve.interfaces[abi].types.get("provider-error").ok_or("no `provider-error` in the socket ABI")?;
     if resolve.interfaces[id].types.contains_key("provider-error") {
         return Err("the interface defines its own `provider-error`, which the socket ABI needs".into());

@@ -14,6 +14,7 @@
 //! id = "english"
 //! path = "plugins/english.wasm"     # a binary component, or `.wat` text
 //! limits = { memory = "16 MiB" }    # this plugin's own, over `[limits]`
+//! grants = { dirs = [{ host = "data", guest = "/data", mode = "ro" }], stdout = true }
 //!
 //! [[host]]                          # a ready-made host plug (see `plugtree::host`)
 //! id = "store"
@@ -25,6 +26,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::grants::{Grants, RawGrants};
 use super::interface::Cardinality;
 use super::limits::{Limits, RawLimits};
 use super::plugin::PluginId;
@@ -76,6 +78,9 @@ pub struct ManifestPlugin {
     pub path: PathBuf,
     /// Its limits: the manifest's, with the plugin's own `limits` applied.
     pub limits: Limits,
+    /// What it may touch through WASI (nothing unless its `grants` say so),
+    /// with host directories resolved against the manifest's folder.
+    pub grants: Grants,
 }
 
 /// Why a manifest could not be used.
@@ -123,6 +128,16 @@ pub enum ManifestError {
         /// Which limit and why.
         message: String,
     },
+    /// A plugin's `grants` has a value that cannot be granted.
+    #[error("invalid manifest `{}`: plugin `{plugin}`: {message}", path.display())]
+    Grants {
+        /// The manifest path.
+        path: PathBuf,
+        /// The plugin whose `grants` are wrong.
+        plugin: PluginId,
+        /// Which grant and why.
+        message: String,
+    },
     /// A file the manifest names does not exist.
     #[error("invalid manifest `{}`: {what} `{}` does not exist", path.display(), missing.display())]
     MissingFile {
@@ -165,6 +180,8 @@ struct RawPlugin {
     path: PathBuf,
     #[serde(default)]
     limits: RawLimits,
+    #[serde(default)]
+    grants: RawGrants,
 }
 
 #[derive(Deserialize)]
@@ -238,7 +255,12 @@ impl Manifest {
                 return Err(missing(format!("plugin `{}`", p.id), full));
             }
             let own = p.limits.apply(limits).map_err(|m| bad_limits(Some(&p.id), m))?;
-            plugins.push(ManifestPlugin { id: PluginId::new(p.id), path: full, limits: own });
+            let grants = p.grants.resolve(base).map_err(|message| ManifestError::Grants {
+                path: path.to_path_buf(),
+                plugin: PluginId::new(p.id.clone()),
+                message,
+            })?;
+            plugins.push(ManifestPlugin { id: PluginId::new(p.id), path: full, limits: own, grants });
         }
         let mut host = Vec::with_capacity(raw.host.len());
         for h in raw.host {
@@ -271,6 +293,22 @@ mod tests {
         assert_eq!(m.cardinality["a:b/d"], Cardinality::AtMostOne);
         assert_eq!(m.plugins[0].id, "x");
         assert_eq!(m.plugins[0].limits, Limits::default());
+        assert_eq!(m.plugins[0].grants, Grants::none(), "nothing is granted by default");
+    }
+
+    #[test]
+    fn plugin_grants_resolve_against_the_manifest_folder() {
+        let m = parse(
+            "root = \"a\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\n\
+             grants = { dirs = [{ host = \"src\", guest = \"/src\", mode = \"rw\" }], stderr = true }\n",
+        )
+        .expect("valid");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        assert_eq!(m.plugins[0].grants, Grants::none().dir(dir, "/src", super::super::DirMode::ReadWrite).stderr(true));
+        let bad = parse("root = \"a\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\ngrants = { network = [\"nowhere\"] }\n");
+        let bad = bad.unwrap_err();
+        assert!(matches!(&bad, ManifestError::Grants { plugin, .. } if plugin == "x"), "{bad:?}");
+        assert!(bad.to_string().ends_with("plugin `x`: grant `network`: `nowhere` is not `host:port`"), "{bad}");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! data type, to check values against WIT).
 
 mod error;
+mod grants;
 mod interface;
 mod limits;
 mod manifest;
@@ -16,10 +17,12 @@ mod types;
 pub(crate) mod values;
 
 pub use error::{DescribeError, PluginError};
+pub use grants::{Capability, DirGrant, DirMode, Grants, HostPort};
 pub use interface::{Cardinality, Catalog, Function, FunctionKind, Interface};
 pub use limits::{Limit, Limits};
 pub use manifest::{BuiltinPlug, Manifest, ManifestError, ManifestHostPlug, ManifestPlugin};
 pub use plugin::{PluginId, PluginSource};
 pub use types::{ResourceName, Signature, UnknownType, ValueType};
 
+pub(crate) use grants::{WasiNeed, wasi_need};
 pub(crate) use plugin::{DescribedPlugin, Import, describe_plugin};

@@ -97,6 +97,9 @@ impl From<Vec<u8>> for PluginSource {
 pub(crate) enum Import {
     /// An imported interface, with the functions the component imports from it.
     Interface(Interface),
+    /// A WASI interface, by its full name (`wasi:cli/stdout@0.2.6`): linked
+    /// from the plugin's grants, never read as an app interface.
+    Wasi(String),
     /// An import that is not an interface (a bare function), by name.
     Other(String),
 }
@@ -108,6 +111,8 @@ pub(crate) struct DescribedPlugin {
     pub component: Arc<[u8]>,
     pub exports: Vec<Interface>,
     pub imports: Vec<Import>,
+    /// What the host grants it, checked against its WASI imports in strict mode.
+    pub grants: super::grants::Grants,
 }
 
 /// Reads a plugin's component and the interfaces it exports and imports.
@@ -127,6 +132,7 @@ pub(crate) fn describe_plugin(id: PluginId, source: &PluginSource) -> Result<Des
     let read = |key: &WorldKey, item: &WorldItem| -> Result<Option<Import>, PluginError> {
         let name = resolve.name_world_key(key);
         match item {
+            WorldItem::Interface { .. } if super::grants::is_wasi(&name) => Ok(Some(Import::Wasi(name))),
             WorldItem::Interface { id: iface, .. } => read_interface(&resolve, *iface, &name)
                 .map(|i| Some(Import::Interface(i)))
                 .map_err(|e| unsupported(&id, &name, e)),
@@ -144,7 +150,7 @@ pub(crate) fn describe_plugin(id: PluginId, source: &PluginSource) -> Result<Des
             exports.push(i);
         }
     }
-    Ok(DescribedPlugin { id, component: binary.into(), exports, imports })
+    Ok(DescribedPlugin { id, component: binary.into(), exports, imports, grants: Default::default() })
 }
 
 fn unsupported(plugin: &PluginId, interface: &str, e: ReadError) -> PluginError {

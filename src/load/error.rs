@@ -1,6 +1,6 @@
 //! Errors of the load stage.
 
-use crate::describe::{Limit, PluginId};
+use crate::describe::{Capability, Limit, PluginId};
 use crate::resolve::Unsatisfied;
 
 /// What wasmtime said, with its causes, on one line.
@@ -94,6 +94,20 @@ pub enum LoadError {
         /// Why.
         reason: String,
     },
+    /// A capability granted to the plugin cannot be set up: a directory that
+    /// cannot be opened, a host name that does not resolve.
+    #[error("plugin `{plugin}` cannot be granted {grant} `{value}`")]
+    Grant {
+        /// The plugin.
+        plugin: PluginId,
+        /// The grant.
+        grant: Capability,
+        /// The granted value: a directory or a `host:port`.
+        value: String,
+        /// Why.
+        #[source]
+        source: Cause,
+    },
     /// A socket (or the root) left without the providers its cardinality requires.
     #[error(transparent)]
     Unsatisfied(#[from] Unsatisfied),
@@ -109,7 +123,8 @@ impl LoadError {
             | LoadError::LimitExceeded { plugin, .. }
             | LoadError::LimitUnsupported { plugin, .. }
             | LoadError::MissingExport { plugin, .. }
-            | LoadError::Unsupported { plugin, .. } => Some(plugin),
+            | LoadError::Unsupported { plugin, .. }
+            | LoadError::Grant { plugin, .. } => Some(plugin),
             LoadError::Unsatisfied(u) => u.consumer.as_ref(),
         }
     }

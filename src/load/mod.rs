@@ -16,6 +16,7 @@ mod options;
 mod plugin;
 mod reload;
 mod ticker;
+mod wasi;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -82,9 +83,14 @@ struct ReloadContext {
     engine: Engine,
     support: EngineSupport,
     kinds: Arc<Kinds>,
-    /// The plugins as they are now (a reload may change one's sockets), and
-    /// the slots of the loaded ones by index.
-    state: Mutex<(Vec<TreePlugin>, HashMap<usize, Arc<PluginSlot>>)>,
+    state: Mutex<ReloadState>,
+}
+
+/// The plugins as they are now (a reload may change one's sockets), and the
+/// slots of the loaded ones by index.
+struct ReloadState {
+    plugins: Vec<TreePlugin>,
+    slots: HashMap<usize, Arc<PluginSlot>>,
 }
 
 impl std::fmt::Debug for LoadedTree {
@@ -188,7 +194,7 @@ impl PluginTree {
             engine: engine.clone(),
             support,
             kinds,
-            state: Mutex::new((self.plugins.clone(), loaded)),
+            state: Mutex::new(ReloadState { plugins: self.plugins.clone(), slots: loaded }),
         };
         let root_calls = crate::dispatch::root_calls(&self.catalog, &self.root);
         let tree = LoadedTree { tree: self, root_cardinality, root_providers, plugins: in_order, root_calls, reload, _ticker: ticker };
@@ -274,8 +280,10 @@ fn load_one(
     for name in &plugin.type_imports {
         linker.instance(name).map_err(link_error)?;
     }
+    wasi::link(&mut linker, plugin).map_err(link_error)?;
     let pre = linker.instantiate_pre(component).map_err(link_error)?;
-    let mut store = Store::new(engine, PluginState { limiter: PluginLimiter::new(&limits) });
+    let wasi = wasi::context(plugin)?;
+    let mut store = Store::new(engine, PluginState { limiter: PluginLimiter::new(&limits), wasi });
     store.limiter(|state| &mut state.limiter);
     prepare_store(&mut store, &limits, support).map_err(link_error)?;
     let instance = pre.instantiate(&mut store).map_err(|e| match classify(&e, id, "instantiation", &limits, false) {

@@ -22,6 +22,8 @@ use crate::host::{DynamicFn, HostPlug};
 pub(crate) struct PluginState {
     /// Enforces the plugin's memory, table and instance limits.
     pub limiter: PluginLimiter,
+    /// The WASI context its grants allow; `None` if it imports no WASI.
+    pub wasi: Option<Box<super::wasi::WasiState>>,
 }
 
 /// Why a provider did not answer; the socket ABI's `provider-error` cases.
@@ -424,7 +426,7 @@ mod tests {
             .expect("link");
         let limits = Limits::default();
         let support = probe(&engine);
-        let mut store = Store::new(&engine, PluginState { limiter: PluginLimiter::new(&limits) });
+        let mut store = Store::new(&engine, PluginState { limiter: PluginLimiter::new(&limits), wasi: None });
         prepare_store(&mut store, &limits, support).expect("store");
         let instance = linker.instantiate(&mut store, &component).expect("instantiate");
         let api = component.get_export_index(None, "test:re/api").expect("api");

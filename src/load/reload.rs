@@ -95,7 +95,7 @@ impl LoadedTree {
         let source = source.into();
         let plugin = PluginId::from(id);
         let mut state = self.reload.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let (plugins, slots) = &mut *state;
+        let super::ReloadState { plugins, slots } = &mut *state;
         let not_loaded = || ReloadError::NotLoaded { plugin: plugin.clone() };
         let index = plugins.iter().position(|p| p.id == plugin).ok_or_else(not_loaded)?;
         let slot = slots.get(&index).cloned().ok_or_else(not_loaded)?;
@@ -103,7 +103,9 @@ impl LoadedTree {
             return Err(ReloadError::HostPlug { plugin });
         }
         let rejected = |errors| ReloadError::Rejected { plugin: plugin.clone(), errors };
-        let described = describe_plugin(plugin.clone(), &source).map_err(|e| rejected(vec![e.into()]))?;
+        let mut described = describe_plugin(plugin.clone(), &source).map_err(|e| rejected(vec![e.into()]))?;
+        // The new component keeps the plugin's grants; strict mode checks it too.
+        described.grants = plugins[index].grants.clone();
         let catalog = &self.tree.catalog;
         let mut errors = Vec::new();
         let mut fresh = check_plugin(catalog, described, &mut errors);

@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 
 use super::{BuildError, Described, PluginTree, resolve};
-use crate::describe::BuiltinPlug;
+use crate::describe::{BuiltinPlug, DescribedPlugin};
 use crate::host::{HOST_WIT, HostPlug, Log, MemoryKv};
 use crate::describe::{
-    Cardinality, Catalog, DescribeError, Limits, Manifest, ManifestError, PluginId, PluginSource, describe_plugin,
+    Cardinality, Catalog, DescribeError, Grants, Limits, Manifest, ManifestError, PluginId, PluginSource, describe_plugin,
 };
 
 /// Why a tree could not be built at all (as opposed to a [`BuildError`], which
@@ -51,6 +51,7 @@ pub struct TreeBuilder {
     plugins: Vec<Entry>,
     limits: Limits,
     plugin_limits: Vec<(PluginId, Limits)>,
+    grants: Vec<(PluginId, Grants)>,
 }
 
 impl TreeBuilder {
@@ -67,6 +68,9 @@ impl TreeBuilder {
             builder = builder.plugin(plugin.id.clone(), plugin.path.clone());
             if plugin.limits != manifest.limits {
                 builder = builder.plugin_limits(plugin.id.clone(), plugin.limits);
+            }
+            if plugin.grants != Grants::none() {
+                builder = builder.grants(plugin.id.clone(), plugin.grants.clone());
             }
         }
         if !manifest.host.is_empty() {
@@ -132,6 +136,14 @@ impl TreeBuilder {
         self
     }
 
+    /// Sets what one plugin may touch through WASI (the default is nothing:
+    /// [`Grants::none`]); relative host directories are relative to the
+    /// process's working directory.
+    pub fn grants(mut self, id: impl Into<PluginId>, grants: Grants) -> Self {
+        self.grants.push((id.into(), grants));
+        self
+    }
+
     /// Reads the WIT and the components and resolves the tree.
     ///
     /// Returns the tree with every problem found in single plugins; the tree
@@ -154,11 +166,14 @@ impl TreeBuilder {
         if root_interface.functions.is_empty() {
             return Err(DescribeError::EmptyRoot { interface: root });
         }
+        let grants = self.grants;
+        let grants_of = |id: &PluginId| grants.iter().rev().find(|(g, _)| g == id).map(|(_, g)| g.clone()).unwrap_or_default();
         let described = self
             .plugins
             .into_iter()
             .map(|entry| match entry {
-                Entry::Component(id, source) => describe_plugin(id, &source).map(Described::Component),
+                Entry::Component(id, source) => describe_plugin(id, &source)
+                    .map(|d| Described::Component(DescribedPlugin { grants: grants_of(&d.id), ..d })),
                 Entry::Host(plug) => Ok(Described::Host(plug)),
             })
             .collect();

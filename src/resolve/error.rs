@@ -1,6 +1,6 @@
 //! Errors of the resolve stage.
 
-use crate::describe::{Cardinality, PluginError, PluginId, Signature};
+use crate::describe::{Capability, Cardinality, PluginError, PluginId, Signature};
 
 /// A socket whose working providers do not satisfy its interface's cardinality.
 ///
@@ -94,6 +94,26 @@ pub enum BuildError {
         /// The plugin.
         plugin: PluginId,
         /// The import's name.
+        import: String,
+    },
+    /// In strict mode: the component imports a WASI interface that none of
+    /// the plugin's grants backs.
+    #[error("plugin `{plugin}` imports `{import}` but is not granted {grant} (strict mode)")]
+    UngrantedWasi {
+        /// The plugin.
+        plugin: PluginId,
+        /// The WASI import, with its version.
+        import: String,
+        /// The grant that would allow it.
+        grant: Capability,
+    },
+    /// The component imports a WASI interface that plugtree does not provide
+    /// (plugtree links WASI 0.2's cli, clocks, filesystem, io, random and sockets).
+    #[error("plugin `{plugin}` imports `{import}`, a WASI interface plugtree does not provide")]
+    UnsupportedWasi {
+        /// The plugin.
+        plugin: PluginId,
+        /// The WASI import, with its version.
         import: String,
     },
     /// The component imports a function its socket's interface does not have.
@@ -200,6 +220,8 @@ impl BuildError {
             | BuildError::MissingExport { plugin, .. }
             | BuildError::PlugMismatch { plugin, .. }
             | BuildError::UnknownSocket { plugin, .. }
+            | BuildError::UngrantedWasi { plugin, .. }
+            | BuildError::UnsupportedWasi { plugin, .. }
             | BuildError::UnknownFunction { plugin, .. }
             | BuildError::SocketMismatch { plugin, .. }
             | BuildError::ConstructorOnSocket { plugin, .. }

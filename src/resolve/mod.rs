@@ -17,7 +17,9 @@ use std::sync::Arc;
 pub use builder::{SetupError, TreeBuilder};
 pub use error::{BuildError, Unsatisfied};
 
-use crate::describe::{Cardinality, Catalog, DescribedPlugin, Import, Limits, PluginId, Signature, socket_abi};
+use crate::describe::{
+    Cardinality, Catalog, DescribedPlugin, Grants, Import, Limits, PluginId, Signature, WasiNeed, socket_abi, wasi_need,
+};
 use crate::host::HostPlug;
 
 /// Deepest chain of plugins below the root that plugtree links: each level is
@@ -57,6 +59,9 @@ pub(crate) struct TreePlugin {
     pub type_imports: Vec<String>,
     pub status: PluginStatus,
     pub limits: Limits,
+    /// Its WASI imports, by full name; linked from `grants` at load.
+    pub wasi: Vec<String>,
+    pub grants: Grants,
     /// Set for a plug the host implements in Rust (then `component` is `None`).
     pub host: Option<Arc<HostPlug>>,
 }
@@ -101,15 +106,29 @@ pub struct PluginView<'a> {
     pub status: PluginStatus,
     /// What it may consume once loaded (components only).
     pub limits: &'a Limits,
+    /// What the host grants it through WASI.
+    pub grants: &'a Grants,
     /// A component or a host plug.
     pub kind: PluginKind,
     sockets: &'a [SocketUse],
+    wasi: &'a [String],
 }
 
 impl<'a> PluginView<'a> {
     /// The interfaces the plugin imports as sockets.
     pub fn sockets(&self) -> impl Iterator<Item = &'a str> + 'a {
         self.sockets.iter().map(|s| s.interface.as_str())
+    }
+
+    /// The WASI interfaces the plugin imports, by full name (`wasi:cli/stdout@0.2.6`).
+    pub fn wasi_imports(&self) -> impl Iterator<Item = &'a str> + 'a {
+        self.wasi.iter().map(String::as_str)
+    }
+
+    /// What the plugin can actually touch: its grants, less those for WASI
+    /// interfaces it does not import.
+    pub fn capabilities(&self) -> Grants {
+        self.grants.effective(self.wasi_imports())
     }
 }
 
@@ -146,8 +165,10 @@ impl PluginTree {
             plug: p.plug.as_deref(),
             status: p.status,
             limits: &p.limits,
+            grants: &p.grants,
             kind: if p.host.is_some() { PluginKind::Host } else { PluginKind::Component },
             sockets: &p.sockets,
+            wasi: &p.wasi,
         })
     }
 
@@ -188,6 +209,8 @@ pub(crate) fn resolve(
                     type_imports: Vec::new(),
                     status: PluginStatus::Failed,
                     limits: Limits::default(),
+                    wasi: Vec::new(),
+                    grants: Grants::default(),
                     host: None,
                 });
             }
@@ -249,8 +272,14 @@ pub(crate) fn check_plugin(catalog: &Catalog, plugin: DescribedPlugin, errors: &
     }
     let mut sockets = Vec::new();
     let mut type_imports = Vec::new();
+    let mut wasi = Vec::new();
     for import in &plugin.imports {
         let imported = match import {
+            Import::Wasi(name) => {
+                errors.extend(check_wasi_import(&id, name, &plugin.grants));
+                wasi.push(name.clone());
+                continue;
+            }
             Import::Other(name) => {
                 errors.push(BuildError::UnknownSocket { plugin: id.clone(), import: name.clone() });
                 continue;
@@ -319,7 +348,21 @@ pub(crate) fn check_plugin(catalog: &Catalog, plugin: DescribedPlugin, errors: &
         type_imports,
         status,
         limits: Limits::default(),
+        wasi,
+        grants: plugin.grants,
         host: None,
+    }
+}
+
+/// A WASI import plugtree cannot link, or (in strict mode) one no grant backs.
+fn check_wasi_import(plugin: &PluginId, import: &str, grants: &Grants) -> Option<BuildError> {
+    match wasi_need(import) {
+        WasiNeed::Plumbing => None,
+        WasiNeed::Grant(grant) if grants.strict && !grants.allows(grant) => {
+            Some(BuildError::UngrantedWasi { plugin: plugin.clone(), import: import.to_string(), grant })
+        }
+        WasiNeed::Grant(_) => None,
+        WasiNeed::Unsupported => Some(BuildError::UnsupportedWasi { plugin: plugin.clone(), import: import.to_string() }),
     }
 }
 
@@ -380,6 +423,8 @@ fn check_host_plug(catalog: &Catalog, host: HostPlug, errors: &mut Vec<BuildErro
         status,
         limits: Limits::unlimited(),
         host: Some(Arc::new(host)),
+        wasi: Vec::new(),
+        grants: Grants::default(),
     }
 }
 

@@ -68,7 +68,13 @@ fn build_encodes_every_cdylib_of_a_workspace() {
         .iter()
         .map(|n| format!("built {}", out.join(format!("{n}.wasm")).display()))
         .collect();
-    assert_eq!(stdout(&output).lines().collect::<Vec<_>>(), expected);
+    let printed = stdout(&output);
+    let lines: Vec<&str> = printed.lines().collect();
+    assert_eq!(lines[..7], expected);
+    // Then the Python and JavaScript plugins, maybe from plugtree's build cache.
+    assert_eq!(lines.len(), 9, "{lines:?}");
+    assert!(lines[7].starts_with(&format!("built {} (js", out.join("snake.wasm").display())), "{lines:?}");
+    assert!(lines[8].starts_with(&format!("built {} (python", out.join("title.wasm").display())), "{lines:?}");
     let bytes = std::fs::read(out.join("upper.wasm")).unwrap();
     // A component's preamble: magic, then version 0x0d and layer 1.
     assert_eq!(&bytes[..8], b"\0asm\x0d\x00\x01\x00");
@@ -78,7 +84,10 @@ fn build_encodes_every_cdylib_of_a_workspace() {
 fn build_without_a_workspace_fails_with_exit_2() {
     let output = plugtree(&["build", "demo/wit"]);
     assert_eq!(code(&output), 2);
-    assert_eq!(stderr(&output), "error: no Cargo.toml in `demo/wit`\n");
+    assert_eq!(
+        stderr(&output),
+        "error: `demo/wit` holds no Cargo.toml and no Python (app.py + wit/) or JavaScript (app.js + wit/) plugin project\n"
+    );
     assert_eq!(stdout(&output), "");
 }
 
@@ -91,21 +100,33 @@ fn check_prints_the_tree_and_the_broken_plugin_with_exit_1() {
         [
             "root demo:text/pipeline (exactly-one)",
             "  pipeline (ready)",
+            "    capabilities: nothing",
             "    socket demo:text/filter (any)",
             "      upper (ready)",
+            "        capabilities: nothing",
             "      reverse (ready)",
+            "        capabilities: nothing",
+            "      title (ready)",
+            "        capabilities: nothing",
+            "      snake (ready)",
+            "        capabilities: nothing",
             "      emoji (ready)",
+            "        capabilities: nothing",
             "        socket demo:text/dictionary (exactly-one)",
             "          dictionary (ready)",
+            "            capabilities: nothing",
             "      shout (ready)",
+            "        capabilities: nothing",
             "    socket demo:text/spellcheck (at-most-one)",
             "      spellcheck (ready)",
+            "        capabilities: nothing",
             "        socket demo:text/dictionary (exactly-one)",
             "          dictionary (ready, see above)",
             "not in the tree:",
             "  corrupt (failed)",
+            "    capabilities: nothing",
             "    error: plugin `corrupt` is not a valid component: unexpected end-of-file (at offset 0xb)",
-            "7 loaded, 1 failed, 0 unused",
+            "9 loaded, 1 failed, 0 unused",
         ]
     );
 }
@@ -122,22 +143,24 @@ fn check_json_reports_every_plugin_with_its_errors() {
     );
     let plugins = report["plugins"].as_array().unwrap();
     let ids: Vec<&str> = plugins.iter().map(|p| p["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["pipeline", "upper", "reverse", "emoji", "shout", "corrupt", "spellcheck", "dictionary"]);
+    assert_eq!(ids, ["pipeline", "upper", "reverse", "title", "snake", "emoji", "shout", "corrupt", "spellcheck", "dictionary"]);
     assert_eq!(
         plugins[0]["sockets"],
         serde_json::json!([
-            {"interface": "demo:text/filter", "cardinality": "any", "providers": ["upper", "reverse", "emoji", "shout"]},
+            {"interface": "demo:text/filter", "cardinality": "any", "providers": ["upper", "reverse", "title", "snake", "emoji", "shout"]},
             {"interface": "demo:text/spellcheck", "cardinality": "at-most-one", "providers": ["spellcheck"]},
         ])
     );
     assert_eq!(
-        plugins[5],
+        plugins[7],
         serde_json::json!({
             "id": "corrupt",
             "kind": "component",
             "plug": null,
             "status": "failed",
             "sockets": [],
+            "capabilities": {"dirs": [], "env": [], "args": [], "stdout": false, "stderr": false, "network": [], "name_lookup": false, "strict": false},
+            "wasi": [],
             "errors": [{
                 "plugin": "corrupt",
                 "message": "plugin `corrupt` is not a valid component: unexpected end-of-file (at offset 0xb)",
@@ -145,8 +168,8 @@ fn check_json_reports_every_plugin_with_its_errors() {
             }],
         })
     );
-    assert_eq!(plugins[7]["status"], "ready");
-    assert_eq!(plugins[7]["errors"], serde_json::json!([]));
+    assert_eq!(plugins[9]["status"], "ready");
+    assert_eq!(plugins[9]["errors"], serde_json::json!([]));
     assert_eq!(report["errors"], serde_json::json!([]));
 }
 
@@ -215,7 +238,7 @@ fn call_prints_the_demo_answer_in_wave() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        "pipeline: {outputs: [(\"upper\", \"HELLO WROLD\"), (\"reverse\", \"dlorw olleh\"), (\"emoji\", \"👋 wrold\")], \
+        "pipeline: {outputs: [(\"upper\", \"HELLO WROLD\"), (\"reverse\", \"dlorw olleh\"), (\"title\", \"Hello Wrold\"), (\"snake\", \"hello_wrold\"), (\"emoji\", \"👋 wrold\")], \
          failed: [(\"shout\", \"trapped: wasm trap: wasm `unreachable` instruction executed\")], misspelled: some([\"wrold\"])}\n"
     );
     assert_eq!(
@@ -257,7 +280,7 @@ fn call_json_gives_the_wave_value_per_plugin() {
         report["results"],
         serde_json::json!([{
             "plugin": "pipeline",
-            "value": "{outputs: [(\"upper\", \"RUST TREE\"), (\"reverse\", \"eert tsur\"), (\"emoji\", \"🦀 🌳\")], \
+            "value": "{outputs: [(\"upper\", \"RUST TREE\"), (\"reverse\", \"eert tsur\"), (\"title\", \"Rust Tree\"), (\"snake\", \"rust_tree\"), (\"emoji\", \"🦀 🌳\")], \
                       failed: [(\"shout\", \"trapped: wasm trap: wasm `unreachable` instruction executed\")], misspelled: some([])}",
         }])
     );
@@ -316,15 +339,15 @@ fn graph_draws_dot_and_mermaid_with_the_failed_plugin_marked() {
     assert!(text.starts_with("digraph {\n    0 [ label = \"demo:text/pipeline\\n(exactly-one)\", shape = doubleoctagon]\n"), "{text}");
     for line in [
         "    1 [ label = \"pipeline\", shape = box]",
-        "    6 [ label = \"corrupt\\n(failed)\", shape = box, style = dashed, color = red, fontcolor = red]",
-        "    9 [ label = \"demo:text/filter\\n(any)\", shape = ellipse]",
+        "    8 [ label = \"corrupt\\n(failed)\", shape = box, style = dashed, color = red, fontcolor = red]",
+        "    11 [ label = \"demo:text/filter\\n(any)\", shape = ellipse]",
         "    0 -> 1 [ ]",
-        "    1 -> 9 [ ]",
-        "    11 -> 8 [ ]",
+        "    1 -> 11 [ ]",
+        "    13 -> 10 [ ]",
     ] {
         assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
     }
-    assert_eq!(text.lines().filter(|l| l.contains("->")).count(), 11);
+    assert_eq!(text.lines().filter(|l| l.contains("->")).count(), 13);
 
     let mermaid = plugtree(&["graph", "--format", "mermaid", "-m", demo()]);
     assert_eq!(code(&mermaid), 0);
@@ -332,9 +355,9 @@ fn graph_draws_dot_and_mermaid_with_the_failed_plugin_marked() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "flowchart TD");
     assert_eq!(lines[1], "    n0{{\"demo:text/pipeline<br/>(exactly-one)\"}}");
-    assert!(lines.contains(&"    n6[\"corrupt<br/>(failed)\"]"));
-    assert!(lines.contains(&"    n9([\"demo:text/filter<br/>(any)\"])"));
-    assert_eq!(lines.last(), Some(&"    class n6 failed"));
+    assert!(lines.contains(&"    n8[\"corrupt<br/>(failed)\"]"));
+    assert!(lines.contains(&"    n11([\"demo:text/filter<br/>(any)\"])"));
+    assert_eq!(lines.last(), Some(&"    class n8 failed"));
 }
 
 #[test]

@@ -33,6 +33,55 @@ pub fn guest(name: &str) -> PathBuf {
     path
 }
 
+/// The component built from the WASI guest crate `name` under
+/// `test-components/wasip2/` (e.g. `"wasi-files"`). Those guests use WASI through
+/// Rust's std, so they are built for `wasm32-wasip2`, whose cdylibs are
+/// components already.
+pub fn wasi_guest(name: &str) -> PathBuf {
+    static RELEASE: OnceLock<PathBuf> = OnceLock::new();
+    let path = RELEASE
+        .get_or_init(build_wasip2)
+        .join(format!("{}.wasm", name.replace('-', "_")));
+    assert!(
+        path.is_file(),
+        "no WASI guest component named {name:?} at {}",
+        path.display()
+    );
+    path
+}
+
+/// The WIT of the WASI guests' app interfaces.
+pub fn wasi_wit() -> PathBuf {
+    repo().join("test-components/wasip2/wit")
+}
+
+fn build_wasip2() -> PathBuf {
+    cargo_build("test-components/wasip2/Cargo.toml", "wasm32-wasip2")
+}
+
+/// `cargo build --release --target TARGET` of a guest workspace into
+/// `target/test-components`; returns the folder holding its `.wasm` files.
+fn cargo_build(manifest: &str, target: &str) -> PathBuf {
+    let target_dir = repo().join("target/test-components");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["build", "--release", "--target", target, "--manifest-path"])
+        .arg(repo().join(manifest))
+        .arg("--target-dir")
+        .arg(&target_dir)
+        // Host flags (coverage, target-cpu, ...) must not leak into the guests.
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .output()
+        .expect("failed to run cargo");
+    assert!(
+        output.status.success(),
+        "building {manifest} failed (is the {target} target installed?):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    target_dir.join(target).join("release")
+}
+
 /// One engine with plugtree's configuration, shared by a test binary.
 pub fn engine() -> &'static plugtree::Engine {
     static ENGINE: OnceLock<plugtree::Engine> = OnceLock::new();
@@ -54,27 +103,10 @@ pub fn app_wit() -> PathBuf {
 /// Builds the guest workspace, encodes each core module into a component, and
 /// returns the directory holding the components.
 fn build_all() -> PathBuf {
+    let release = cargo_build("test-components/Cargo.toml", TARGET);
     let target_dir = repo().join("target/test-components");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
-        .args(["build", "--release", "--target", TARGET, "--manifest-path"])
-        .arg(repo().join("test-components/Cargo.toml"))
-        .arg("--target-dir")
-        .arg(&target_dir)
-        // Host flags (coverage, target-cpu, ...) must not leak into the guests.
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .output()
-        .expect("failed to run cargo");
-    assert!(
-        output.status.success(),
-        "building test-components failed (is the {TARGET} target installed?):\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-
     let out_dir = target_dir.join("components");
     std::fs::create_dir_all(&out_dir).unwrap();
-    let release = target_dir.join(TARGET).join("release");
     for entry in std::fs::read_dir(&release).unwrap() {
         let core = entry.unwrap().path();
         if core.extension().is_none_or(|e| e != "wasm") {

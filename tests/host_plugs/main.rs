@@ -248,7 +248,8 @@ fn dynamic_host_functions_are_checked_on_every_answer() {
 #[test]
 fn host_plugs_are_checked_against_the_wit_when_the_tree_is_built() {
     let greet = |name: String| -> Result<String, HostError> { Ok(name) };
-    let cases: Vec<(HostPlug, Box<dyn Fn(&BuildError) -> bool>)> = vec![
+    type Expected = Box<dyn Fn(&BuildError) -> bool>;
+    let cases: Vec<(HostPlug, Expected)> = vec![
         (
             HostPlug::new("wrong", "test:card/many").func("greet", |n: u32| -> Result<u32, HostError> { Ok(n) }).func("notify", |_: String| Ok(())),
             Box::new(|e| matches!(e, BuildError::PlugMismatch { plugin, function, found, .. }

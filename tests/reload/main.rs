@@ -30,6 +30,17 @@ fn load(builder: TreeBuilder) -> LoadedTree {
     loaded
 }
 
+/// `collector` over `one-en` and the reloadable `greeter` (many-en at first).
+fn collector_tree() -> LoadedTree {
+    load(
+        app()
+            .root("test:card/collector")
+            .plugin("collector", common::guest("collector"))
+            .plugin("one-en", common::guest("one-en"))
+            .plugin("greeter", common::guest("many-en")),
+    )
+}
+
 fn greet(tree: &LoadedTree) -> Socket<plugtree::dispatch::Answer> {
     tree.dispatch("test:card/many", "greet", &[s("ana")]).expect("dispatch")
 }
@@ -83,13 +94,7 @@ fn a_broken_build_is_refused_and_the_old_one_keeps_answering() {
 
 #[test]
 fn consumers_reach_the_new_instance_without_being_relinked() {
-    let tree = load(
-        app()
-            .root("test:card/collector")
-            .plugin("collector", common::guest("collector"))
-            .plugin("one-en", common::guest("one-en"))
-            .plugin("greeter", common::guest("many-en")),
-    );
+    let tree = collector_tree();
     let call_many = |tree: &LoadedTree| match tree.dispatch("test:card/collector", "call-many", &[s("bo")]) {
         Ok(Socket::ExactlyOne(Ok(Some(v)))) => v,
         other => panic!("{other:?}"),
@@ -117,13 +122,7 @@ fn a_failed_plugin_is_revived_by_a_reload() {
 
 #[test]
 fn calls_during_reloads_all_succeed() {
-    let tree = load(
-        app()
-            .root("test:card/collector")
-            .plugin("collector", common::guest("collector"))
-            .plugin("one-en", common::guest("one-en"))
-            .plugin("greeter", common::guest("many-en")),
-    );
+    let tree = collector_tree();
     let versions = [bytes("many-en"), bytes("many-fr")];
     let done = AtomicBool::new(false);
     let calls = std::thread::scope(|scope| {
