@@ -80,7 +80,7 @@ fn a_host_plug_behind_a_fast_socket_answers_and_fails_as_a_value() {
     // level4's `send` calls `bytes` below it with n bytes.
     assert_eq!(call(&tree, 4, "send", &[Val::U32(10)]), Val::U32(20));
     let bytes = Val::List(vec![Val::U8(7), Val::U8(8)]);
-    assert_eq!(call(&tree, 4, "mirror", &[bytes.clone()]), bytes);
+    assert_eq!(call(&tree, 4, "mirror", std::slice::from_ref(&bytes)), bytes);
     // A panic is the consumer's `trapped`, which level4 answers as "".
     assert_eq!(call(&tree, 4, "echo", &[Val::String("boom".into())]), Val::String(String::new()));
     assert_eq!(call(&tree, 4, "echo", &[Val::String("still here".into())]), Val::String("STILL HERE".into()));
