@@ -1,10 +1,15 @@
 //! What a call costs: plugtree's dispatch against raw wasmtime on the same
-//! guest component, and a forwarded hop through a consumer.
+//! guest component (the floor) and a native Rust trait call (for scale);
+//! hops 0/1/2/5 deep; fan-out through a consumer to 1/4/16/64 providers;
+//! `list<u8>` across one hop next to `memcpy`; resources across a hop.
+//! plugtree beside wasm-link is `benches/peer`.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use plugtree::{Cardinality, LoadedTree, PluginTree, Socket, Val};
 use wasmtime::Store;
 use wasmtime::component::{Component, Linker};
@@ -48,10 +53,179 @@ fn host_to_root(c: &mut Criterion) {
             other => panic!("{other:?}"),
         })
     });
+    group.bench_function("native Rust dyn trait call", |b| {
+        let adder: Box<dyn Adder> = Box::new(NativeAdder);
+        b.iter(|| black_box(&adder).add(black_box(1), black_box(2)))
+    });
+    group.finish();
+
+    let mut func = |name: &str| {
+        let index = component.get_export_index(Some(&iface), name).expect("export");
+        instance.get_func(&mut store, index).expect("func")
+    };
+    let (echo, tag) = (func("echo"), func("tag"));
+    let echo_typed = echo.typed::<(&str,), (String,)>(&store).expect("typed");
+    let text = "hello, plugin world";
+    let mut group = c.benchmark_group("host→root echo(string)");
+    group.bench_function("wasmtime TypedFunc", |b| b.iter(|| echo_typed.call(&mut store, (text,)).expect("call")));
+    group.bench_function("wasmtime Func::call", |b| {
+        let mut results = [Val::Bool(false)];
+        b.iter(|| echo.call(&mut store, &[Val::String(text.into())], &mut results).expect("call"))
+    });
+    group.bench_function("plugtree dispatch", |b| b.iter(|| tree.dispatch("test:app/values", "echo", &[Val::String(text.into())]).expect("dispatch")));
+    group.bench_function("native Rust dyn trait call", |b| {
+        let adder: Box<dyn Adder> = Box::new(NativeAdder);
+        b.iter(|| black_box(&adder).echo(black_box(text)))
+    });
+    group.finish();
+
+    // `tag(entry, extra)`: a record with a list of strings, in and out.
+    let entry = Val::Record(vec![
+        ("name".into(), Val::String("ana".into())),
+        ("tags".into(), Val::List(["a", "bb", "ccc", "dddd"].iter().map(|t| Val::String((*t).into())).collect())),
+        ("score".into(), Val::Option(Some(Box::new(Val::U32(7))))),
+    ]);
+    let args = [entry, Val::String("extra".into())];
+    let mut group = c.benchmark_group("host→root tag(record with list<string>)");
+    group.bench_function("wasmtime Func::call", |b| {
+        let mut results = [Val::Bool(false)];
+        b.iter(|| tag.call(&mut store, &args, &mut results).expect("call"))
+    });
+    group.bench_function("plugtree dispatch", |b| b.iter(|| tree.dispatch("test:app/values", "tag", &args).expect("dispatch")));
     group.finish();
 }
 
-fn hops_and_fan_out(c: &mut Criterion) {
+/// The socket ABI's `provider-error`, for the raw hop's typed host function.
+#[derive(wasmtime::component::ComponentType, wasmtime::component::Lower)]
+#[component(variant)]
+#[allow(dead_code)] // only ever lowered, and only `Ok` in this benchmark
+enum RawProviderError {
+    #[component(name = "trapped")]
+    Trapped(String),
+    #[component(name = "unavailable")]
+    Unavailable(String),
+    #[component(name = "limit-exceeded")]
+    LimitExceeded(String),
+    #[component(name = "reentrant-call")]
+    ReentrantCall(String),
+    #[component(name = "bad-handle")]
+    BadHandle(String),
+}
+
+/// The native scale: the same work as a Rust trait object.
+trait Adder {
+    fn add(&self, a: u32, b: u32) -> u32;
+    fn echo(&self, s: &str) -> String;
+}
+
+struct NativeAdder;
+
+impl Adder for NativeAdder {
+    fn add(&self, a: u32, b: u32) -> u32 {
+        a.wrapping_add(b)
+    }
+    fn echo(&self, s: &str) -> String {
+        s.to_string()
+    }
+}
+
+/// The benchmark chain from `test:bench/level{top}` down to level5, with
+/// `level5` plugged `providers` times (an `any` socket when more than one).
+fn bench_chain(engine: &wasmtime::Engine, top: usize) -> LoadedTree {
+    let builder = (top..=5).fold(
+        PluginTree::builder().wit(common::app_wit().join("bench.wit")).root(format!("test:bench/level{top}")),
+        |b, level| b.plugin(format!("level{level}"), common::guest(&format!("bench-level{level}"))),
+    );
+    load(builder, engine)
+}
+
+fn add_through(tree: &LoadedTree, interface: &str) -> u32 {
+    match tree.dispatch(interface, "add", &[Val::U32(1), Val::U32(2)]) {
+        Ok(Socket::ExactlyOne(Ok(Some(Val::U32(3))))) => 3,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// `add` through 0, 1, 2 and 5 hops (root level5, level4, level3, level0),
+/// with the raw typed call on the leaf: each hop is a host function that
+/// calls the next plugin in its own store.
+fn hops(c: &mut Criterion) {
+    let engine = plugtree::default_engine().expect("engine");
+    let component = Component::from_file(&engine, common::guest("bench-level5")).expect("compiles");
+    let mut store = Store::new(&engine, ());
+    store.set_fuel(u64::MAX).expect("fuel");
+    store.set_epoch_deadline(u64::MAX / 4);
+    let instance = Linker::new(&engine).instantiate(&mut store, &component).expect("instantiates");
+    let iface = component.get_export_index(None, "test:bench/level5").expect("exported");
+    let index = component.get_export_index(Some(&iface), "add").expect("add");
+    let typed = instance.get_func(&mut store, index).expect("add").typed::<(u32, u32), (u32,)>(&store).expect("typed");
+
+    // The raw hop: level4 in its own store, its socket a typed host function
+    // that calls the leaf's TypedFunc; what plugtree's fast path does, bare.
+    let consumer = Component::from_file(&engine, common::guest("bench-level4")).expect("compiles");
+    let mut linker: Linker<()> = Linker::new(&engine);
+    let leaf = std::sync::Mutex::new((store, typed));
+    linker
+        .instance("test:bench/level5")
+        .expect("instance")
+        .func_wrap("add", move |_, (a, b): (u32, u32)| {
+            let mut guard = leaf.lock().expect("lock");
+            let (store, typed) = &mut *guard;
+            Ok((Ok::<u32, RawProviderError>(typed.call(&mut *store, (a, b))?.0),))
+        })
+        .expect("func_wrap");
+    linker.define_unknown_imports_as_traps(&consumer).expect("traps");
+    let mut consumer_store = Store::new(&engine, ());
+    consumer_store.set_fuel(u64::MAX).expect("fuel");
+    consumer_store.set_epoch_deadline(u64::MAX / 4);
+    let consumer_instance = linker.instantiate(&mut consumer_store, &consumer).expect("instantiates");
+    let iface = consumer.get_export_index(None, "test:bench/level4").expect("exported");
+    let index = consumer.get_export_index(Some(&iface), "add").expect("add");
+    let raw_hop = consumer_instance.get_func(&mut consumer_store, index).expect("add").typed::<(u32, u32), (u32,)>(&consumer_store).expect("typed");
+    // The leaf alone, for the floor: a second instance, since the first moved into the host function.
+    let mut store = Store::new(&engine, ());
+    store.set_fuel(u64::MAX).expect("fuel");
+    store.set_epoch_deadline(u64::MAX / 4);
+    let instance = Linker::new(&engine).instantiate(&mut store, &component).expect("instantiates");
+    let iface = component.get_export_index(None, "test:bench/level5").expect("exported");
+    let index = component.get_export_index(Some(&iface), "add").expect("add");
+    let typed = instance.get_func(&mut store, index).expect("add").typed::<(u32, u32), (u32,)>(&store).expect("typed");
+
+    let mut group = c.benchmark_group("hops add(u32,u32)");
+    group.bench_function("wasmtime TypedFunc (leaf)", |b| b.iter(|| typed.call(&mut store, (1, 2)).expect("call")));
+    group.bench_function("wasmtime 1 hop (func_wrap + TypedFunc)", |b| b.iter(|| raw_hop.call(&mut consumer_store, (1, 2)).expect("call")));
+    for (hops, top) in [(0, 5), (1, 4), (2, 3), (5, 0)] {
+        let tree = bench_chain(&engine, top);
+        let interface = format!("test:bench/level{top}");
+        group.bench_function(BenchmarkId::new("plugtree", format!("{hops} hops")), |b| b.iter(|| add_through(&tree, &interface)));
+    }
+    group.finish();
+}
+
+/// `list<u8>` across one hop: the host asks `level4` to `send(n)`, which
+/// makes n bytes and passes them to `level5.bytes`; next to a `memcpy` of n
+/// bytes and the whole call without payload (`send(0)`).
+fn bytes_across_a_hop(c: &mut Criterion) {
+    let engine = plugtree::default_engine().expect("engine");
+    let tree = bench_chain(&engine, 4);
+    let send = |n: u32| match tree.dispatch("test:bench/level4", "send", &[Val::U32(n)]) {
+        Ok(Socket::ExactlyOne(Ok(Some(Val::U32(got))))) if got == n => got,
+        other => panic!("{other:?}"),
+    };
+    let mut group = c.benchmark_group("bytes across one hop");
+    group.sample_size(20);
+    group.bench_function("plugtree send(0)", |b| b.iter(|| send(0)));
+    for size in [1usize << 10, 64 << 10, 1 << 20] {
+        group.throughput(Throughput::Bytes(size as u64));
+        group.bench_function(BenchmarkId::new("plugtree send", size), |b| b.iter(|| send(size as u32)));
+        let from = vec![0x5a_u8; size];
+        let mut to = vec![0_u8; size];
+        group.bench_function(BenchmarkId::new("memcpy", size), |b| b.iter(|| to.copy_from_slice(black_box(&from))));
+    }
+    group.finish();
+}
+
+fn chain_depth(c: &mut Criterion) {
     let engine = plugtree::default_engine().expect("engine");
     let chain = load(
         PluginTree::builder()
@@ -66,28 +240,35 @@ fn hops_and_fan_out(c: &mut Criterion) {
         PluginTree::builder().wit(common::app_wit().join("chain.wit")).root("test:chain/bottom").plugin("bottom", common::guest("chain-bottom")),
         &engine,
     );
-    let mut group = c.benchmark_group("depth() through hops");
+    // `depth: func() -> u32` has no typed fast path: the `Val` path per hop.
+    let mut group = c.benchmark_group("depth() through hops (Val path)");
     group.bench_function("0 hops (bottom as root)", |b| b.iter(|| bottom_only.dispatch("test:chain/bottom", "depth", &[]).expect("dispatch")));
     group.bench_function("2 hops (top → mid → bottom)", |b| b.iter(|| chain.dispatch("test:chain/top", "depth", &[]).expect("dispatch")));
     group.finish();
+}
 
-    let fan = load(
-        PluginTree::builder()
-            .wit(common::app_wit().join("card.wit"))
-            .cardinality("test:card/maybe", Cardinality::AtMostOne)
-            .cardinality("test:card/many", Cardinality::Any)
-            .root("test:card/collector")
-            .plugin("collector", common::guest("collector"))
-            .plugin("one", common::guest("one-en"))
-            .plugin("en", common::guest("many-en"))
-            .plugin("fr", common::guest("many-fr"))
-            .plugin("de", common::guest("many-de")),
-        &engine,
-    );
+/// An `any` socket behind a consumer with 1, 4, 16 and 64 providers (the
+/// same component plugged N times): `call-many` on `collector`, throughput
+/// in provider calls so the per-provider cost reads directly.
+fn fan_out(c: &mut Criterion) {
+    let engine = plugtree::default_engine().expect("engine");
     let mut group = c.benchmark_group("fan-out through a consumer");
     let arg = [Val::String("ana".into())];
-    group.bench_function("call-one (1 provider)", |b| b.iter(|| fan.dispatch("test:card/collector", "call-one", &arg).expect("dispatch")));
-    group.bench_function("call-many (3 providers)", |b| b.iter(|| fan.dispatch("test:card/collector", "call-many", &arg).expect("dispatch")));
+    for n in [1usize, 4, 16, 64] {
+        let builder = (0..n).fold(
+            PluginTree::builder()
+                .wit(common::app_wit().join("card.wit"))
+                .cardinality("test:card/maybe", Cardinality::AtMostOne)
+                .cardinality("test:card/many", Cardinality::Any)
+                .root("test:card/collector")
+                .plugin("collector", common::guest("collector"))
+                .plugin("one", common::guest("one-en")),
+            |b, i| b.plugin(format!("en{i}"), common::guest("many-en")),
+        );
+        let fan = load(builder, &engine);
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_function(BenchmarkId::new("call-many", n), |b| b.iter(|| fan.dispatch("test:card/collector", "call-many", &arg).expect("dispatch")));
+    }
     group.finish();
 }
 
@@ -127,6 +308,6 @@ fn resources(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(2)).warm_up_time(std::time::Duration::from_millis(500));
-    targets = host_to_root, hops_and_fan_out, resources
+    targets = host_to_root, hops, chain_depth, fan_out, bytes_across_a_hop, resources
 }
 criterion_main!(benches);

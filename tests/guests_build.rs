@@ -314,6 +314,7 @@ fn app_wit_holds_one_file_per_package() {
     assert_eq!(
         files,
         [
+            "bench.wit",
             "card.wit",
             "chain.wit",
             "diamond.wit",

@@ -52,11 +52,12 @@ impl LoadedTree {
     /// function whose types cannot cross the host boundary yet, or an
     /// `exactly-one` root without its provider.
     pub fn dispatch(&self, interface: &str, function: &str, args: &[Val]) -> Result<Socket<Answer>, DispatchError> {
-        let (index, f) = self.root_function(interface, function)?;
+        let (index, root_call) = self.root_function(interface, function)?;
+        let f = &root_call.function;
         check::arguments(f, args)?;
         let has_result = f.signature.result.is_some();
         let mut handles = Vec::new();
-        if f.signature.needs_handles() {
+        if root_call.needs_handles {
             args.iter().for_each(|a| resources_in(a, &mut handles));
         }
         let call = |p: &crate::load::LoadedPlugin| {
@@ -129,20 +130,20 @@ impl LoadedTree {
         self.tree.catalog.get(&self.tree.root).map(|i| i.functions.as_slice()).unwrap_or_default()
     }
 
-    fn root_function(&self, interface: &str, function: &str) -> Result<(usize, &Function), DispatchError> {
+    fn root_function(&self, interface: &str, function: &str) -> Result<(usize, &RootCall), DispatchError> {
         if interface != self.tree.root {
             return Err(DispatchError::NotRoot { interface: interface.to_string(), root: self.tree.root.clone() });
         }
         let (index, f) = self
-            .root_functions()
+            .root_calls
             .iter()
             .enumerate()
-            .find(|(_, f)| f.name == function)
+            .find(|(_, f)| f.function.name == function)
             .ok_or_else(|| DispatchError::UnknownFunction {
                 interface: interface.to_string(),
                 function: function.to_string(),
             })?;
-        if let Some(ty) = f.signature.async_type() {
+        if let Some(ty) = &f.async_type {
             return Err(DispatchError::Unsupported {
                 function: function.to_string(),
                 reason: format!("`{ty}` cannot be passed by plugtree's dynamic calls without async support"),
@@ -150,6 +151,27 @@ impl LoadedTree {
         }
         Ok((index, f))
     }
+}
+
+/// A root function as dispatch needs it: walked once at load, not per call.
+pub(crate) struct RootCall {
+    pub function: Function,
+    pub needs_handles: bool,
+    /// The async type that keeps it from being called, if any.
+    pub async_type: Option<String>,
+}
+
+/// The functions of `root` in `catalog`, in WIT order.
+pub(crate) fn root_calls(catalog: &crate::describe::Catalog, root: &str) -> Vec<RootCall> {
+    let functions = catalog.get(root).map(|i| i.functions.as_slice()).unwrap_or_default();
+    functions
+        .iter()
+        .map(|f| RootCall {
+            function: f.clone(),
+            needs_handles: f.signature.needs_handles(),
+            async_type: f.signature.async_type().map(|t| t.to_string()),
+        })
+        .collect()
 }
 
 impl CallError {

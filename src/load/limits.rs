@@ -3,7 +3,7 @@
 //! host-call data; a failed call is classified back into the limit it hit.
 
 use std::cell::Cell;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use wasmtime::{ResourceLimiter, Store, Trap};
 
@@ -112,19 +112,30 @@ pub(crate) fn prepare_store<T>(store: &mut Store<T>, limits: &Limits, support: E
 
 /// Epoch ticks covering `d`, rounded up, plus the tick in progress.
 fn ticks(d: Duration) -> u64 {
-    let tick = EPOCH_TICK.as_nanos();
-    u64::try_from(d.as_nanos().div_ceil(tick)).unwrap_or(NEVER).saturating_add(1).min(NEVER)
+    ticks_of_nanos(nanos(d))
+}
+
+/// [`ticks`] of a span in nanoseconds: plain `u64` arithmetic, as it runs on every call.
+fn ticks_of_nanos(span: u64) -> u64 {
+    let tick = nanos(EPOCH_TICK).max(1);
+    span.div_ceil(tick).saturating_add(1).min(NEVER)
+}
+
+/// `d` in nanoseconds, saturating (584 years).
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 thread_local! {
-    /// The deadline of the plugin call this thread is inside, if any: a
+    /// The deadline of the plugin call this thread is inside, if any, in
+    /// nanoseconds of [`coarse_nanos`](super::ticker::coarse_nanos): a
     /// provider called by a consumer must stop when the consumer's time is up.
-    static OUTER_DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    static OUTER_DEADLINE: Cell<Option<u64>> = const { Cell::new(None) };
 }
 
 /// One call's budget, armed on the store before the call and restored after.
 pub(crate) struct CallBudget {
-    outer: Option<Instant>,
+    outer: Option<u64>,
     /// Whether the deadline in force is the caller's rather than the plugin's own.
     pub inherited: bool,
 }
@@ -143,14 +154,14 @@ impl CallBudget {
         if !support.epochs || (limits.deadline.is_none() && outer.is_none()) {
             return CallBudget { outer, inherited: false };
         }
-        let now = Instant::now();
-        let own = limits.deadline.and_then(|d| now.checked_add(d));
+        let now = super::ticker::coarse_nanos();
+        let own = limits.deadline.map(|d| now.saturating_add(nanos(d)));
         let (at, inherited) = match (own, outer) {
             (Some(own), Some(outer)) if outer < own => (Some(outer), true),
             (None, Some(outer)) => (Some(outer), true),
             (own, _) => (own, false),
         };
-        store.set_epoch_deadline(at.map_or(NEVER, |at| ticks(at.saturating_duration_since(now))));
+        store.set_epoch_deadline(at.map_or(NEVER, |at| ticks_of_nanos(at.saturating_sub(now))));
         OUTER_DEADLINE.with(|c| c.set(at));
         CallBudget { outer, inherited }
     }

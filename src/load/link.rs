@@ -4,6 +4,8 @@
 use std::sync::Arc;
 
 use wasmtime::StoreContextMut;
+
+use super::fast::{FastAnswer, FastArgs, ProviderError, Shape};
 use wasmtime::component::{Linker, ResourceAny, ResourceType, Val};
 
 use super::handles::{Kinds, ProxyTable, Unwrapped, unwrap, wrap};
@@ -21,6 +23,8 @@ pub(crate) struct SocketTarget {
     pub has_result: bool,
     /// A method: only the plugin that owns `self` answers, whatever the cardinality.
     pub to_owner: bool,
+    /// The function's shape, if it has a typed fast path.
+    pub shape: Option<Shape>,
     /// Set when the function passes resources: the consumer's proxies.
     pub handles: Option<HandleContext>,
 }
@@ -177,6 +181,13 @@ pub(crate) fn define_socket_function(
     function: &str,
     target: SocketTarget,
 ) -> wasmtime::Result<()> {
+    if let Some(shape) = target.shape
+        && target.cardinality == Cardinality::ExactlyOne
+        && target.handles.is_none()
+        && !target.to_owner
+    {
+        return define_fast_socket_function(linker, interface, function, target, shape);
+    }
     linker.instance(interface)?.func_new(function, move |mut store, _ty, params, results| {
         if let Some(slot) = results.first_mut() {
             *slot = target.call_abi(&mut store, params);
@@ -201,4 +212,60 @@ pub(crate) fn define_socket_resource(
         }
         Ok(())
     })
+}
+
+impl SocketTarget {
+    /// An `exactly-one` socket's call through the typed fast path, with the
+    /// same answers as [`SocketTarget::call_abi`] gives for these shapes.
+    fn call_fast(&self, store: &StoreContextMut<'_, PluginState>, shape: Shape, args: FastArgs) -> Result<FastAnswer, ProviderError> {
+        let Some(provider) = answering(&self.providers, Cardinality::ExactlyOne).next() else {
+            return Err(ProviderError::Unavailable("no provider is loaded".into()));
+        };
+        let answer = provider.call_fast(self.function, shape, args)?;
+        let size = answer.guest_bytes();
+        match LoadedPlugin::memory_left(store.data()) {
+            Some(left) if size > left => Err(ProviderError::LimitExceeded(format!(
+                "the answer of plugin `{}` takes {size} bytes; the consumer's memory can grow by {left} bytes only",
+                provider.id
+            ))),
+            _ => Ok(answer),
+        }
+    }
+}
+
+/// A provider answered a fast-path call in another shape: cannot happen with
+/// a typed function, and answers `trapped` rather than panic if it does.
+fn other_shape() -> ProviderError {
+    ProviderError::Trapped("the provider answered in another shape than its WIT says".into())
+}
+
+/// Defines a socket function of a fast-path `shape` with a typed `func_wrap`:
+/// arguments and answers cross without a `Val` per element.
+fn define_fast_socket_function(
+    linker: &mut Linker<PluginState>,
+    interface: &str,
+    function: &str,
+    target: SocketTarget,
+    shape: Shape,
+) -> wasmtime::Result<()> {
+    let mut instance = linker.instance(interface)?;
+    type Store<'a> = StoreContextMut<'a, PluginState>;
+    match shape {
+        Shape::U32PairToU32 => instance.func_wrap(function, move |store: Store<'_>, (a, b): (u32, u32)| {
+            let answer = target.call_fast(&store, shape, FastArgs::U32Pair(a, b));
+            Ok((answer.and_then(|a| if let FastAnswer::U32(n) = a { Ok(n) } else { Err(other_shape()) }),))
+        }),
+        Shape::StringToString => instance.func_wrap(function, move |store: Store<'_>, (s,): (String,)| {
+            let answer = target.call_fast(&store, shape, FastArgs::String(s));
+            Ok((answer.and_then(|a| if let FastAnswer::String(s) = a { Ok(s) } else { Err(other_shape()) }),))
+        }),
+        Shape::BytesToU32 => instance.func_wrap(function, move |store: Store<'_>, (b,): (Vec<u8>,)| {
+            let answer = target.call_fast(&store, shape, FastArgs::Bytes(b));
+            Ok((answer.and_then(|a| if let FastAnswer::U32(n) = a { Ok(n) } else { Err(other_shape()) }),))
+        }),
+        Shape::BytesToBytes => instance.func_wrap(function, move |store: Store<'_>, (b,): (Vec<u8>,)| {
+            let answer = target.call_fast(&store, shape, FastArgs::Bytes(b));
+            Ok((answer.and_then(|a| if let FastAnswer::Bytes(b) = a { Ok(b) } else { Err(other_shape()) }),))
+        }),
+    }
 }

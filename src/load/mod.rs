@@ -8,6 +8,7 @@
 mod cache;
 mod compile;
 mod error;
+mod fast;
 mod handles;
 mod limits;
 mod link;
@@ -69,6 +70,8 @@ pub struct LoadedTree {
     pub(crate) root_providers: Vec<Arc<PluginSlot>>,
     /// Every loaded plugin, in load order.
     pub(crate) plugins: Vec<Arc<PluginSlot>>,
+    /// The root's functions as dispatch needs them, worked out once.
+    pub(crate) root_calls: Vec<crate::dispatch::RootCall>,
     /// What a reload needs to load a plugin again.
     reload: ReloadContext,
     /// Keeps the engine's epoch ticker running while a plugin has a deadline.
@@ -193,7 +196,8 @@ impl PluginTree {
             kinds,
             state: Mutex::new(ReloadState { plugins: self.plugins.clone(), slots: loaded }),
         };
-        let tree = LoadedTree { tree: self, root_cardinality, root_providers, plugins: in_order, reload, _ticker: ticker };
+        let root_calls = crate::dispatch::root_calls(&self.catalog, &self.root);
+        let tree = LoadedTree { tree: self, root_cardinality, root_providers, plugins: in_order, root_calls, reload, _ticker: ticker };
         (tree, errors)
     }
 }
@@ -263,6 +267,7 @@ fn load_one(
                 function,
                 has_result: f.signature.result.is_some(),
                 to_owner: matches!(f.kind, crate::describe::FunctionKind::Method { .. }),
+                shape: fast::Shape::of(&f.signature),
                 handles: f.signature.needs_handles().then(|| HandleContext {
                     table: proxies.clone(),
                     interface: Arc::from(interface.name.as_str()),
@@ -325,5 +330,6 @@ fn load_one(
             resources.push((ty, name.clone()));
         }
     }
-    Ok(LoadedPlugin::new(id.clone(), store, Setup { funcs, names, resources, proxies, limits, support }))
+    let shapes = interface.map(|i| i.functions.as_slice()).unwrap_or_default().iter().map(|f| fast::Shape::of(&f.signature));
+    Ok(LoadedPlugin::new(id.clone(), store, Setup { funcs, names, resources, proxies, limits, support }).with_fast_paths(shapes))
 }

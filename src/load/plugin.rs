@@ -11,6 +11,7 @@ use arc_swap::ArcSwap;
 use wasmtime::Store;
 use wasmtime::component::{Func, ResourceAny, ResourceType, Val};
 
+use super::fast::{FastAnswer, FastArgs, FastFunc, Shape};
 use super::handles::ProxyTable;
 use super::limits::{CallBudget, EngineSupport, PluginLimiter, classify};
 use crate::describe::values::{describe, matches};
@@ -55,7 +56,7 @@ pub(crate) struct LoadedPlugin {
 }
 
 enum Body {
-    Component(ComponentBody),
+    Component(Box<ComponentBody>),
     Host(HostBody),
 }
 
@@ -65,6 +66,8 @@ struct ComponentBody {
     funcs: Vec<Option<Func>>,
     /// Their names, for messages.
     names: Vec<String>,
+    /// The same functions typed, where their shape has a fast path.
+    fast: Vec<Option<FastFunc>>,
     /// The plug's resource types in this instance, with their WIT names.
     resources: Vec<(ResourceType, String)>,
     limits: Limits,
@@ -144,12 +147,42 @@ impl LoadedPlugin {
             store: Mutex::new(store),
             funcs,
             names,
+            fast: Vec::new(),
             resources,
             limits,
             support,
             caller: AtomicU64::new(0),
         };
-        LoadedPlugin { id, body: Body::Component(body), proxies, failure: OnceLock::new() }
+        LoadedPlugin { id, body: Body::Component(Box::new(body)), proxies, failure: OnceLock::new() }
+    }
+
+    /// Types the plug's functions whose `shapes` have a fast path (see `fast.rs`).
+    pub fn with_fast_paths(mut self, shapes: impl Iterator<Item = Option<Shape>>) -> Self {
+        if let Body::Component(body) = &mut self.body {
+            let store = body.store.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner());
+            body.fast = body
+                .funcs
+                .iter()
+                .zip(shapes)
+                .map(|(func, shape)| FastFunc::new((*func)?, shape?, &*store))
+                .collect();
+        }
+        self
+    }
+
+    /// Calls function number `function`, of shape `shape`, through its typed
+    /// fast path; a plugin without one (a host plug) is called with `Val`s.
+    pub fn call_fast(&self, function: usize, shape: Shape, args: FastArgs) -> Result<FastAnswer, ProviderFailure> {
+        if let Body::Component(body) = &self.body
+            && let Some(fast) = body.fast.get(function).copied().flatten()
+        {
+            let name = body.names.get(function).map_or("", String::as_str);
+            return self.enter(body, name, |_, _| true, |store| fast.call(&mut *store, args));
+        }
+        let answer = self.call(function, &args.into_vals(), true)?;
+        answer.and_then(|v| FastAnswer::from_val(shape, v)).ok_or_else(|| {
+            ProviderFailure::Trapped(format!("plugin `{}` answered in another shape than its WIT says", self.id))
+        })
     }
 
     /// A host plug, its functions ordered like its interface's in `catalog`.
@@ -206,6 +239,13 @@ impl LoadedPlugin {
             return Err(ProviderFailure::Unavailable(format!("plugin `{}` does not export this function", self.id)));
         };
         let name = body.names.get(function).map_or("", String::as_str);
+        // A typed call is cheaper than a dynamic one even from `Val`s.
+        if let Some(fast) = body.fast.get(function).copied().flatten()
+            && has_result
+            && let Some(args) = FastArgs::from_vals(fast.shape(), params)
+        {
+            return self.enter(body, name, |_, _| true, |store| Ok(Some(fast.call(&mut *store, args)?.into_val())));
+        }
         // Any error of a call fails the plugin: after a failed lift or lower
         // the instance's state is not to be trusted either.
         self.enter(body, name, |_, _| true, |store| {

@@ -2,10 +2,10 @@
 //! per-call deadlines fire. It runs while at least one loaded tree on that
 //! engine needs deadlines, and stops (joined) when the last one is dropped.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use wasmtime::{Engine, Module, Store, Trap};
 
@@ -13,6 +13,29 @@ use super::limits::EngineSupport;
 
 /// How often the ticker advances the epoch: the granularity of deadlines.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Where coarse time is counted from.
+static COARSE_BASE: OnceLock<Instant> = OnceLock::new();
+/// Nanoseconds since `COARSE_BASE` as of the last tick of any ticker (0: none yet).
+static COARSE_NANOS: AtomicU64 = AtomicU64::new(0);
+
+/// Moves coarse time to now; tickers call it on every tick.
+fn advance_coarse_clock() {
+    let base = *COARSE_BASE.get_or_init(Instant::now);
+    let nanos = u64::try_from(base.elapsed().as_nanos()).unwrap_or(u64::MAX).max(1);
+    COARSE_NANOS.fetch_max(nanos, Ordering::Relaxed);
+}
+
+/// Now, in nanoseconds from a fixed point, to within one tick: read without
+/// the system clock while a ticker runs (a clock read costs about as much as
+/// the rest of entering a plugin). Deadlines are enforced tick by tick, and
+/// only while a ticker runs.
+pub(crate) fn coarse_nanos() -> u64 {
+    match COARSE_NANOS.load(Ordering::Relaxed) {
+        0 => u64::try_from(COARSE_BASE.get_or_init(Instant::now).elapsed().as_nanos()).unwrap_or(u64::MAX).max(1),
+        nanos => nanos,
+    }
+}
 
 struct Ticker {
     engine: Engine,
@@ -38,6 +61,7 @@ impl TickerGuard {
     /// Starts the engine's ticker, or joins the one already running.
     pub fn start(engine: &Engine) -> std::io::Result<TickerGuard> {
         let mut list = tickers();
+        advance_coarse_clock();
         if let Some(t) = list.iter_mut().find(|t| Engine::same(&t.engine, engine)) {
             t.users += 1;
         } else {
@@ -46,6 +70,7 @@ impl TickerGuard {
             let thread = std::thread::Builder::new().name("plugtree-epoch".into()).spawn(move || {
                 while !flag.load(Ordering::Relaxed) {
                     std::thread::sleep(EPOCH_TICK);
+                    advance_coarse_clock();
                     ticking.increment_epoch();
                 }
             })?;

@@ -1,0 +1,60 @@
+//! A tree of 1,000 plugins loads and dispatches: 1,000 providers on the
+//! host's `any` root, and 1,000 behind one consumer's `any` socket. Identical
+//! components compile once, so this stays fast.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+use plugtree::{Cardinality, PluginTree, Socket, Val};
+
+const N: usize = 1000;
+
+#[test]
+fn a_thousand_providers_on_the_root_answer_in_declaration_order() {
+    let builder = (0..N).fold(
+        PluginTree::builder()
+            .wit(common::app_wit().join("bench.wit"))
+            .root("test:bench/level5")
+            .cardinality("test:bench/level5", Cardinality::Any),
+        |b, i| b.plugin(format!("p{i}"), common::guest("bench-level5")),
+    );
+    let (tree, errors) = builder.build().expect("valid WIT");
+    assert!(errors.is_empty(), "{errors:?}");
+    let (loaded, errors) = tree.load(common::engine());
+    assert!(errors.is_empty(), "{errors:?}");
+    let Ok(Socket::Any(answers)) = loaded.dispatch("test:bench/level5", "add", &[Val::U32(40), Val::U32(2)]) else {
+        panic!("not an any socket");
+    };
+    assert_eq!(answers.len(), N);
+    for (i, (id, answer)) in answers.into_iter().enumerate() {
+        assert_eq!(id.to_string(), format!("p{i}"));
+        assert_eq!(answer, Ok(Some(Val::U32(42))));
+    }
+}
+
+#[test]
+fn a_consumer_with_a_thousand_providers_gets_every_answer() {
+    let builder = (0..N).fold(
+        PluginTree::builder()
+            .wit(common::app_wit().join("card.wit"))
+            .cardinality("test:card/maybe", Cardinality::AtMostOne)
+            .cardinality("test:card/many", Cardinality::Any)
+            .root("test:card/collector")
+            .plugin("collector", common::guest("collector"))
+            .plugin("one-en", common::guest("one-en")),
+        |b, i| b.plugin(format!("en{i}"), common::guest("many-en")),
+    );
+    let (tree, errors) = builder.build().expect("valid WIT");
+    assert!(errors.is_empty(), "{errors:?}");
+    let (loaded, errors) = tree.load(common::engine());
+    assert!(errors.is_empty(), "{errors:?}");
+    let Ok(Socket::ExactlyOne(Ok(Some(Val::List(entries))))) =
+        loaded.dispatch("test:card/collector", "call-many", &[Val::String("ana".into())])
+    else {
+        panic!("collector did not answer");
+    };
+    assert_eq!(entries.len(), N);
+    let hello = Val::Result(Ok(Some(Box::new(Val::String("hello, ana".into())))));
+    assert_eq!(entries[0], Val::Tuple(vec![Val::String("en0".into()), hello.clone()]));
+    assert_eq!(entries[N - 1], Val::Tuple(vec![Val::String(format!("en{}", N - 1)), hello]));
+}
