@@ -94,6 +94,16 @@ pub fn ensure(cache: &Path, language: Language) -> Result<Toolchain, String> {
     if stamp.is_file() {
         return Ok(toolchain);
     }
+    // One install at a time per toolchain, across threads and processes (two
+    // builds that need it at once): the second waits, then finds the stamp.
+    let toolchains = cache.join("toolchains");
+    std::fs::create_dir_all(&toolchains).map_err(|e| format!("cannot create `{}`: {e}", toolchains.display()))?;
+    let lock_path = toolchains.join(format!("{}.lock", language.name()));
+    let lock = std::fs::File::create(&lock_path).map_err(|e| format!("cannot create `{}`: {e}", lock_path.display()))?;
+    lock.lock().map_err(|e| format!("cannot lock `{}`: {e}", lock_path.display()))?;
+    if stamp.is_file() {
+        return Ok(toolchain);
+    }
     // A half-finished install (interrupted, failed) is started over.
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(|e| format!("cannot clear `{}`: {e}", dir.display()))?;
