@@ -88,6 +88,16 @@ pub fn engine() -> &'static plugtree::Engine {
     ENGINE.get_or_init(|| plugtree::default_engine().expect("engine"))
 }
 
+/// Builds and loads `builder`'s tree on [`engine`], asserting that nothing
+/// failed to build or load.
+pub fn load(builder: plugtree::TreeBuilder) -> plugtree::LoadedTree {
+    let (tree, build_errors) = builder.build().expect("valid WIT");
+    assert!(build_errors.is_empty(), "{build_errors:?}");
+    let (loaded, load_errors) = tree.load(engine());
+    assert!(load_errors.is_empty(), "{load_errors:?}");
+    loaded
+}
+
 /// A hand-written component: `test-components/wat/<name>.wat`.
 pub fn wat(name: &str) -> PathBuf {
     repo()

@@ -7,6 +7,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+use common::load;
+
 use plugtree::host::{HostError, HostPlug};
 use plugtree::{Limits, LoadedTree, PluginTree, Socket, TreeBuilder, Val};
 
@@ -18,13 +20,6 @@ fn chain(top: usize) -> TreeBuilder {
     )
 }
 
-fn load(builder: TreeBuilder) -> LoadedTree {
-    let (tree, errors) = builder.build().expect("valid WIT");
-    assert!(errors.is_empty(), "{errors:?}");
-    let (loaded, errors) = tree.load(common::engine());
-    assert!(errors.is_empty(), "{errors:?}");
-    loaded
-}
 
 fn call(tree: &LoadedTree, top: usize, function: &str, args: &[Val]) -> Val {
     match tree.dispatch(&format!("test:bench/level{top}"), function, args) {

@@ -6,6 +6,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+use common::load;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -29,13 +31,6 @@ fn entry(id: &str, v: Val) -> Val {
     Val::Tuple(vec![s(id), v])
 }
 
-fn load(builder: TreeBuilder) -> LoadedTree {
-    let (tree, build_errors) = builder.build().expect("valid WIT");
-    assert!(build_errors.is_empty(), "{build_errors:?}");
-    let (loaded, load_errors) = tree.load(common::engine());
-    assert!(load_errors.is_empty(), "{load_errors:?}");
-    loaded
-}
 
 fn one(tree: &LoadedTree, interface: &str, function: &str, args: &[Val]) -> Val {
     match tree.dispatch(interface, function, args) {

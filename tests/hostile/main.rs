@@ -6,6 +6,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+use common::load;
+
 use std::time::{Duration, Instant};
 
 use plugtree::{CallError, Cardinality, Engine, Limit, Limits, LoadError, LoadedTree, PluginTree, Socket, TreeBuilder, Val};
@@ -22,13 +24,6 @@ fn app() -> TreeBuilder {
     PluginTree::builder().wit(common::app_wit().join("hostile.wit")).cardinality("test:hostile/attack", Cardinality::Any)
 }
 
-fn load(builder: TreeBuilder) -> LoadedTree {
-    let (tree, errors) = builder.build().expect("valid WIT");
-    assert!(errors.is_empty(), "{errors:?}");
-    let (loaded, errors) = tree.load(common::engine());
-    assert!(errors.is_empty(), "{errors:?}");
-    loaded
-}
 
 /// The host calls `attack` on the villain (with `villain` limits) and the bystander.
 fn attack_tree(villain: Limits) -> LoadedTree {

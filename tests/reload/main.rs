@@ -6,6 +6,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+use common::load;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use plugtree::load::{ReloadError, Reloaded};
@@ -22,13 +24,6 @@ fn app() -> TreeBuilder {
         .cardinality("test:card/many", Cardinality::Any)
 }
 
-fn load(builder: TreeBuilder) -> LoadedTree {
-    let (tree, build_errors) = builder.build().expect("valid WIT");
-    assert!(build_errors.is_empty(), "{build_errors:?}");
-    let (loaded, load_errors) = tree.load(common::engine());
-    assert!(load_errors.is_empty(), "{load_errors:?}");
-    loaded
-}
 
 /// `collector` over `one-en` and the reloadable `greeter` (many-en at first).
 fn collector_tree() -> LoadedTree {

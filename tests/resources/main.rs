@@ -5,6 +5,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+use common::load;
+
 
 use plugtree::dispatch::DispatchError;
 use plugtree::{CallError, Cardinality, LoadedTree, PluginTree, Socket, TreeBuilder, Val};
@@ -16,13 +18,6 @@ fn app() -> TreeBuilder {
         .cardinality("test:res/spare", Cardinality::AtMostOne)
 }
 
-fn load(builder: TreeBuilder) -> LoadedTree {
-    let (tree, errors) = builder.build().expect("valid WIT");
-    assert!(errors.is_empty(), "{errors:?}");
-    let (loaded, errors) = tree.load(common::engine());
-    assert!(errors.is_empty(), "{errors:?}");
-    loaded
-}
 
 fn user_tree(spare: bool) -> LoadedTree {
     let mut b = app()
