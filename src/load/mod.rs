@@ -42,8 +42,7 @@ use ticker::TickerGuard;
 /// The wasmtime configuration plugtree recommends: the component model on,
 /// fuel counting and epoch interruption on (so that [`Limits`](crate::describe::Limits)
 /// on fuel and deadlines can be enforced), and nothing that slows synchronous
-/// calls down (plugtree builds wasmtime without async support, so
-/// `concurrency_support` is off).
+/// calls down (async and `concurrency_support` stay off).
 pub fn engine_config() -> Config {
     let mut config = Config::new();
     config.wasm_component_model(true);
@@ -83,6 +82,8 @@ struct ReloadContext {
     engine: Engine,
     support: EngineSupport,
     kinds: Arc<Kinds>,
+    /// The cache the tree was loaded with; reloads compile through it too.
+    cache: Option<Arc<ArtifactCache>>,
     state: Mutex<ReloadState>,
 }
 
@@ -194,6 +195,7 @@ impl PluginTree {
             engine: engine.clone(),
             support,
             kinds,
+            cache: options.shared_cache(),
             state: Mutex::new(ReloadState { plugins: self.plugins.clone(), slots: loaded }),
         };
         let root_calls = crate::dispatch::root_calls(&self.catalog, &self.root);

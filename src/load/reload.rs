@@ -10,9 +10,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use wasmtime::component::Component;
-
-use super::{LoadContext, LoadError, LoadedPlugin, LoadedTree, PluginSlot, load_one};
+use super::{LoadContext, LoadError, LoadedPlugin, LoadedTree, PluginSlot, compile, load_one};
 use crate::describe::{PluginId, PluginSource, describe_plugin};
 use crate::resolve::{BuildError, PluginStatus, TreePlugin, check_plugin, providers_of};
 
@@ -127,9 +125,13 @@ impl LoadedTree {
         }
         fresh.limits = plugins[index].limits;
         fresh.status = PluginStatus::Ready;
-        let bytes = fresh.component.clone().unwrap_or_else(|| Arc::from(Vec::new()));
-        let component = Component::new(&self.reload.engine, &bytes[..])
-            .map_err(|e| LoadError::Compile { plugin: plugin.clone(), source: e.into() })?;
+        // The same compile path as the first load, through the same cache.
+        let compiled = compile::compile_all(&self.reload.engine, std::slice::from_ref(&fresh), &[0], self.reload.cache.as_deref());
+        let component = compiled
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Err(wasmtime::format_err!("not compiled").into()))
+            .map_err(|source| LoadError::Compile { plugin: plugin.clone(), source })?;
         let old = std::mem::replace(&mut plugins[index], fresh);
         let cx = LoadContext { engine: &self.reload.engine, support: self.reload.support, catalog, kinds: &self.reload.kinds };
         let loaded: LoadedPlugin = match load_one(&cx, plugins, index, &component, slots) {

@@ -195,3 +195,30 @@ fn the_command_line_caches_in_the_user_cache_dir_unless_told_not_to() {
     check(&uncached, &["--no-cache"]);
     assert!(!uncached.exists());
 }
+
+#[test]
+fn reloads_compile_through_the_trees_cache() {
+    let dir = scratch("reload");
+    let (tree, build_errors) = PluginTree::builder()
+        .wit(common::app_wit().join("card.wit"))
+        .cardinality("test:card/many", Cardinality::Any)
+        .root("test:card/many")
+        .plugin("greeter", common::guest("many-en"))
+        .build()
+        .expect("valid WIT");
+    assert!(build_errors.is_empty(), "{build_errors:?}");
+    let options = LoadOptions::default().with_cache(ArtifactCache::new(&dir));
+    let (loaded, load_errors) = tree.load_with(common::engine(), &options);
+    assert!(load_errors.is_empty(), "{load_errors:?}");
+    let cache = options.cache().expect("cache");
+    assert_eq!(cache.stats(), stats(0, 1, 0, 1));
+    let greet = |tree: &LoadedTree| tree.dispatch("test:card/many", "greet", &[Val::String("ana".into())]);
+    // A new component is compiled once and stored…
+    loaded.reload("greeter", common::guest("many-fr")).expect("reloads");
+    assert_eq!(cache.stats(), stats(0, 2, 0, 2));
+    assert_eq!(greet(&loaded), Ok(Socket::Any(vec![("greeter".into(), Ok(Some(Val::String("bonjour, ana".into()))))])));
+    // …and going back to the first one deserializes it.
+    loaded.reload("greeter", common::guest("many-en")).expect("reloads");
+    assert_eq!(cache.stats(), stats(1, 2, 0, 2));
+    assert_eq!(greet(&loaded), Ok(Socket::Any(vec![("greeter".into(), Ok(Some(Val::String("hello, ana".into()))))])));
+}
