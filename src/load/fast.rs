@@ -63,9 +63,7 @@ impl FastArgs {
         match (shape, params) {
             (Shape::U32PairToU32, [Val::U32(a), Val::U32(b)]) => Some(FastArgs::U32Pair(*a, *b)),
             (Shape::StringToString, [Val::String(s)]) => Some(FastArgs::String(s.clone())),
-            (Shape::BytesToU32 | Shape::BytesToBytes, [Val::List(items)]) => {
-                items.iter().map(|v| if let Val::U8(b) = v { Some(*b) } else { None }).collect::<Option<_>>().map(FastArgs::Bytes)
-            }
+            (Shape::BytesToU32 | Shape::BytesToBytes, [Val::List(items)]) => bytes_of(items).map(FastArgs::Bytes),
             _ => None,
         }
     }
@@ -75,7 +73,7 @@ impl FastArgs {
         match self {
             FastArgs::U32Pair(a, b) => vec![Val::U32(a), Val::U32(b)],
             FastArgs::String(s) => vec![Val::String(s)],
-            FastArgs::Bytes(b) => vec![Val::List(b.into_iter().map(Val::U8).collect())],
+            FastArgs::Bytes(b) => vec![bytes_val(b)],
         }
     }
 }
@@ -86,9 +84,7 @@ impl FastAnswer {
         match (shape, value) {
             (Shape::U32PairToU32 | Shape::BytesToU32, Val::U32(n)) => Some(FastAnswer::U32(n)),
             (Shape::StringToString, Val::String(s)) => Some(FastAnswer::String(s)),
-            (Shape::BytesToBytes, Val::List(items)) => {
-                items.into_iter().map(|v| if let Val::U8(b) = v { Some(b) } else { None }).collect::<Option<_>>().map(FastAnswer::Bytes)
-            }
+            (Shape::BytesToBytes, Val::List(items)) => bytes_of(&items).map(FastAnswer::Bytes),
             _ => None,
         }
     }
@@ -98,7 +94,7 @@ impl FastAnswer {
         match self {
             FastAnswer::U32(n) => Val::U32(n),
             FastAnswer::String(s) => Val::String(s),
-            FastAnswer::Bytes(b) => Val::List(b.into_iter().map(Val::U8).collect()),
+            FastAnswer::Bytes(b) => bytes_val(b),
         }
     }
 
@@ -110,6 +106,16 @@ impl FastAnswer {
             FastAnswer::Bytes(b) => b.len(),
         }
     }
+}
+
+/// The bytes of a `list<u8>` given as `Val`s; `None` if an item is not a `u8`.
+fn bytes_of(items: &[Val]) -> Option<Vec<u8>> {
+    items.iter().map(|v| if let Val::U8(b) = v { Some(*b) } else { None }).collect()
+}
+
+/// `bytes` as a `list<u8>` `Val`.
+fn bytes_val(bytes: Vec<u8>) -> Val {
+    Val::List(bytes.into_iter().map(Val::U8).collect())
 }
 
 /// A provider's plug function, typed once at load.

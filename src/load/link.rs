@@ -11,7 +11,7 @@ use wasmtime::component::{Linker, ResourceAny, ResourceType, Val};
 use super::handles::{Kinds, ProxyTable, Unwrapped, unwrap, wrap};
 
 use super::plugin::{LoadedPlugin, PluginSlot, PluginState, ProviderFailure, answering};
-use crate::describe::{Cardinality, Limit};
+use crate::describe::{Cardinality, Limit, PluginId};
 use crate::describe::socket_abi::PROVIDER_ERROR_CASES;
 
 /// The providers behind one socket function.
@@ -102,11 +102,7 @@ impl SocketTarget {
             if let (Ok(Some(value)), Some(left)) = (&answer, room.as_mut()) {
                 let size = guest_bytes(value);
                 if size > *left {
-                    let message = format!(
-                        "the answer of plugin `{}` takes {size} bytes; the consumer's memory can grow by {left} bytes only",
-                        p.id
-                    );
-                    answer = Err(ProviderFailure::LimitExceeded(Limit::Memory, message));
+                    answer = Err(ProviderFailure::LimitExceeded(Limit::Memory, too_big(&p.id, size, *left)));
                 } else {
                     *left -= size;
                 }
@@ -155,6 +151,12 @@ fn guest_bytes(value: &Val) -> usize {
         Val::Variant(_, Some(v)) | Val::Option(Some(v)) | Val::Result(Ok(Some(v)) | Err(Some(v))) => WORD + guest_bytes(v),
         _ => WORD,
     }
+}
+
+/// Why an answer of `size` bytes from `plugin` is refused when the consumer's
+/// memory can grow by `left` bytes only.
+fn too_big(plugin: &PluginId, size: usize, left: usize) -> String {
+    format!("the answer of plugin `{plugin}` takes {size} bytes; the consumer's memory can grow by {left} bytes only")
 }
 
 /// `result<T, provider-error>` for one provider's answer.
@@ -224,10 +226,7 @@ impl SocketTarget {
         let answer = provider.call_fast(self.function, shape, args)?;
         let size = answer.guest_bytes();
         match LoadedPlugin::memory_left(store.data()) {
-            Some(left) if size > left => Err(ProviderError::LimitExceeded(format!(
-                "the answer of plugin `{}` takes {size} bytes; the consumer's memory can grow by {left} bytes only",
-                provider.id
-            ))),
+            Some(left) if size > left => Err(ProviderError::LimitExceeded(too_big(&provider.id, size, left))),
             _ => Ok(answer),
         }
     }

@@ -301,6 +301,7 @@ fn load_one(
     let plug_index = component.get_export_index(None, plug);
     let mut funcs = Vec::new();
     let mut names = Vec::new();
+    let mut fast = Vec::new();
     for f in interface.map(|i| i.functions.as_slice()).unwrap_or_default() {
         if let Some(ty) = f.signature.async_type() {
             return Err(LoadError::Unsupported {
@@ -320,6 +321,7 @@ fn load_one(
                 interface: plug.to_string(),
                 function: f.name.clone(),
             })?;
+        fast.push(fast::Shape::of(&f.signature).and_then(|shape| fast::FastFunc::new(func, shape, &store)));
         funcs.push(Some(func));
     }
     let mut resources = Vec::new();
@@ -332,6 +334,5 @@ fn load_one(
             resources.push((ty, name.clone()));
         }
     }
-    let shapes = interface.map(|i| i.functions.as_slice()).unwrap_or_default().iter().map(|f| fast::Shape::of(&f.signature));
-    Ok(LoadedPlugin::new(id.clone(), store, Setup { funcs, names, resources, proxies, limits, support }).with_fast_paths(shapes))
+    Ok(LoadedPlugin::new(id.clone(), store, Setup { funcs, names, fast, resources, proxies, limits, support }))
 }

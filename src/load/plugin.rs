@@ -123,6 +123,8 @@ pub(crate) fn answering(providers: &[Arc<PluginSlot>], cardinality: Cardinality)
 pub(crate) struct Setup {
     pub funcs: Vec<Option<Func>>,
     pub names: Vec<String>,
+    /// The same functions typed, where their shape has a fast path.
+    pub fast: Vec<Option<FastFunc>>,
     pub resources: Vec<(ResourceType, String)>,
     pub proxies: Arc<ProxyTable>,
     pub limits: Limits,
@@ -142,32 +144,18 @@ fn thread_token() -> u64 {
 
 impl LoadedPlugin {
     pub fn new(id: PluginId, store: Store<PluginState>, setup: Setup) -> Self {
-        let Setup { funcs, names, resources, proxies, limits, support } = setup;
+        let Setup { funcs, names, fast, resources, proxies, limits, support } = setup;
         let body = ComponentBody {
             store: Mutex::new(store),
             funcs,
             names,
-            fast: Vec::new(),
+            fast,
             resources,
             limits,
             support,
             caller: AtomicU64::new(0),
         };
         LoadedPlugin { id, body: Body::Component(Box::new(body)), proxies, failure: OnceLock::new() }
-    }
-
-    /// Types the plug's functions whose `shapes` have a fast path (see `fast.rs`).
-    pub fn with_fast_paths(mut self, shapes: impl Iterator<Item = Option<Shape>>) -> Self {
-        if let Body::Component(body) = &mut self.body {
-            let store = body.store.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner());
-            body.fast = body
-                .funcs
-                .iter()
-                .zip(shapes)
-                .map(|(func, shape)| FastFunc::new((*func)?, shape?, &*store))
-                .collect();
-        }
-        self
     }
 
     /// Calls function number `function`, of shape `shape`, through its typed
@@ -432,7 +420,7 @@ mod tests {
         let api = component.get_export_index(None, "test:re/api").expect("api");
         let enter = component.get_export_index(Some(&api), "enter").expect("enter");
         let func = instance.get_func(&mut store, enter).expect("func");
-        let setup = Setup { funcs: vec![Some(func)], names: vec!["enter".into()], resources: vec![], proxies: Arc::default(), limits, support };
+        let setup = Setup { funcs: vec![Some(func)], names: vec!["enter".into()], fast: vec![None], resources: vec![], proxies: Arc::default(), limits, support };
         let plugin = Arc::new(LoadedPlugin::new("loop".into(), store, setup));
         let _ = me.set(plugin.clone());
 
