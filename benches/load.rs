@@ -1,6 +1,7 @@
 //! What loading costs: compile + link + instantiate trees of 1, 10, 100 and
 //! 1,000 small plugins, cold (no cache) and warm (precompiled-artifact cache),
-//! and the resident memory each loaded plugin adds.
+//! and the resident memory each loaded plugin adds; warm loads again on an
+//! engine with the pooling allocator.
 //!
 //! Every plugin is a distinct component: `bench-level5` with a custom
 //! section naming it, so neither the cache nor the dedup of identical
@@ -108,6 +109,20 @@ fn loading(c: &mut Criterion) {
     }
     group.finish();
 
+    // The same warm loads on an engine with the pooling allocator: slots
+    // reserved once, instances taken from them.
+    let pooled = Engine::new(&plugtree::pooling_engine_config(1000)).expect("pooled engine");
+    load(&pooled, &all[..1], &LoadOptions::default().with_cache(ArtifactCache::new(&cache_dir)));
+    let mut group = c.benchmark_group("load N distinct small plugins, pooling allocator");
+    group.sample_size(10).warm_up_time(Duration::from_millis(100)).measurement_time(Duration::from_secs(3));
+    for n in [1usize, 10, 100, 1000] {
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_function(BenchmarkId::new("cached", n), |b| {
+            b.iter(|| load(&pooled, &all[..n], &LoadOptions::default().with_cache(ArtifactCache::new(&cache_dir))))
+        });
+    }
+    group.finish();
+
     // Once each: a cold 1,000 (a thousand compiles), and the memory a loaded plugin adds.
     let start = Instant::now();
     let cold = load(&engine, &all, &LoadOptions::default());
@@ -118,6 +133,15 @@ fn loading(c: &mut Criterion) {
     let after = rss();
     eprintln!(
         "resident memory per loaded plugin (1000 cached, RSS delta): {:.1} KiB ({} answers)",
+        (after.saturating_sub(before)) as f64 / 1024.0 / 1000.0,
+        answers(&warm)
+    );
+    drop(warm);
+    let before = rss();
+    let warm = load(&pooled, &all, &LoadOptions::default().with_cache(ArtifactCache::new(&cache_dir)));
+    let after = rss();
+    eprintln!(
+        "resident memory per loaded plugin, pooling allocator (1000 cached, RSS delta): {:.1} KiB ({} answers)",
         (after.saturating_sub(before)) as f64 / 1024.0 / 1000.0,
         answers(&warm)
     );

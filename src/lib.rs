@@ -40,7 +40,7 @@ pub mod resolve;
 
 pub use describe::{Cardinality, Catalog, DirMode, Grants, Limit, Limits, Manifest, PluginId, PluginSource, Signature, ValueType};
 pub use dispatch::{CallError, CallParseError, DispatchError, ParsedCall, Socket};
-pub use load::{LoadError, LoadedTree, default_engine, engine_config};
+pub use load::{LoadError, LoadedTree, default_engine, engine_config, pooling_engine_config};
 pub use host::{HostError, HostPlug};
 pub use resolve::{BuildError, PluginKind, PluginTree, TreeBuilder};
 pub use wasmtime::component::Val;

@@ -54,7 +54,10 @@ impl LoadedTree {
     pub fn dispatch(&self, interface: &str, function: &str, args: &[Val]) -> Result<Socket<Answer>, DispatchError> {
         let (index, root_call) = self.root_function(interface, function)?;
         let f = &root_call.function;
-        check::arguments(f, args)?;
+        // A function with a typed fast path checks its arguments in one match.
+        if !root_call.shape.is_some_and(|shape| shape.admits(args)) {
+            check::arguments(f, args)?;
+        }
         let has_result = f.signature.result.is_some();
         let mut handles = Vec::new();
         if root_call.needs_handles {
@@ -81,7 +84,7 @@ impl LoadedTree {
         let mut targets = answering(&self.root_providers, self.root_cardinality);
         Ok(match self.root_cardinality {
             Cardinality::ExactlyOne => match self.root_providers.as_slice() {
-                [one] => Socket::ExactlyOne(call(&one.current())),
+                [one] => Socket::ExactlyOne(call(&one.borrow())),
                 _ => return Err(DispatchError::NoProvider { interface: interface.to_string() }),
             },
             Cardinality::AtMostOne => Socket::AtMostOne(targets.next().map(|p| call(&p))),
@@ -157,6 +160,8 @@ impl LoadedTree {
 pub(crate) struct RootCall {
     pub function: Function,
     pub needs_handles: bool,
+    /// Its shape, if it has a typed fast path.
+    pub shape: Option<crate::load::Shape>,
     /// The async type that keeps it from being called, if any.
     pub async_type: Option<String>,
 }
@@ -169,6 +174,7 @@ pub(crate) fn root_calls(catalog: &crate::describe::Catalog, root: &str) -> Vec<
         .map(|f| RootCall {
             function: f.clone(),
             needs_handles: f.signature.needs_handles(),
+            shape: crate::load::Shape::of(&f.signature),
             async_type: f.signature.async_type().map(|t| t.to_string()),
         })
         .collect()

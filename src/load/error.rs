@@ -43,8 +43,9 @@ pub enum LoadError {
         #[source]
         source: Cause,
     },
-    /// Instantiation trapped (for example in a start function).
-    #[error("plugin `{plugin}` trapped while instantiating")]
+    /// Instantiation failed: it trapped (for example in a start function),
+    /// or the engine's instance pool ([`pooling_engine_config`](crate::pooling_engine_config)) had no room for it.
+    #[error("plugin `{plugin}` could not be instantiated")]
     Instantiate {
         /// The plugin.
         plugin: PluginId,

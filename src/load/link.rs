@@ -10,7 +10,7 @@ use wasmtime::component::{Linker, ResourceAny, ResourceType, Val};
 
 use super::handles::{Kinds, ProxyTable, Unwrapped, unwrap, wrap};
 
-use super::plugin::{LoadedPlugin, PluginSlot, PluginState, ProviderFailure, answering};
+use super::plugin::{LoadedPlugin, PluginSlot, PluginState, ProviderFailure};
 use crate::describe::{Cardinality, Limit, PluginId};
 use crate::describe::socket_abi::PROVIDER_ERROR_CASES;
 
@@ -20,6 +20,8 @@ pub(crate) struct SocketTarget {
     pub cardinality: Cardinality,
     pub providers: Arc<[Arc<PluginSlot>]>,
     pub function: usize,
+    /// The socket's number among the consumer's sockets, for its [`ProviderCache`](super::plugin::ProviderCache).
+    pub socket: usize,
     pub has_result: bool,
     /// A method: only the plugin that owns `self` answers, whatever the cardinality.
     pub to_owner: bool,
@@ -50,6 +52,11 @@ impl SocketTarget {
         let mut room = LoadedPlugin::memory_left(store.data());
         // A method's answer is shaped for the one owner of `self`.
         let shape = if self.to_owner { Cardinality::ExactlyOne } else { self.cardinality };
+        let cached = store.data_mut().providers.take(self.socket, &self.providers);
+        let answering = || {
+            let cardinality = self.cardinality;
+            cached.iter().map(|(_, p)| p).filter(move |p| cardinality == Cardinality::ExactlyOne || !p.is_failed())
+        };
         let mut unwrapped = Unwrapped::default();
         let owned_params;
         let params = match &self.handles {
@@ -69,22 +76,21 @@ impl SocketTarget {
                         let answers = if self.to_owner {
                             vec![refused(None)]
                         } else {
-                            answering(&self.providers, self.cardinality).map(|p| refused(Some(p.id.to_string()))).collect()
+                            answering().map(|p| refused(Some(p.id.to_string()))).collect()
                         };
+                        store.data_mut().providers.put(self.socket, cached);
                         return self.shape(shape, answers);
                     }
                 }
             }
         };
-        let targets: Vec<Arc<LoadedPlugin>> = if self.to_owner {
-            unwrapped.handles.first().map(|(e, _)| e.owner.clone()).into_iter().collect()
-        } else {
-            answering(&self.providers, self.cardinality).collect()
-        };
+        // A method goes to the owner of `self`, the others to every provider answering.
+        let owner = if self.to_owner { unwrapped.handles.first().map(|(e, _)| e.owner.clone()) } else { None };
+        let others = answering().filter(|_| !self.to_owner);
         let mut consumed = false;
-        let mut answers = Vec::with_capacity(targets.len());
-        for p in targets {
-            let mut answer = match unwrapped.check_owner(&p) {
+        let mut answers = Vec::with_capacity(cached.len().max(1));
+        for p in owner.iter().chain(others) {
+            let mut answer = match unwrapped.check_owner(p) {
                 Err(m) => Err(ProviderFailure::BadHandle(m)),
                 Ok(()) => {
                     consumed = true;
@@ -94,7 +100,7 @@ impl SocketTarget {
             if let (Some(cx), Ok(Some(value))) = (&self.handles, &mut answer) {
                 let kind_of = |owner: &LoadedPlugin, r: &ResourceAny| owner.resource_name(r).and_then(|n| cx.kinds.get(&cx.interface, n));
                 let taken = std::mem::replace(value, Val::Bool(false));
-                match wrap(taken, &p, &kind_of, store, &cx.table) {
+                match wrap(taken, p, &kind_of, store, &cx.table) {
                     Ok(v) => *value = v,
                     Err(m) => answer = Err(ProviderFailure::BadHandle(m)),
                 }
@@ -110,6 +116,7 @@ impl SocketTarget {
             answers.push((Some(p.id.to_string()), provider_result(answer)));
         }
         unwrapped.drop_unconsumed(consumed);
+        store.data_mut().providers.put(self.socket, cached);
         self.shape(shape, answers)
     }
 
@@ -219,16 +226,20 @@ pub(crate) fn define_socket_resource(
 impl SocketTarget {
     /// An `exactly-one` socket's call through the typed fast path, with the
     /// same answers as [`SocketTarget::call_abi`] gives for these shapes.
-    fn call_fast(&self, store: &StoreContextMut<'_, PluginState>, shape: Shape, args: FastArgs) -> Result<FastAnswer, ProviderError> {
-        let Some(provider) = answering(&self.providers, Cardinality::ExactlyOne).next() else {
-            return Err(ProviderError::Unavailable("no provider is loaded".into()));
+    fn call_fast(&self, store: &mut StoreContextMut<'_, PluginState>, shape: Shape, args: FastArgs) -> Result<FastAnswer, ProviderError> {
+        let cached = store.data_mut().providers.take(self.socket, &self.providers);
+        let answer = match cached.first() {
+            None => Err(ProviderError::Unavailable("no provider is loaded".into())),
+            Some((_, provider)) => provider.call_fast(self.function, shape, args).map_err(ProviderError::from).and_then(|answer| {
+                let size = answer.guest_bytes();
+                match LoadedPlugin::memory_left(store.data()) {
+                    Some(left) if size > left => Err(ProviderError::LimitExceeded(too_big(&provider.id, size, left))),
+                    _ => Ok(answer),
+                }
+            }),
         };
-        let answer = provider.call_fast(self.function, shape, args)?;
-        let size = answer.guest_bytes();
-        match LoadedPlugin::memory_left(store.data()) {
-            Some(left) if size > left => Err(ProviderError::LimitExceeded(too_big(&provider.id, size, left))),
-            _ => Ok(answer),
-        }
+        store.data_mut().providers.put(self.socket, cached);
+        answer
     }
 }
 
@@ -250,20 +261,20 @@ fn define_fast_socket_function(
     let mut instance = linker.instance(interface)?;
     type Store<'a> = StoreContextMut<'a, PluginState>;
     match shape {
-        Shape::U32PairToU32 => instance.func_wrap(function, move |store: Store<'_>, (a, b): (u32, u32)| {
-            let answer = target.call_fast(&store, shape, FastArgs::U32Pair(a, b));
+        Shape::U32PairToU32 => instance.func_wrap(function, move |mut store: Store<'_>, (a, b): (u32, u32)| {
+            let answer = target.call_fast(&mut store, shape, FastArgs::U32Pair(a, b));
             Ok((answer.and_then(|a| if let FastAnswer::U32(n) = a { Ok(n) } else { Err(other_shape()) }),))
         }),
-        Shape::StringToString => instance.func_wrap(function, move |store: Store<'_>, (s,): (String,)| {
-            let answer = target.call_fast(&store, shape, FastArgs::String(s));
+        Shape::StringToString => instance.func_wrap(function, move |mut store: Store<'_>, (s,): (String,)| {
+            let answer = target.call_fast(&mut store, shape, FastArgs::String(s));
             Ok((answer.and_then(|a| if let FastAnswer::String(s) = a { Ok(s) } else { Err(other_shape()) }),))
         }),
-        Shape::BytesToU32 => instance.func_wrap(function, move |store: Store<'_>, (b,): (Vec<u8>,)| {
-            let answer = target.call_fast(&store, shape, FastArgs::Bytes(b));
+        Shape::BytesToU32 => instance.func_wrap(function, move |mut store: Store<'_>, (b,): (Vec<u8>,)| {
+            let answer = target.call_fast(&mut store, shape, FastArgs::Bytes(b));
             Ok((answer.and_then(|a| if let FastAnswer::U32(n) = a { Ok(n) } else { Err(other_shape()) }),))
         }),
-        Shape::BytesToBytes => instance.func_wrap(function, move |store: Store<'_>, (b,): (Vec<u8>,)| {
-            let answer = target.call_fast(&store, shape, FastArgs::Bytes(b));
+        Shape::BytesToBytes => instance.func_wrap(function, move |mut store: Store<'_>, (b,): (Vec<u8>,)| {
+            let answer = target.call_fast(&mut store, shape, FastArgs::Bytes(b));
             Ok((answer.and_then(|a| if let FastAnswer::Bytes(b) = a { Ok(b) } else { Err(other_shape()) }),))
         }),
     }

@@ -28,6 +28,7 @@ pub use cache::{ArtifactCache, CacheStats};
 pub use error::{Cause, LoadError};
 pub use options::LoadOptions;
 pub use reload::{ReloadError, Reloaded};
+pub(crate) use fast::Shape;
 pub(crate) use plugin::{LoadedPlugin, PluginSlot, ProviderFailure, answering};
 pub use ticker::EPOCH_TICK;
 
@@ -48,6 +49,45 @@ pub fn engine_config() -> Config {
     config.wasm_component_model(true);
     config.consume_fuel(true);
     config.epoch_interruption(true);
+    config
+}
+
+/// How much of wasmtime's pooling allocator one plugin may take in
+/// [`pooling_engine_config`]: core instances, linear memories and tables.
+/// A Rust guest built for `wasm32-unknown-unknown` takes 2–3 core instances,
+/// one memory and up to two tables.
+pub const POOL_SHARE_PER_PLUGIN: (u32, u32, u32) = (32, 2, 8);
+
+/// [`engine_config`] with wasmtime's pooling instance allocator, sized for
+/// trees of up to `plugins` plugins alive at once (a reloaded plugin counts
+/// twice while calls still run on its old instance).
+///
+/// Every slot is reserved once, when the engine is built, so instantiating a
+/// plugin takes a warm slot instead of mapping fresh memory: worth it for
+/// large trees and frequent reloads. The pool is shared by every tree on the
+/// engine; each plugin may take [`POOL_SHARE_PER_PLUGIN`] core instances,
+/// memories and tables from it. A plugin that does not fit (the pool is full,
+/// or it needs more than the pool holds) fails with
+/// [`LoadError::Instantiate`] and the rest of the tree loads; a reload that
+/// does not fit is refused and the old instance keeps answering.
+///
+/// ```
+/// let engine = plugtree::Engine::new(&plugtree::pooling_engine_config(100))?;
+/// # Ok::<(), wasmtime::Error>(())
+/// ```
+pub fn pooling_engine_config(plugins: u32) -> Config {
+    let (instances, memories, tables) = POOL_SHARE_PER_PLUGIN;
+    let mut pool = wasmtime::PoolingAllocationConfig::new();
+    pool.total_component_instances(plugins)
+        .total_core_instances(plugins.saturating_mul(instances))
+        .total_memories(plugins.saturating_mul(memories))
+        .total_tables(plugins.saturating_mul(tables))
+        .max_core_instances_per_component(instances)
+        .max_memories_per_component(memories)
+        .max_tables_per_component(tables)
+        .max_tables_per_module(2);
+    let mut config = engine_config();
+    config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
     config
 }
 
@@ -234,7 +274,7 @@ fn load_one(
     let mut linker: Linker<PluginState> = Linker::new(engine);
     let proxies = Arc::new(ProxyTable::default());
     let link_error = |e: wasmtime::Error| LoadError::Link { plugin: id.clone(), source: e.into() };
-    for socket in &plugin.sockets {
+    for (socket_index, socket) in plugin.sockets.iter().enumerate() {
         let Some(interface) = catalog.get(&socket.interface) else { continue };
         check_socket(
             Some(id),
@@ -267,6 +307,7 @@ fn load_one(
                 cardinality: interface.cardinality,
                 providers: providers.clone(),
                 function,
+                socket: socket_index,
                 has_result: f.signature.result.is_some(),
                 to_owner: matches!(f.kind, crate::describe::FunctionKind::Method { .. }),
                 shape: fast::Shape::of(&f.signature),
@@ -285,7 +326,7 @@ fn load_one(
     wasi::link(&mut linker, plugin).map_err(link_error)?;
     let pre = linker.instantiate_pre(component).map_err(link_error)?;
     let wasi = wasi::context(plugin)?;
-    let mut store = Store::new(engine, PluginState { limiter: PluginLimiter::new(&limits), wasi });
+    let mut store = Store::new(engine, PluginState::new(PluginLimiter::new(&limits), wasi));
     store.limiter(|state| &mut state.limiter);
     prepare_store(&mut store, &limits, support).map_err(link_error)?;
     let instance = pre.instantiate(&mut store).map_err(|e| match classify(&e, id, "instantiation", &limits, false) {

@@ -24,6 +24,53 @@ pub(crate) struct PluginState {
     pub limiter: PluginLimiter,
     /// The WASI context its grants allow; `None` if it imports no WASI.
     pub wasi: Option<Box<super::wasi::WasiState>>,
+    /// The provider instances this plugin last called, per socket.
+    pub providers: ProviderCache,
+}
+
+impl PluginState {
+    /// The state of a new store: nothing called yet.
+    pub fn new(limiter: PluginLimiter, wasi: Option<Box<super::wasi::WasiState>>) -> Self {
+        PluginState { limiter, wasi, providers: ProviderCache::default() }
+    }
+}
+
+/// The provider instances a consumer called last, one list per socket, kept
+/// in the consumer's store: a call through a socket finds its providers
+/// without touching the slots every thread shares, and only re-reads a slot
+/// whose generation moved (a reload replaced its instance).
+#[derive(Default)]
+pub(crate) struct ProviderCache {
+    sockets: Vec<Vec<(u64, Arc<LoadedPlugin>)>>,
+}
+
+impl ProviderCache {
+    /// The instances answering now for `providers`, socket number `socket`
+    /// of this consumer; put them back with [`ProviderCache::put`].
+    pub fn take(&mut self, socket: usize, providers: &[Arc<PluginSlot>]) -> Vec<(u64, Arc<LoadedPlugin>)> {
+        let mut cached = self.sockets.get_mut(socket).map(std::mem::take).unwrap_or_default();
+        if cached.len() != providers.len() {
+            cached.clear();
+            cached.extend(providers.iter().map(|slot| (slot.generation(), slot.current())));
+            return cached;
+        }
+        for ((generation, plugin), slot) in cached.iter_mut().zip(providers) {
+            let now = slot.generation();
+            if *generation != now {
+                *generation = now;
+                *plugin = slot.current();
+            }
+        }
+        cached
+    }
+
+    /// Keeps what [`ProviderCache::take`] gave for the next call.
+    pub fn put(&mut self, socket: usize, cached: Vec<(u64, Arc<LoadedPlugin>)>) {
+        if self.sockets.len() <= socket {
+            self.sockets.resize_with(socket + 1, Vec::new);
+        }
+        self.sockets[socket] = cached;
+    }
 }
 
 /// Why a provider did not answer; the socket ABI's `provider-error` cases.
@@ -94,11 +141,14 @@ struct HostCall {
 pub(crate) struct PluginSlot {
     pub id: PluginId,
     current: ArcSwap<LoadedPlugin>,
+    /// How many times the instance was replaced: a consumer's
+    /// [`ProviderCache`] entry is current while it matches.
+    generation: AtomicU64,
 }
 
 impl PluginSlot {
     pub fn new(plugin: LoadedPlugin) -> Self {
-        PluginSlot { id: plugin.id.clone(), current: ArcSwap::from_pointee(plugin) }
+        PluginSlot { id: plugin.id.clone(), current: ArcSwap::from_pointee(plugin), generation: AtomicU64::new(0) }
     }
 
     /// The instance answering now.
@@ -106,17 +156,30 @@ impl PluginSlot {
         self.current.load_full()
     }
 
+    /// The instance answering now, borrowed for one call: cheaper than
+    /// [`PluginSlot::current`] (no reference count moves).
+    pub fn borrow(&self) -> arc_swap::Guard<Arc<LoadedPlugin>> {
+        self.current.load()
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
     /// Makes `plugin` answer from now on; returns the instance it replaces.
     pub fn replace(&self, plugin: LoadedPlugin) -> Arc<LoadedPlugin> {
-        self.current.swap(Arc::new(plugin))
+        let old = self.current.swap(Arc::new(plugin));
+        // After the swap: whoever sees the new generation loads the new instance.
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        old
     }
 }
 
 /// The providers of a socket that are called: all of them on `exactly-one`
 /// (a failed one answers `unavailable`), the ones that have not failed
 /// otherwise (as if a failed one had never loaded).
-pub(crate) fn answering(providers: &[Arc<PluginSlot>], cardinality: Cardinality) -> impl Iterator<Item = Arc<LoadedPlugin>> + '_ {
-    providers.iter().map(|slot| slot.current()).filter(move |p| cardinality == Cardinality::ExactlyOne || !p.is_failed())
+pub(crate) fn answering(providers: &[Arc<PluginSlot>], cardinality: Cardinality) -> impl Iterator<Item = arc_swap::Guard<Arc<LoadedPlugin>>> + '_ {
+    providers.iter().map(|slot| slot.borrow()).filter(move |p| cardinality == Cardinality::ExactlyOne || !p.is_failed())
 }
 
 /// How a loaded plugin was set up, for [`LoadedPlugin::new`].
@@ -414,7 +477,7 @@ mod tests {
             .expect("link");
         let limits = Limits::default();
         let support = probe(&engine);
-        let mut store = Store::new(&engine, PluginState { limiter: PluginLimiter::new(&limits), wasi: None });
+        let mut store = Store::new(&engine, PluginState::new(PluginLimiter::new(&limits), None));
         prepare_store(&mut store, &limits, support).expect("store");
         let instance = linker.instantiate(&mut store, &component).expect("instantiate");
         let api = component.get_export_index(None, "test:re/api").expect("api");

@@ -99,10 +99,24 @@ impl Drop for TickerGuard {
     }
 }
 
-/// Whether the engine counts fuel and checks epochs. wasmtime has no getter
-/// for either, so this asks a store (fuel) and runs a tiny module whose
-/// deadline has already passed (epochs: it traps only if they are checked).
+/// Whether the engine counts fuel and checks epochs, asked once per engine
+/// configuration: engines whose compiled code is compatible (the same
+/// [`EngineKey`](super::cache::EngineKey)) instrument code the same way.
 pub(crate) fn probe(engine: &Engine) -> EngineSupport {
+    static PROBED: Mutex<Vec<(super::cache::EngineKey, EngineSupport)>> = Mutex::new(Vec::new());
+    let key = super::cache::EngineKey::of(engine);
+    let known = PROBED.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).iter().find(|(k, _)| *k == key).map(|(_, s)| *s);
+    known.unwrap_or_else(|| {
+        let support = probe_now(engine);
+        PROBED.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push((key, support));
+        support
+    })
+}
+
+/// [`probe`] without the memo: wasmtime has no getter for either setting, so
+/// this asks a store (fuel) and runs a tiny module whose deadline has already
+/// passed (epochs: it traps only if they are checked).
+fn probe_now(engine: &Engine) -> EngineSupport {
     let mut store = Store::new(engine, ());
     let fuel = store.set_fuel(u64::MAX).is_ok();
     let epochs = (|| -> wasmtime::Result<bool> {
