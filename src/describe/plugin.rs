@@ -13,14 +13,17 @@ use super::error::PluginError;
 use super::interface::{Interface, ReadError, read_interface};
 
 /// The id that names a plugin in a tree, in errors and in `any` results.
+///
+/// Shared, not copied: cloning one (as every `any` answer does) moves a
+/// reference count.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
-pub struct PluginId(String);
+pub struct PluginId(Arc<str>);
 
 impl PluginId {
     /// Wraps a plugin id.
     pub fn new(id: impl Into<String>) -> Self {
-        PluginId(id.into())
+        PluginId(Arc::from(id.into()))
     }
 
     /// The id as a string.
@@ -43,25 +46,25 @@ impl Borrow<str> for PluginId {
 
 impl From<&str> for PluginId {
     fn from(id: &str) -> Self {
-        PluginId(id.to_string())
+        PluginId(Arc::from(id))
     }
 }
 
 impl From<String> for PluginId {
     fn from(id: String) -> Self {
-        PluginId(id)
+        PluginId(Arc::from(id))
     }
 }
 
 impl PartialEq<str> for PluginId {
     fn eq(&self, other: &str) -> bool {
-        self.0 == other
+        *self.0 == *other
     }
 }
 
 impl PartialEq<&str> for PluginId {
     fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
+        *self.0 == **other
     }
 }
 
