@@ -52,11 +52,21 @@ pub fn engine_config() -> Config {
     config
 }
 
-/// How much of wasmtime's pooling allocator one plugin may take in
-/// [`pooling_engine_config`]: core instances, linear memories and tables.
-/// A Rust guest built for `wasm32-unknown-unknown` takes 2–3 core instances,
-/// one memory and up to two tables.
-pub const POOL_SHARE_PER_PLUGIN: (u32, u32, u32) = (32, 2, 8);
+/// How much of wasmtime's pooling allocator one plugin may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolShare {
+    /// Core module instances of one component.
+    pub core_instances: u32,
+    /// Linear memories of one component.
+    pub memories: u32,
+    /// Tables of one component.
+    pub tables: u32,
+}
+
+/// Each plugin's share of the pool in [`pooling_engine_config`]. A Rust
+/// guest built for `wasm32-unknown-unknown` takes 2–3 core instances, one
+/// memory and up to two tables.
+pub const POOL_SHARE_PER_PLUGIN: PoolShare = PoolShare { core_instances: 32, memories: 2, tables: 8 };
 
 /// [`engine_config`] with wasmtime's pooling instance allocator, sized for
 /// trees of up to `plugins` plugins alive at once (a reloaded plugin counts
@@ -76,7 +86,7 @@ pub const POOL_SHARE_PER_PLUGIN: (u32, u32, u32) = (32, 2, 8);
 /// # Ok::<(), wasmtime::Error>(())
 /// ```
 pub fn pooling_engine_config(plugins: u32) -> Config {
-    let (instances, memories, tables) = POOL_SHARE_PER_PLUGIN;
+    let PoolShare { core_instances: instances, memories, tables } = POOL_SHARE_PER_PLUGIN;
     let mut pool = wasmtime::PoolingAllocationConfig::new();
     pool.total_component_instances(plugins)
         .total_core_instances(plugins.saturating_mul(instances))
