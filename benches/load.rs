@@ -128,24 +128,16 @@ fn loading(c: &mut Criterion) {
     let cold = load(&engine, &all, &LoadOptions::default());
     eprintln!("load 1000 distinct plugins cold: {:.2?} ({} answers)", start.elapsed(), answers(&cold));
     drop(cold);
-    let before = rss();
-    let warm = load(&engine, &all, &LoadOptions::default().with_cache(ArtifactCache::new(&cache_dir)));
-    let after = rss();
-    eprintln!(
-        "resident memory per loaded plugin (1000 cached, RSS delta): {:.1} KiB ({} answers)",
-        (after.saturating_sub(before)) as f64 / 1024.0 / 1000.0,
-        answers(&warm)
-    );
-    drop(warm);
-    let before = rss();
-    let warm = load(&pooled, &all, &LoadOptions::default().with_cache(ArtifactCache::new(&cache_dir)));
-    let after = rss();
-    eprintln!(
-        "resident memory per loaded plugin, pooling allocator (1000 cached, RSS delta): {:.1} KiB ({} answers)",
-        (after.saturating_sub(before)) as f64 / 1024.0 / 1000.0,
-        answers(&warm)
-    );
-    drop(warm);
+    for (engine, allocator) in [(&engine, "on-demand"), (&pooled, "pooling")] {
+        let before = rss();
+        let warm = load(engine, &all, &LoadOptions::default().with_cache(ArtifactCache::new(&cache_dir)));
+        let after = rss();
+        eprintln!(
+            "resident memory per loaded plugin, {allocator} allocator (1000 cached, RSS delta): {:.1} KiB ({} answers)",
+            (after.saturating_sub(before)) as f64 / 1024.0 / 1000.0,
+            answers(&warm)
+        );
+    }
     let _ = std::fs::remove_dir_all(&scratch);
 }
 

@@ -106,6 +106,17 @@ pub fn wat(name: &str) -> PathBuf {
 }
 
 /// The app WIT folder: one `.wit` file per app package, interfaces only.
+/// `n` copies of `bench-level5` (ids `p0`, `p1`, …) on an `any` root `test:bench/level5`.
+pub fn level5_providers(n: usize) -> plugtree::TreeBuilder {
+    (0..n).fold(
+        plugtree::PluginTree::builder()
+            .wit(app_wit().join("bench.wit"))
+            .root("test:bench/level5")
+            .cardinality("test:bench/level5", plugtree::Cardinality::Any),
+        |b, i| b.plugin(format!("p{i}"), guest("bench-level5")),
+    )
+}
+
 pub fn app_wit() -> PathBuf {
     repo().join("test-components/wit/app")
 }

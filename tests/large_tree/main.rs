@@ -11,14 +11,7 @@ const N: usize = 1000;
 
 #[test]
 fn a_thousand_providers_on_the_root_answer_in_declaration_order() {
-    let builder = (0..N).fold(
-        PluginTree::builder()
-            .wit(common::app_wit().join("bench.wit"))
-            .root("test:bench/level5")
-            .cardinality("test:bench/level5", Cardinality::Any),
-        |b, i| b.plugin(format!("p{i}"), common::guest("bench-level5")),
-    );
-    let (tree, errors) = builder.build().expect("valid WIT");
+    let (tree, errors) = common::level5_providers(N).build().expect("valid WIT");
     assert!(errors.is_empty(), "{errors:?}");
     let (loaded, errors) = tree.load(common::engine());
     assert!(errors.is_empty(), "{errors:?}");

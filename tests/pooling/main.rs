@@ -9,18 +9,11 @@ mod common;
 use std::error::Error;
 
 use plugtree::load::ReloadError;
-use plugtree::{Cardinality, Engine, LoadError, LoadedTree, PluginTree, Socket, Val};
+use plugtree::{Engine, LoadError, LoadedTree, Socket, Val};
 
 /// `n` providers of `test:bench/level5` on an `any` root, loaded on `engine`.
 fn providers(engine: &Engine, n: usize) -> (LoadedTree, Vec<LoadError>) {
-    let builder = (0..n).fold(
-        PluginTree::builder()
-            .wit(common::app_wit().join("bench.wit"))
-            .root("test:bench/level5")
-            .cardinality("test:bench/level5", Cardinality::Any),
-        |b, i| b.plugin(format!("p{i}"), common::guest("bench-level5")),
-    );
-    let (tree, errors) = builder.build().expect("valid WIT");
+    let (tree, errors) = common::level5_providers(n).build().expect("valid WIT");
     assert!(errors.is_empty(), "{errors:?}");
     tree.load(engine)
 }
