@@ -1,6 +1,6 @@
 //! Exports `test:bench/level4`, imports `test:bench/level5` (exactly-one
-//! socket ABI) and forwards every call one level down; a provider error
-//! answers 0 or an empty string.
+//! socket ABI) and forwards every call one level down (`../../shared/bench_forward.rs`);
+//! a provider error answers 0 or an empty value.
 wit_bindgen::generate!({
     path: "../../wit",
     inline: "
@@ -26,28 +26,7 @@ world bench-level4 { import level5; export level4; }
     generate_all,
 });
 
+use exports::test::bench::level4 as me;
 use test::bench::level5 as next;
 
-struct Guest;
-
-impl exports::test::bench::level4::Guest for Guest {
-    fn add(a: u32, b: u32) -> u32 {
-        next::add(a, b).unwrap_or(0)
-    }
-    fn echo(s: String) -> String {
-        next::echo(&s).unwrap_or_default()
-    }
-    fn bytes(data: Vec<u8>) -> u32 {
-        next::bytes(&data).unwrap_or(0)
-    }
-    fn send(n: u32) -> u32 {
-        // The payload is made here so that the hop, not the host call, carries it.
-        let data = vec![0x5a_u8; n as usize];
-        next::bytes(&data).unwrap_or(0)
-    }
-    fn mirror(data: Vec<u8>) -> Vec<u8> {
-        next::mirror(&data).unwrap_or_default()
-    }
-}
-
-export!(Guest);
+include!("../../shared/bench_forward.rs");
