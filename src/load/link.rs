@@ -53,10 +53,7 @@ impl SocketTarget {
         // A method's answer is shaped for the one owner of `self`.
         let shape = if self.to_owner { Cardinality::ExactlyOne } else { self.cardinality };
         let cached = store.data_mut().providers.take(self.socket, &self.providers);
-        let answering = || {
-            let cardinality = self.cardinality;
-            cached.iter().map(|(_, p)| p).filter(move |p| cardinality == Cardinality::ExactlyOne || !p.is_failed())
-        };
+        let answering = || cached.iter().map(|(_, p)| p).filter(|p| p.is_called_on(self.cardinality));
         let mut unwrapped = Unwrapped::default();
         let owned_params;
         let params = match &self.handles {

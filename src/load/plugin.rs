@@ -175,11 +175,10 @@ impl PluginSlot {
     }
 }
 
-/// The providers of a socket that are called: all of them on `exactly-one`
-/// (a failed one answers `unavailable`), the ones that have not failed
-/// otherwise (as if a failed one had never loaded).
+/// The instances of `providers` that a socket of `cardinality` calls (see
+/// [`LoadedPlugin::is_called_on`]).
 pub(crate) fn answering(providers: &[Arc<PluginSlot>], cardinality: Cardinality) -> impl Iterator<Item = arc_swap::Guard<Arc<LoadedPlugin>>> + '_ {
-    providers.iter().map(|slot| slot.borrow()).filter(move |p| cardinality == Cardinality::ExactlyOne || !p.is_failed())
+    providers.iter().map(|slot| slot.borrow()).filter(move |p| p.is_called_on(cardinality))
 }
 
 /// How a loaded plugin was set up, for [`LoadedPlugin::new`].
@@ -262,6 +261,13 @@ impl LoadedPlugin {
     /// Whether the plugin failed (trapped or hit a limit) and answers no more.
     pub fn is_failed(&self) -> bool {
         self.failure.get().is_some()
+    }
+
+    /// Whether a socket of `cardinality` calls this provider: always on
+    /// `exactly-one` (a failed one answers `unavailable`), otherwise only
+    /// while it has not failed (as if a failed one had never loaded).
+    pub fn is_called_on(&self, cardinality: Cardinality) -> bool {
+        cardinality == Cardinality::ExactlyOne || !self.is_failed()
     }
 
     /// The call that made the plugin fail, if one did.
