@@ -22,21 +22,32 @@ fn load(builder: plugtree::TreeBuilder, engine: &wasmtime::Engine) -> LoadedTree
     loaded
 }
 
+/// The floor's side: `component` instantiated with wasmtime alone, in a store
+/// given what plugtree gives an unlimited plugin (plugtree's engine counts fuel
+/// and checks epochs), so both run the same code; returns the store and a
+/// lookup of `interface`'s exported functions.
+fn raw_instance<T: 'static>(engine: &wasmtime::Engine, linker: &Linker<T>, component: &Component, data: T, interface: &str) -> (Store<T>, impl Fn(&mut Store<T>, &str) -> wasmtime::component::Func + use<T>) {
+    let mut store = Store::new(engine, data);
+    store.set_fuel(u64::MAX).expect("fuel");
+    store.set_epoch_deadline(u64::MAX / 4);
+    let instance = linker.instantiate(&mut store, component).expect("instantiates");
+    let iface = component.get_export_index(None, interface).expect("exported");
+    let component = component.clone();
+    let func = move |store: &mut Store<T>, name: &str| {
+        let index = component.get_export_index(Some(&iface), name).expect("export");
+        instance.get_func(&mut *store, index).expect("func")
+    };
+    (store, func)
+}
+
 fn host_to_root(c: &mut Criterion) {
     let engine = plugtree::default_engine().expect("engine");
     let path = common::guest("values");
 
     // The floor: the same function called with wasmtime directly.
     let component = Component::from_file(&engine, &path).expect("compiles");
-    let mut store = Store::new(&engine, ());
-    // plugtree's engine counts fuel and checks epochs: give the raw store
-    // what plugtree gives an unlimited plugin, so both run the same code.
-    store.set_fuel(u64::MAX).expect("fuel");
-    store.set_epoch_deadline(u64::MAX / 4);
-    let instance = Linker::new(&engine).instantiate(&mut store, &component).expect("instantiates");
-    let iface = component.get_export_index(None, "test:app/values").expect("exported");
-    let add_index = component.get_export_index(Some(&iface), "add").expect("add");
-    let add = instance.get_func(&mut store, add_index).expect("add");
+    let (mut store, func) = raw_instance(&engine, &Linker::new(&engine), &component, (), "test:app/values");
+    let add = func(&mut store, "add");
     let typed = add.typed::<(u32, u32), (u32,)>(&store).expect("typed");
 
     let tree = load(PluginTree::builder().wit(common::app_wit().join("values.wit")).root("test:app/values").plugin("values", path), &engine);
@@ -59,11 +70,7 @@ fn host_to_root(c: &mut Criterion) {
     });
     group.finish();
 
-    let mut func = |name: &str| {
-        let index = component.get_export_index(Some(&iface), name).expect("export");
-        instance.get_func(&mut store, index).expect("func")
-    };
-    let (echo, tag) = (func("echo"), func("tag"));
+    let (echo, tag) = (func(&mut store, "echo"), func(&mut store, "tag"));
     let echo_typed = echo.typed::<(&str,), (String,)>(&store).expect("typed");
     let text = "hello, plugin world";
     let mut group = c.benchmark_group("host→root echo(string)");
@@ -152,19 +159,17 @@ fn add_through(tree: &LoadedTree, interface: &str) -> u32 {
 fn hops(c: &mut Criterion) {
     let engine = plugtree::default_engine().expect("engine");
     let component = Component::from_file(&engine, common::guest("bench-level5")).expect("compiles");
-    let mut store = Store::new(&engine, ());
-    store.set_fuel(u64::MAX).expect("fuel");
-    store.set_epoch_deadline(u64::MAX / 4);
-    let instance = Linker::new(&engine).instantiate(&mut store, &component).expect("instantiates");
-    let iface = component.get_export_index(None, "test:bench/level5").expect("exported");
-    let index = component.get_export_index(Some(&iface), "add").expect("add");
-    let typed = instance.get_func(&mut store, index).expect("add").typed::<(u32, u32), (u32,)>(&store).expect("typed");
+    let leaf_add = || {
+        let (mut store, func) = raw_instance(&engine, &Linker::new(&engine), &component, (), "test:bench/level5");
+        let typed = func(&mut store, "add").typed::<(u32, u32), (u32,)>(&store).expect("typed");
+        (store, typed)
+    };
 
     // The raw hop: level4 in its own store, its socket a typed host function
     // that calls the leaf's TypedFunc; what plugtree's fast path does, bare.
     let consumer = Component::from_file(&engine, common::guest("bench-level4")).expect("compiles");
     let mut linker: Linker<()> = Linker::new(&engine);
-    let leaf = std::sync::Mutex::new((store, typed));
+    let leaf = std::sync::Mutex::new(leaf_add());
     linker
         .instance("test:bench/level5")
         .expect("instance")
@@ -175,21 +180,10 @@ fn hops(c: &mut Criterion) {
         })
         .expect("func_wrap");
     linker.define_unknown_imports_as_traps(&consumer).expect("traps");
-    let mut consumer_store = Store::new(&engine, ());
-    consumer_store.set_fuel(u64::MAX).expect("fuel");
-    consumer_store.set_epoch_deadline(u64::MAX / 4);
-    let consumer_instance = linker.instantiate(&mut consumer_store, &consumer).expect("instantiates");
-    let iface = consumer.get_export_index(None, "test:bench/level4").expect("exported");
-    let index = consumer.get_export_index(Some(&iface), "add").expect("add");
-    let raw_hop = consumer_instance.get_func(&mut consumer_store, index).expect("add").typed::<(u32, u32), (u32,)>(&consumer_store).expect("typed");
+    let (mut consumer_store, func) = raw_instance(&engine, &linker, &consumer, (), "test:bench/level4");
+    let raw_hop = func(&mut consumer_store, "add").typed::<(u32, u32), (u32,)>(&consumer_store).expect("typed");
     // The leaf alone, for the floor: a second instance, since the first moved into the host function.
-    let mut store = Store::new(&engine, ());
-    store.set_fuel(u64::MAX).expect("fuel");
-    store.set_epoch_deadline(u64::MAX / 4);
-    let instance = Linker::new(&engine).instantiate(&mut store, &component).expect("instantiates");
-    let iface = component.get_export_index(None, "test:bench/level5").expect("exported");
-    let index = component.get_export_index(Some(&iface), "add").expect("add");
-    let typed = instance.get_func(&mut store, index).expect("add").typed::<(u32, u32), (u32,)>(&store).expect("typed");
+    let (mut store, typed) = leaf_add();
 
     let mut group = c.benchmark_group("hops add(u32,u32)");
     group.bench_function("wasmtime TypedFunc (leaf)", |b| b.iter(|| typed.call(&mut store, (1, 2)).expect("call")));
@@ -256,10 +250,7 @@ fn fan_out(c: &mut Criterion) {
     let arg = [Val::String("ana".into())];
     for n in [1usize, 4, 16, 64] {
         let builder = (0..n).fold(
-            PluginTree::builder()
-                .wit(common::app_wit().join("card.wit"))
-                .cardinality("test:card/maybe", Cardinality::AtMostOne)
-                .cardinality("test:card/many", Cardinality::Any)
+            common::card_app()
                 .root("test:card/collector")
                 .plugin("collector", common::guest("collector"))
                 .plugin("one", common::guest("one-en")),

@@ -8,17 +8,11 @@ mod common;
 use plugtree::resolve::{PluginStatus, Unsatisfied};
 use plugtree::{BuildError, Cardinality, CallError, LoadedTree, PluginTree, Socket, TreeBuilder, Val};
 
-fn app() -> TreeBuilder {
-    PluginTree::builder()
-        .wit(common::app_wit().join("card.wit"))
-        .cardinality("test:card/maybe", Cardinality::AtMostOne)
-        .cardinality("test:card/many", Cardinality::Any)
-}
 
 fn collector_with(providers: &[&str]) -> TreeBuilder {
     providers
         .iter()
-        .fold(app().root("test:card/collector").plugin("collector", common::guest("collector")), |b, p| {
+        .fold(common::card_app().root("test:card/collector").plugin("collector", common::guest("collector")), |b, p| {
             b.plugin(*p, common::guest(p))
         })
 }
@@ -137,7 +131,7 @@ fn a_trapping_provider_reaches_the_consumer_as_a_value() {
 #[test]
 fn the_root_socket_takes_every_cardinality() {
     let greet = |tree: &LoadedTree, root: &str| tree.dispatch(root, "greet", &[s("io")]).expect("dispatch");
-    let (any, _) = load(app().root("test:card/many").plugin("many-en", common::guest("many-en")).plugin(
+    let (any, _) = load(common::card_app().root("test:card/many").plugin("many-en", common::guest("many-en")).plugin(
         "many-trap",
         common::guest("many-trap"),
     ));
@@ -153,10 +147,10 @@ fn the_root_socket_takes_every_cardinality() {
         })
     );
 
-    let (none, errors) = load(app().root("test:card/maybe"));
+    let (none, errors) = load(common::card_app().root("test:card/maybe"));
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(greet(&none, "test:card/maybe"), Socket::AtMostOne(None));
-    let (some, _) = load(app().root("test:card/maybe").plugin("maybe-en", common::guest("maybe-en")));
+    let (some, _) = load(common::card_app().root("test:card/maybe").plugin("maybe-en", common::guest("maybe-en")));
     assert_eq!(greet(&some, "test:card/maybe"), Socket::AtMostOne(Some(Ok(Some(s("hello, io"))))));
 }
 

@@ -106,6 +106,15 @@ pub fn wat(name: &str) -> PathBuf {
 }
 
 /// The app WIT folder: one `.wit` file per app package, interfaces only.
+/// The cardinality app (`card.wit`): `maybe` is at-most-one, `many` any,
+/// everything else exactly-one.
+pub fn card_app() -> plugtree::TreeBuilder {
+    plugtree::PluginTree::builder()
+        .wit(app_wit().join("card.wit"))
+        .cardinality("test:card/maybe", plugtree::Cardinality::AtMostOne)
+        .cardinality("test:card/many", plugtree::Cardinality::Any)
+}
+
 /// `n` copies of `bench-level5` (ids `p0`, `p1`, …) on an `any` root `test:bench/level5`.
 pub fn level5_providers(n: usize) -> plugtree::TreeBuilder {
     (0..n).fold(

@@ -133,12 +133,6 @@ fn the_kv_socket_counts_host_plugs_for_its_cardinality() {
     assert!(errors.iter().any(|e| matches!(e, BuildError::Unsatisfied(u) if u.interface == "plugtree:host/kv" && u.ready.is_empty())), "{errors:?}");
 }
 
-fn greeters() -> TreeBuilder {
-    PluginTree::builder()
-        .wit(common::app_wit().join("card.wit"))
-        .cardinality("test:card/maybe", Cardinality::AtMostOne)
-        .cardinality("test:card/many", Cardinality::Any)
-}
 
 /// A typed greeter for `test:card/many` (or `one`, `maybe`: same functions).
 fn host_greeter(id: &str, interface: &str, notified: Arc<AtomicUsize>) -> HostPlug {
@@ -155,7 +149,7 @@ fn host_plugs_sit_beside_components_on_any_sockets() {
     let notified = Arc::new(AtomicUsize::new(0));
     // At the root: one answer per provider, the host plug in declaration order.
     let tree = load(
-        greeters()
+        common::card_app()
             .root("test:card/many")
             .plugin("many-en", common::guest("many-en"))
             .host_plug(host_greeter("pirate", "test:card/many", notified.clone()))
@@ -172,7 +166,7 @@ fn host_plugs_sit_beside_components_on_any_sockets() {
     );
     // Behind a consumer's sockets: exactly-one and any, both host plugs.
     let tree = load(
-        greeters()
+        common::card_app()
             .root("test:card/collector")
             .plugin("collector", common::guest("collector"))
             .host_plug(host_greeter("host-one", "test:card/one", notified.clone()))
@@ -211,7 +205,7 @@ fn dynamic_host_functions_are_checked_on_every_answer() {
         })
         .func_dynamic("notify", |_| Ok(vec![]));
     let tree = load(
-        greeters()
+        common::card_app()
             .root("test:card/collector")
             .plugin("collector", common::guest("collector"))
             .plugin("one-en", common::guest("one-en"))
@@ -231,7 +225,7 @@ fn dynamic_host_functions_are_checked_on_every_answer() {
     assert_eq!(calls.load(Ordering::Relaxed), 5);
     assert!(tree.failures().is_empty());
     // The host's own dispatch sees the same failure as a typed error.
-    let direct = load(greeters().root("test:card/many").host_plug(HostPlug::new("down", "test:card/many")
+    let direct = load(common::card_app().root("test:card/many").host_plug(HostPlug::new("down", "test:card/many")
         .func_dynamic("greet", |_| Err(HostError::new("offline")))
         .func_dynamic("notify", |_| Ok(vec![]))));
     assert_eq!(
@@ -265,7 +259,7 @@ fn host_plugs_are_checked_against_the_wit_when_the_tree_is_built() {
     ];
     for (plug, expected) in cases {
         let id = plug.id().clone();
-        let (tree, errors) = greeters()
+        let (tree, errors) = common::card_app()
             .root("test:card/many")
             .plugin("many-en", common::guest("many-en"))
             .host_plug(plug)

@@ -35,12 +35,9 @@ fn collectors() -> &'static LoadedTree {
     static TREE: OnceLock<LoadedTree> = OnceLock::new();
     TREE.get_or_init(|| {
         load(
-            PluginTree::builder()
-                .wit(common::app_wit().join("card.wit"))
+            common::card_app()
                 .root("test:card/collector")
                 .cardinality("test:card/collector", Cardinality::Any)
-                .cardinality("test:card/maybe", Cardinality::AtMostOne)
-                .cardinality("test:card/many", Cardinality::Any)
                 .plugin("py-collector", polyglot::guest("py-collector"))
                 .plugin("collector", common::guest("collector"))
                 .plugin("one-en", common::guest("one-en"))

@@ -5,7 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-use plugtree::{Cardinality, PluginTree, Socket, Val};
+use plugtree::{Socket, Val};
 
 const N: usize = 1000;
 
@@ -28,10 +28,7 @@ fn a_thousand_providers_on_the_root_answer_in_declaration_order() {
 #[test]
 fn a_consumer_with_a_thousand_providers_gets_every_answer() {
     let builder = (0..N).fold(
-        PluginTree::builder()
-            .wit(common::app_wit().join("card.wit"))
-            .cardinality("test:card/maybe", Cardinality::AtMostOne)
-            .cardinality("test:card/many", Cardinality::Any)
+        common::card_app()
             .root("test:card/collector")
             .plugin("collector", common::guest("collector"))
             .plugin("one-en", common::guest("one-en")),

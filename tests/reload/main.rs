@@ -11,24 +11,18 @@ use common::load;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use plugtree::load::{ReloadError, Reloaded};
-use plugtree::{BuildError, Cardinality, HostError, HostPlug, LoadedTree, PluginTree, Socket, TreeBuilder, Val};
+use plugtree::{BuildError, HostError, HostPlug, LoadedTree, Socket, Val};
 
 fn s(text: &str) -> Val {
     Val::String(text.into())
 }
 
-fn app() -> TreeBuilder {
-    PluginTree::builder()
-        .wit(common::app_wit().join("card.wit"))
-        .cardinality("test:card/maybe", Cardinality::AtMostOne)
-        .cardinality("test:card/many", Cardinality::Any)
-}
 
 
 /// `collector` over `one-en` and the reloadable `greeter` (many-en at first).
 fn collector_tree() -> LoadedTree {
     load(
-        app()
+        common::card_app()
             .root("test:card/collector")
             .plugin("collector", common::guest("collector"))
             .plugin("one-en", common::guest("one-en"))
@@ -46,7 +40,7 @@ fn bytes(guest: &str) -> Vec<u8> {
 
 #[test]
 fn a_reloaded_plugin_answers_with_its_new_component() {
-    let tree = load(app().root("test:card/many").plugin("greeter", common::guest("many-en")).plugin("other", common::guest("many-de")));
+    let tree = load(common::card_app().root("test:card/many").plugin("greeter", common::guest("many-en")).plugin("other", common::guest("many-de")));
     assert_eq!(greet(&tree), Socket::Any(vec![("greeter".into(), Ok(Some(s("hello, ana")))), ("other".into(), Ok(Some(s("hallo, ana"))))]));
     let report = tree.reload("greeter", bytes("many-fr")).expect("reloads");
     assert_eq!(report, Reloaded { plugin: "greeter".into(), sockets: vec![], consumers: vec![] });
@@ -59,7 +53,7 @@ fn a_reloaded_plugin_answers_with_its_new_component() {
 #[test]
 fn a_broken_build_is_refused_and_the_old_one_keeps_answering() {
     let tree = load(
-        app()
+        common::card_app()
             .root("test:card/many")
             .plugin("greeter", common::guest("many-en"))
             .host_plug(HostPlug::new("host", "test:card/many")
@@ -103,7 +97,7 @@ fn consumers_reach_the_new_instance_without_being_relinked() {
 
 #[test]
 fn a_failed_plugin_is_revived_by_a_reload() {
-    let tree = load(app().root("test:card/many").plugin("greeter", common::guest("many-trap")));
+    let tree = load(common::card_app().root("test:card/many").plugin("greeter", common::guest("many-trap")));
     let Socket::Any(answers) = greet(&tree) else { panic!("any") };
     assert!(matches!(&answers[..], [(id, Err(plugtree::CallError::Trapped { .. }))] if *id == "greeter"), "{answers:?}");
     assert_eq!(tree.failures().len(), 1);
