@@ -14,7 +14,7 @@ pub use error::{CallError, DispatchError};
 pub use wave::{CallParseError, ParsedCall, to_wave};
 
 use crate::describe::{Cardinality, Function, FunctionKind, PluginId};
-use crate::load::{LoadedTree, ProviderFailure, answering};
+use crate::load::{FastArgs, LoadedTree, ProviderFailure, answering};
 
 /// Results shaped by the cardinality of the socket they come from.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +53,25 @@ impl LoadedTree {
     /// `exactly-one` root without its provider.
     pub fn dispatch(&self, interface: &str, function: &str, args: &[Val]) -> Result<Socket<Answer>, DispatchError> {
         let (index, root_call) = self.root_function(interface, function)?;
+        // The common case first, in few instructions: a function with a typed
+        // fast path on an `exactly-one` root, its arguments taken in one match.
+        if let Some(shape) = root_call.shape
+            && self.root_cardinality == Cardinality::ExactlyOne
+            && let [one] = self.root_providers.as_slice()
+            && let Some(fast_args) = FastArgs::from_vals(shape, args)
+        {
+            let plugin = one.borrow();
+            let answer = plugin.call_fast(index, shape, fast_args);
+            return Ok(Socket::ExactlyOne(answer.map(|a| Some(a.into_val())).map_err(|failure| CallError::from_failure(&plugin.id, function, failure))));
+        }
+        self.dispatch_checked(index, root_call, interface, function, args)
+    }
+
+    /// [`LoadedTree::dispatch`] for every other call: arguments checked
+    /// against the WIT, resources, methods, any cardinality. Out of line, so
+    /// the common case stays small.
+    #[inline(never)]
+    fn dispatch_checked(&self, index: usize, root_call: &RootCall, interface: &str, function: &str, args: &[Val]) -> Result<Socket<Answer>, DispatchError> {
         let f = &root_call.function;
         // A function with a typed fast path checks its arguments in one match.
         if !root_call.shape.is_some_and(|shape| shape.admits(args)) {
@@ -134,25 +153,29 @@ impl LoadedTree {
     }
 
     fn root_function(&self, interface: &str, function: &str) -> Result<(usize, &RootCall), DispatchError> {
+        if interface == self.tree.root
+            && let Some((index, f)) = self.root_calls.iter().enumerate().find(|(_, f)| f.function.name == function)
+            && f.async_type.is_none()
+        {
+            return Ok((index, f));
+        }
+        Err(self.not_callable(interface, function))
+    }
+
+    /// Why `function` of `interface` cannot be dispatched.
+    #[cold]
+    #[inline(never)]
+    fn not_callable(&self, interface: &str, function: &str) -> DispatchError {
         if interface != self.tree.root {
-            return Err(DispatchError::NotRoot { interface: interface.to_string(), root: self.tree.root.clone() });
+            return DispatchError::NotRoot { interface: interface.to_string(), root: self.tree.root.clone() };
         }
-        let (index, f) = self
-            .root_calls
-            .iter()
-            .enumerate()
-            .find(|(_, f)| f.function.name == function)
-            .ok_or_else(|| DispatchError::UnknownFunction {
-                interface: interface.to_string(),
+        match self.root_calls.iter().find(|f| f.function.name == function) {
+            None => DispatchError::UnknownFunction { interface: interface.to_string(), function: function.to_string() },
+            Some(f) => DispatchError::Unsupported {
                 function: function.to_string(),
-            })?;
-        if let Some(ty) = &f.async_type {
-            return Err(DispatchError::Unsupported {
-                function: function.to_string(),
-                reason: format!("`{ty}` cannot be passed by plugtree's dynamic calls without async support"),
-            });
+                reason: format!("`{}` cannot be passed by plugtree's dynamic calls without async support", f.async_type.as_deref().unwrap_or_default()),
+            },
         }
-        Ok((index, f))
     }
 }
 
@@ -181,6 +204,7 @@ pub(crate) fn root_calls(catalog: &crate::describe::Catalog, root: &str) -> Vec<
 }
 
 impl CallError {
+    #[cold]
     fn from_failure(plugin: &PluginId, function: &str, failure: ProviderFailure) -> Self {
         let plugin = plugin.clone();
         let function = function.to_string();

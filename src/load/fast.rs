@@ -121,11 +121,13 @@ impl FastAnswer {
 }
 
 /// The bytes of a `list<u8>` given as `Val`s; `None` if an item is not a `u8`.
+#[inline(never)]
 fn bytes_of(items: &[Val]) -> Option<Vec<u8>> {
     items.iter().map(|v| if let Val::U8(b) = v { Some(*b) } else { None }).collect()
 }
 
 /// `bytes` as a `list<u8>` `Val`.
+#[inline(never)]
 fn bytes_val(bytes: Vec<u8>) -> Val {
     Val::List(bytes.into_iter().map(Val::U8).collect())
 }

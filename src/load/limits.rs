@@ -133,6 +133,29 @@ thread_local! {
     static OUTER_DEADLINE: Cell<Option<u64>> = const { Cell::new(None) };
 }
 
+/// What each call of a plugin is given, worked out once at load from its
+/// [`Limits`] and what the engine supports.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CallAllowance {
+    /// Fuel each call starts with (`None`: fuel is off or unlimited).
+    fuel: Option<u64>,
+    /// The call's own deadline in nanoseconds (`None`: no deadline of its own).
+    deadline: Option<u64>,
+    /// Whether the engine interrupts at epoch deadlines.
+    epochs: bool,
+}
+
+impl CallAllowance {
+    /// What each call of a plugin with `limits` is given on an engine with `support`.
+    pub fn new(limits: &Limits, support: EngineSupport) -> Self {
+        CallAllowance {
+            fuel: limits.fuel.filter(|_| support.fuel),
+            deadline: limits.deadline.map(nanos),
+            epochs: support.epochs,
+        }
+    }
+}
+
 /// One call's budget, armed on the store before the call and restored after.
 pub(crate) struct CallBudget {
     outer: Option<u64>,
@@ -143,19 +166,17 @@ pub(crate) struct CallBudget {
 impl CallBudget {
     /// Refuels the store and sets its deadline: the plugin's own, or what is
     /// left of its caller's if that ends sooner.
-    pub fn arm<T>(store: &mut Store<T>, limits: &Limits, support: EngineSupport) -> CallBudget {
-        if support.fuel
-            && let Some(fuel) = limits.fuel
-        {
+    pub fn arm<T>(store: &mut Store<T>, allowance: &CallAllowance) -> CallBudget {
+        if let Some(fuel) = allowance.fuel {
             // Cannot fail: fuel is enabled in this engine.
             let _ = store.set_fuel(fuel);
         }
         let outer = OUTER_DEADLINE.with(Cell::get);
-        if !support.epochs || (limits.deadline.is_none() && outer.is_none()) {
+        if !allowance.epochs || (allowance.deadline.is_none() && outer.is_none()) {
             return CallBudget { outer, inherited: false };
         }
         let now = super::ticker::coarse_nanos();
-        let own = limits.deadline.map(|d| now.saturating_add(nanos(d)));
+        let own = allowance.deadline.map(|d| now.saturating_add(d));
         let (at, inherited) = match (own, outer) {
             (Some(own), Some(outer)) if outer < own => (Some(outer), true),
             (None, Some(outer)) => (Some(outer), true),

@@ -224,19 +224,19 @@ impl SocketTarget {
     /// An `exactly-one` socket's call through the typed fast path, with the
     /// same answers as [`SocketTarget::call_abi`] gives for these shapes.
     fn call_fast(&self, store: &mut StoreContextMut<'_, PluginState>, shape: Shape, args: FastArgs) -> Result<FastAnswer, ProviderError> {
-        let cached = store.data_mut().providers.take(self.socket, &self.providers);
-        let answer = match cached.first() {
-            None => Err(ProviderError::Unavailable("no provider is loaded".into())),
-            Some((_, provider)) => provider.call_fast(self.function, shape, args).map_err(ProviderError::from).and_then(|answer| {
-                let size = answer.guest_bytes();
-                match LoadedPlugin::memory_left(store.data()) {
-                    Some(left) if size > left => Err(ProviderError::LimitExceeded(too_big(&provider.id, size, left))),
-                    _ => Ok(answer),
-                }
-            }),
+        let state = store.data_mut();
+        let Some(provider) = state.providers.first(self.socket, &self.providers) else {
+            return Err(ProviderError::Unavailable("no provider is loaded".into()));
         };
-        store.data_mut().providers.put(self.socket, cached);
-        answer
+        let answer = provider.call_fast(self.function, shape, args)?;
+        let size = answer.guest_bytes();
+        if size > 0
+            && let Some(left) = state.limiter.memory_left()
+            && size > left
+        {
+            return Err(ProviderError::LimitExceeded(too_big(&provider.id, size, left)));
+        }
+        Ok(answer)
     }
 }
 

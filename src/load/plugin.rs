@@ -13,7 +13,7 @@ use wasmtime::component::{Func, ResourceAny, ResourceType, Val};
 
 use super::fast::{FastAnswer, FastArgs, FastFunc, Shape};
 use super::handles::ProxyTable;
-use super::limits::{CallBudget, EngineSupport, PluginLimiter, classify};
+use super::limits::{CallAllowance, CallBudget, EngineSupport, PluginLimiter, classify};
 use crate::describe::values::{describe, matches};
 use crate::describe::{Cardinality, Catalog, Limit, Limits, PluginId, ValueType};
 use crate::host::{DynamicFn, HostPlug};
@@ -62,6 +62,32 @@ impl ProviderCache {
             }
         }
         cached
+    }
+
+    /// The first instance answering now for `providers` (socket number
+    /// `socket`), borrowed in place: what an `exactly-one` socket's typed
+    /// call needs, without moving the cached list out and back.
+    pub fn first(&mut self, socket: usize, providers: &[Arc<PluginSlot>]) -> Option<&LoadedPlugin> {
+        let slot = providers.first()?;
+        if self.sockets.len() <= socket {
+            self.sockets.resize_with(socket + 1, Vec::new);
+        }
+        let cached = &mut self.sockets[socket];
+        let same = cached.len() == providers.len();
+        match cached.first_mut() {
+            Some((generation, plugin)) if same => {
+                let now = slot.generation();
+                if *generation != now {
+                    *generation = now;
+                    *plugin = slot.current();
+                }
+            }
+            _ => {
+                cached.clear();
+                cached.extend(providers.iter().map(|slot| (slot.generation(), slot.current())));
+            }
+        }
+        cached.first().map(|(_, plugin)| &**plugin)
     }
 
     /// Keeps what [`ProviderCache::take`] gave for the next call.
@@ -118,7 +144,8 @@ struct ComponentBody {
     /// The plug's resource types in this instance, with their WIT names.
     resources: Vec<(ResourceType, String)>,
     limits: Limits,
-    support: EngineSupport,
+    /// Each call's fuel and deadline, from `limits`.
+    allowance: CallAllowance,
     /// The thread currently calling into this plugin (0: none).
     caller: AtomicU64,
 }
@@ -213,8 +240,8 @@ impl LoadedPlugin {
             names,
             fast,
             resources,
+            allowance: CallAllowance::new(&limits, support),
             limits,
-            support,
             caller: AtomicU64::new(0),
         };
         LoadedPlugin { id, body: Body::Component(Box::new(body)), proxies, failure: OnceLock::new() }
@@ -229,6 +256,13 @@ impl LoadedPlugin {
             let name = body.names.get(function).map_or("", String::as_str);
             return self.enter(body, name, |_, _| true, |store| fast.call(&mut *store, args));
         }
+        self.call_fast_with_vals(function, shape, args)
+    }
+
+    /// [`LoadedPlugin::call_fast`] for a plugin without a typed function (a
+    /// host plug): the call made with `Val`s. Out of line, off the fast path.
+    #[inline(never)]
+    fn call_fast_with_vals(&self, function: usize, shape: Shape, args: FastArgs) -> Result<FastAnswer, ProviderFailure> {
         let answer = self.call(function, &args.into_vals(), true)?;
         answer.and_then(|v| FastAnswer::from_val(shape, v)).ok_or_else(|| {
             ProviderFailure::Trapped(format!("plugin `{}` answered in another shape than its WIT says", self.id))
@@ -386,18 +420,31 @@ impl LoadedPlugin {
             if let Some(failed) = self.failure() {
                 return Err(self.unavailable(failed));
             }
-            let budget = CallBudget::arm(&mut store, &body.limits, body.support);
-            work(&mut store).map_err(|e| {
-                let failure = classify(&e, &self.id, function, &body.limits, budget.inherited);
-                if poisons(&e, &failure) {
-                    tracing::warn!(plugin = %self.id, function, ?failure, "plugin failed");
-                    let _ = self.failure.set(Failure { function: function.to_string(), failure: failure.clone() });
-                }
-                failure
-            })
+            let budget = CallBudget::arm(&mut store, &body.allowance);
+            work(&mut store).map_err(|e| self.failed(body, function, &e, budget.inherited, poisons))
         })();
         body.caller.store(0, Ordering::Release);
         outcome
+    }
+
+    /// What a failed call of `function` tells its caller; fails the plugin
+    /// for good if `poisons` says so. Out of line: calls pass by it.
+    #[cold]
+    #[inline(never)]
+    fn failed(
+        &self,
+        body: &ComponentBody,
+        function: &str,
+        e: &wasmtime::Error,
+        inherited: bool,
+        poisons: impl Fn(&wasmtime::Error, &ProviderFailure) -> bool,
+    ) -> ProviderFailure {
+        let failure = classify(e, &self.id, function, &body.limits, inherited);
+        if poisons(e, &failure) {
+            tracing::warn!(plugin = %self.id, function, ?failure, "plugin failed");
+            let _ = self.failure.set(Failure { function: function.to_string(), failure: failure.clone() });
+        }
+        failure
     }
 
     fn lock<'a>(&self, body: &'a ComponentBody) -> Result<MutexGuard<'a, Store<PluginState>>, ProviderFailure> {
@@ -406,13 +453,21 @@ impl LoadedPlugin {
         // already inside this plugin is a bug or a hostile host callback:
         // answer it instead of deadlocking on the store's lock.
         if body.caller.load(Ordering::Acquire) == me {
-            return Err(ProviderFailure::Reentrant(format!("plugin `{}` is already on the call stack", self.id)));
+            return Err(self.reentrant());
         }
         let guard = body.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         body.caller.store(me, Ordering::Release);
         Ok(guard)
     }
 
+    #[cold]
+    #[inline(never)]
+    fn reentrant(&self) -> ProviderFailure {
+        ProviderFailure::Reentrant(format!("plugin `{}` is already on the call stack", self.id))
+    }
+
+    #[cold]
+    #[inline(never)]
     fn unavailable(&self, failed: &Failure) -> ProviderFailure {
         let how = match &failed.failure {
             ProviderFailure::Trapped(m) => format!("trapped: {m}"),
