@@ -14,7 +14,7 @@ pub use error::{CallError, DispatchError};
 pub use wave::{CallParseError, ParsedCall, to_wave};
 
 use crate::describe::{Cardinality, Function, FunctionKind, PluginId};
-use crate::load::{FastArgs, LoadedTree, ProviderFailure, answering};
+use crate::load::{LoadedTree, ProviderFailure, answering};
 
 /// Results shaped by the cardinality of the socket they come from.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,15 +54,15 @@ impl LoadedTree {
     pub fn dispatch(&self, interface: &str, function: &str, args: &[Val]) -> Result<Socket<Answer>, DispatchError> {
         let (index, root_call) = self.root_function(interface, function)?;
         // The common case first, in few instructions: a function with a typed
-        // fast path on an `exactly-one` root, its arguments taken in one match.
-        if let Some(shape) = root_call.shape
+        // fast path on an `exactly-one` root, its arguments checked in one
+        // match (every such function has a result).
+        if root_call.shape.is_some_and(|shape| shape.admits(args))
             && self.root_cardinality == Cardinality::ExactlyOne
             && let [one] = self.root_providers.as_slice()
-            && let Some(fast_args) = FastArgs::from_vals(shape, args)
         {
             let plugin = one.borrow();
-            let answer = plugin.call_fast(index, shape, fast_args);
-            return Ok(Socket::ExactlyOne(answer.map(|a| Some(a.into_val())).map_err(|failure| CallError::from_failure(&plugin.id, function, failure))));
+            let answer = plugin.call(index, args, true);
+            return Ok(Socket::ExactlyOne(answer.map_err(|failure| CallError::from_failure(&plugin.id, function, failure))));
         }
         self.dispatch_checked(index, root_call, interface, function, args)
     }

@@ -39,9 +39,7 @@ impl Shape {
             _ => None,
         }
     }
-}
 
-impl Shape {
     /// Whether `args` are exactly this shape's parameters (number and types),
     /// checked without copying them.
     pub fn admits(self, args: &[Val]) -> bool {

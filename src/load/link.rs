@@ -224,19 +224,17 @@ impl SocketTarget {
     /// An `exactly-one` socket's call through the typed fast path, with the
     /// same answers as [`SocketTarget::call_abi`] gives for these shapes.
     fn call_fast(&self, store: &mut StoreContextMut<'_, PluginState>, shape: Shape, args: FastArgs) -> Result<FastAnswer, ProviderError> {
-        let state = store.data_mut();
-        let Some(provider) = state.providers.first(self.socket, &self.providers) else {
+        // The consumer is paused inside this call: its memory cannot grow meanwhile.
+        let room = LoadedPlugin::memory_left(store.data());
+        let Some(provider) = store.data_mut().providers.first(self.socket, &self.providers) else {
             return Err(ProviderError::Unavailable("no provider is loaded".into()));
         };
         let answer = provider.call_fast(self.function, shape, args)?;
         let size = answer.guest_bytes();
-        if size > 0
-            && let Some(left) = state.limiter.memory_left()
-            && size > left
-        {
-            return Err(ProviderError::LimitExceeded(too_big(&provider.id, size, left)));
+        match room {
+            Some(left) if size > left => Err(ProviderError::LimitExceeded(too_big(&provider.id, size, left))),
+            _ => Ok(answer),
         }
-        Ok(answer)
     }
 }
 

@@ -28,7 +28,7 @@ pub use cache::{ArtifactCache, CacheStats};
 pub use error::{Cause, LoadError};
 pub use options::LoadOptions;
 pub use reload::{ReloadError, Reloaded};
-pub(crate) use fast::{FastArgs, Shape};
+pub(crate) use fast::Shape;
 pub(crate) use plugin::{LoadedPlugin, PluginSlot, ProviderFailure, answering};
 pub use ticker::EPOCH_TICK;
 

@@ -45,49 +45,39 @@ pub(crate) struct ProviderCache {
 }
 
 impl ProviderCache {
-    /// The instances answering now for `providers`, socket number `socket`
-    /// of this consumer; put them back with [`ProviderCache::put`].
-    pub fn take(&mut self, socket: usize, providers: &[Arc<PluginSlot>]) -> Vec<(u64, Arc<LoadedPlugin>)> {
-        let mut cached = self.sockets.get_mut(socket).map(std::mem::take).unwrap_or_default();
-        if cached.len() != providers.len() {
-            cached.clear();
-            cached.extend(providers.iter().map(|slot| (slot.generation(), slot.current())));
-            return cached;
-        }
-        for ((generation, plugin), slot) in cached.iter_mut().zip(providers) {
-            let now = slot.generation();
-            if *generation != now {
-                *generation = now;
-                *plugin = slot.current();
-            }
-        }
-        cached
-    }
-
-    /// The first instance answering now for `providers` (socket number
-    /// `socket`), borrowed in place: what an `exactly-one` socket's typed
-    /// call needs, without moving the cached list out and back.
-    pub fn first(&mut self, socket: usize, providers: &[Arc<PluginSlot>]) -> Option<&LoadedPlugin> {
-        let slot = providers.first()?;
+    /// The cached instances of socket number `socket`, brought up to date
+    /// with `providers`: a slot is re-read only if its generation moved.
+    fn fresh(&mut self, socket: usize, providers: &[Arc<PluginSlot>]) -> &mut Vec<(u64, Arc<LoadedPlugin>)> {
         if self.sockets.len() <= socket {
             self.sockets.resize_with(socket + 1, Vec::new);
         }
         let cached = &mut self.sockets[socket];
-        let same = cached.len() == providers.len();
-        match cached.first_mut() {
-            Some((generation, plugin)) if same => {
+        if cached.len() != providers.len() {
+            cached.clear();
+            cached.extend(providers.iter().map(|slot| (slot.generation(), slot.current())));
+        } else {
+            for ((generation, plugin), slot) in cached.iter_mut().zip(providers) {
                 let now = slot.generation();
                 if *generation != now {
                     *generation = now;
                     *plugin = slot.current();
                 }
             }
-            _ => {
-                cached.clear();
-                cached.extend(providers.iter().map(|slot| (slot.generation(), slot.current())));
-            }
         }
-        cached.first().map(|(_, plugin)| &**plugin)
+        cached
+    }
+
+    /// The instances answering now for `providers`, socket number `socket`
+    /// of this consumer; put them back with [`ProviderCache::put`].
+    pub fn take(&mut self, socket: usize, providers: &[Arc<PluginSlot>]) -> Vec<(u64, Arc<LoadedPlugin>)> {
+        std::mem::take(self.fresh(socket, providers))
+    }
+
+    /// The first instance answering now for `providers` (socket number
+    /// `socket`), borrowed in place: what an `exactly-one` socket's typed
+    /// call needs, without moving the cached list out and back.
+    pub fn first(&mut self, socket: usize, providers: &[Arc<PluginSlot>]) -> Option<&LoadedPlugin> {
+        self.fresh(socket, providers).first().map(|(_, plugin)| &**plugin)
     }
 
     /// Keeps what [`ProviderCache::take`] gave for the next call.
