@@ -118,26 +118,38 @@ pub(crate) struct LoadedPlugin {
     failure: OnceLock<Failure>,
 }
 
+// Unboxed: a `LoadedPlugin` always lives in an `Arc`, and a call saves a
+// dependent load.
+#[allow(clippy::large_enum_variant, reason = "always behind an Arc; every call reads the component body")]
 enum Body {
-    Component(Box<ComponentBody>),
+    Component(ComponentBody),
     Host(HostBody),
+}
+
+/// What a call goes into `enter` for, named in its error only.
+#[derive(Clone, Copy)]
+enum Entry {
+    /// The plug's function of this index.
+    Function(usize),
+    /// A resource's destructor.
+    ResourceDrop,
 }
 
 struct ComponentBody {
     store: Mutex<Store<PluginState>>,
+    /// The thread currently calling into this plugin (0: none).
+    caller: AtomicU64,
+    /// The plug's functions typed, where their shape has a fast path.
+    fast: Box<[Option<FastFunc>]>,
+    /// Each call's fuel and deadline, from `limits`.
+    allowance: CallAllowance,
     /// The plug's functions, indexed like the interface's functions in the catalog.
-    funcs: Vec<Option<Func>>,
+    funcs: Box<[Option<Func>]>,
     /// Their names, for messages.
     names: Vec<String>,
-    /// The same functions typed, where their shape has a fast path.
-    fast: Vec<Option<FastFunc>>,
     /// The plug's resource types in this instance, with their WIT names.
     resources: Vec<(ResourceType, String)>,
     limits: Limits,
-    /// Each call's fuel and deadline, from `limits`.
-    allowance: CallAllowance,
-    /// The thread currently calling into this plugin (0: none).
-    caller: AtomicU64,
 }
 
 /// A host plug's functions, indexed like the interface's functions.
@@ -226,15 +238,15 @@ impl LoadedPlugin {
         let Setup { funcs, names, fast, resources, proxies, limits, support } = setup;
         let body = ComponentBody {
             store: Mutex::new(store),
-            funcs,
+            funcs: funcs.into_boxed_slice(),
             names,
-            fast,
+            fast: fast.into_boxed_slice(),
             resources,
             allowance: CallAllowance::new(&limits, support),
             limits,
             caller: AtomicU64::new(0),
         };
-        LoadedPlugin { id, body: Body::Component(Box::new(body)), proxies, failure: OnceLock::new() }
+        LoadedPlugin { id, body: Body::Component(body), proxies, failure: OnceLock::new() }
     }
 
     /// Calls function number `function`, of shape `shape`, through its typed
@@ -243,8 +255,7 @@ impl LoadedPlugin {
         if let Body::Component(body) = &self.body
             && let Some(fast) = body.fast.get(function).copied().flatten()
         {
-            let name = body.names.get(function).map_or("", String::as_str);
-            return self.enter(body, name, |_, _| true, |store| fast.call(&mut *store, args));
+            return self.enter(body, Entry::Function(function), |_, _| true, |store| fast.call(&mut *store, args));
         }
         self.call_fast_with_vals(function, shape, args)
     }
@@ -319,17 +330,16 @@ impl LoadedPlugin {
         let Some(func) = body.funcs.get(function).copied().flatten() else {
             return Err(ProviderFailure::Unavailable(format!("plugin `{}` does not export this function", self.id)));
         };
-        let name = body.names.get(function).map_or("", String::as_str);
         // A typed call is cheaper than a dynamic one even from `Val`s.
         if let Some(fast) = body.fast.get(function).copied().flatten()
             && has_result
             && let Some(args) = FastArgs::from_vals(fast.shape(), params)
         {
-            return self.enter(body, name, |_, _| true, |store| Ok(Some(fast.call(&mut *store, args)?.into_val())));
+            return self.enter(body, Entry::Function(function), |_, _| true, |store| Ok(Some(fast.call(&mut *store, args)?.into_val())));
         }
         // Any error of a call fails the plugin: after a failed lift or lower
         // the instance's state is not to be trusted either.
-        self.enter(body, name, |_, _| true, |store| {
+        self.enter(body, Entry::Function(function), |_, _| true, |store| {
             let mut results = [Val::Bool(false)];
             let results = &mut results[..usize::from(has_result)];
             func.call(&mut *store, params, results)?;
@@ -386,7 +396,7 @@ impl LoadedPlugin {
             e.chain().any(|c| c.downcast_ref::<wasmtime::Trap>().is_some()) || matches!(failure, ProviderFailure::LimitExceeded(..))
         };
         match &self.body {
-            Body::Component(body) => self.enter(body, "resource drop", poisons, |store| resource.resource_drop(store)),
+            Body::Component(body) => self.enter(body, Entry::ResourceDrop, poisons, |store| resource.resource_drop(store)),
             Body::Host(_) => Err(ProviderFailure::BadHandle(format!("host plug `{}` has no resources", self.id))),
         }
     }
@@ -397,21 +407,18 @@ impl LoadedPlugin {
     fn enter<R>(
         &self,
         body: &ComponentBody,
-        function: &str,
+        entry: Entry,
         poisons: impl Fn(&wasmtime::Error, &ProviderFailure) -> bool,
         work: impl FnOnce(&mut Store<PluginState>) -> wasmtime::Result<R>,
     ) -> Result<R, ProviderFailure> {
-        if let Some(failed) = self.failure() {
-            return Err(self.unavailable(failed));
-        }
         let mut store = self.lock(body)?;
         let outcome = (|| {
-            // Another thread may have failed the plugin while this one waited.
+            // Checked under the lock: the call that fails a plugin holds it.
             if let Some(failed) = self.failure() {
                 return Err(self.unavailable(failed));
             }
             let budget = CallBudget::arm(&mut store, &body.allowance);
-            work(&mut store).map_err(|e| self.failed(body, function, &e, budget.inherited, poisons))
+            work(&mut store).map_err(|e| self.failed(body, entry, &e, budget.inherited, poisons))
         })();
         body.caller.store(0, Ordering::Release);
         outcome
@@ -424,11 +431,15 @@ impl LoadedPlugin {
     fn failed(
         &self,
         body: &ComponentBody,
-        function: &str,
+        entry: Entry,
         e: &wasmtime::Error,
         inherited: bool,
         poisons: impl Fn(&wasmtime::Error, &ProviderFailure) -> bool,
     ) -> ProviderFailure {
+        let function = match entry {
+            Entry::Function(index) => body.names.get(index).map_or("", String::as_str),
+            Entry::ResourceDrop => "resource drop",
+        };
         let failure = classify(e, &self.id, function, &body.limits, inherited);
         if poisons(e, &failure) {
             tracing::warn!(plugin = %self.id, function, ?failure, "plugin failed");
