@@ -45,13 +45,18 @@ pub(crate) struct ProviderCache {
 }
 
 impl ProviderCache {
-    /// The cached instances of socket number `socket`, brought up to date
-    /// with `providers`: a slot is re-read only if its generation moved.
-    fn fresh(&mut self, socket: usize, providers: &[Arc<PluginSlot>]) -> &mut Vec<(u64, Arc<LoadedPlugin>)> {
+    /// The cached list of socket number `socket`, made if it is the first call.
+    fn socket(&mut self, socket: usize) -> &mut Vec<(u64, Arc<LoadedPlugin>)> {
         if self.sockets.len() <= socket {
             self.sockets.resize_with(socket + 1, Vec::new);
         }
-        let cached = &mut self.sockets[socket];
+        &mut self.sockets[socket]
+    }
+
+    /// The cached instances of socket number `socket`, brought up to date
+    /// with `providers`: a slot is re-read only if its generation moved.
+    fn fresh(&mut self, socket: usize, providers: &[Arc<PluginSlot>]) -> &mut Vec<(u64, Arc<LoadedPlugin>)> {
+        let cached = self.socket(socket);
         if cached.len() != providers.len() {
             cached.clear();
             cached.extend(providers.iter().map(|slot| (slot.generation(), slot.current())));
@@ -82,10 +87,7 @@ impl ProviderCache {
 
     /// Keeps what [`ProviderCache::take`] gave for the next call.
     pub fn put(&mut self, socket: usize, cached: Vec<(u64, Arc<LoadedPlugin>)>) {
-        if self.sockets.len() <= socket {
-            self.sockets.resize_with(socket + 1, Vec::new);
-        }
-        self.sockets[socket] = cached;
+        *self.socket(socket) = cached;
     }
 }
 
