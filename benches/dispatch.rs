@@ -153,47 +153,112 @@ fn add_through(tree: &LoadedTree, interface: &str) -> u32 {
     }
 }
 
-/// `add` through 0, 1, 2 and 5 hops (root level5, level4, level3, level0),
-/// with the raw typed call on the leaf: each hop is a host function that
-/// calls the next plugin in its own store.
+/// `add(u32, u32) -> u32`, typed.
+type Add = wasmtime::component::TypedFunc<(u32, u32), (u32,)>;
+
+/// The raw chain from `test:bench/level{top}` down to level5 with wasmtime
+/// alone, isolated as plugtree isolates plugins: each component in its own
+/// store behind a mutex, each socket a typed host function that locks the
+/// store below and calls its `TypedFunc`. What plugtree's fast path does,
+/// bare (no re-entry guard, budget, provider cache or failure handling).
+/// With `one_store`, every component is instantiated in the top's store
+/// instead and a hop calls straight into it: no isolation, no lock.
+fn raw_chain(engine: &wasmtime::Engine, top: usize, one_store: bool) -> (Store<()>, Add) {
+    let new_store = || {
+        let mut store = Store::new(engine, ());
+        store.set_fuel(u64::MAX).expect("fuel");
+        store.set_epoch_deadline(u64::MAX / 4);
+        store
+    };
+    let compile = |level: usize| Component::from_file(engine, common::guest(&format!("bench-level{level}"))).expect("compiles");
+    let instantiate = |linker: &Linker<()>, store: &mut Store<()>, component: &Component, level: usize| -> Add {
+        let instance = linker.instantiate(&mut *store, component).expect("instantiates");
+        let iface = component.get_export_index(None, format!("test:bench/level{level}")).expect("exported");
+        let add = component.get_export_index(Some(&iface), "add").expect("add");
+        instance.get_func(&mut *store, add).expect("func").typed(&*store).expect("typed")
+    };
+    let mut store = new_store();
+    let mut below = instantiate(&Linker::new(engine), &mut store, &compile(5), 5);
+    for level in (top..5).rev() {
+        let below_store = (!one_store).then(|| std::mem::replace(&mut store, new_store()));
+        let mut linker: Linker<()> = Linker::new(engine);
+        let mut socket = linker.instance(&format!("test:bench/level{}", level + 1)).expect("instance");
+        let add = below;
+        match below_store {
+            Some(other) => {
+                let other = std::sync::Mutex::new(other);
+                socket.func_wrap("add", move |_, (a, b): (u32, u32)| {
+                    let mut other = other.lock().expect("lock");
+                    Ok((Ok::<u32, RawProviderError>(add.call(&mut *other, (a, b))?.0),))
+                })
+            }
+            None => socket.func_wrap("add", move |mut store, (a, b): (u32, u32)| Ok((Ok::<u32, RawProviderError>(add.call(&mut store, (a, b))?.0),))),
+        }
+        .expect("func_wrap");
+        let component = compile(level);
+        linker.define_unknown_imports_as_traps(&component).expect("traps");
+        below = instantiate(&linker, &mut store, &component, level);
+    }
+    (store, below)
+}
+
+/// `add` through 0, 1, 2 and 5 hops (root level5, level4, level3, level0):
+/// plugtree, and wasmtime alone wired the same way ([`raw_chain`]), with the
+/// raw typed call on the leaf as the floor. Then each extra hop's own cost,
+/// measured against the chain's 0-hop call in alternating blocks
+/// ([`per_hop`]): the number issue 5's hop target is about.
 fn hops(c: &mut Criterion) {
     let engine = plugtree::default_engine().expect("engine");
-    let component = Component::from_file(&engine, common::guest("bench-level5")).expect("compiles");
-    let leaf_add = || {
-        let (mut store, func) = raw_instance(&engine, &Linker::new(&engine), &component, (), "test:bench/level5");
-        let typed = func(&mut store, "add").typed::<(u32, u32), (u32,)>(&store).expect("typed");
-        (store, typed)
-    };
-
-    // The raw hop: level4 in its own store, its socket a typed host function
-    // that calls the leaf's TypedFunc; what plugtree's fast path does, bare.
-    let consumer = Component::from_file(&engine, common::guest("bench-level4")).expect("compiles");
-    let mut linker: Linker<()> = Linker::new(&engine);
-    let leaf = std::sync::Mutex::new(leaf_add());
-    linker
-        .instance("test:bench/level5")
-        .expect("instance")
-        .func_wrap("add", move |_, (a, b): (u32, u32)| {
-            let mut guard = leaf.lock().expect("lock");
-            let (store, typed) = &mut *guard;
-            Ok((Ok::<u32, RawProviderError>(typed.call(&mut *store, (a, b))?.0),))
-        })
-        .expect("func_wrap");
-    linker.define_unknown_imports_as_traps(&consumer).expect("traps");
-    let (mut consumer_store, func) = raw_instance(&engine, &linker, &consumer, (), "test:bench/level4");
-    let raw_hop = func(&mut consumer_store, "add").typed::<(u32, u32), (u32,)>(&consumer_store).expect("typed");
-    // The leaf alone, for the floor: a second instance, since the first moved into the host function.
-    let (mut store, typed) = leaf_add();
+    let (mut leaf_store, leaf) = raw_chain(&engine, 5, false);
+    let mut raw: Vec<_> = [(1, 4), (2, 3), (5, 0)].into_iter().map(|(hops, top)| (hops, raw_chain(&engine, top, false))).collect();
+    let (mut one_store, one_store_hop) = raw_chain(&engine, 4, true);
+    let trees: Vec<_> = [(0, 5), (1, 4), (2, 3), (5, 0)].into_iter().map(|(hops, top)| (hops, bench_chain(&engine, top), format!("test:bench/level{top}"))).collect();
 
     let mut group = c.benchmark_group("hops add(u32,u32)");
-    group.bench_function("wasmtime TypedFunc (leaf)", |b| b.iter(|| typed.call(&mut store, (1, 2)).expect("call")));
-    group.bench_function("wasmtime 1 hop (func_wrap + TypedFunc)", |b| b.iter(|| raw_hop.call(&mut consumer_store, (1, 2)).expect("call")));
-    for (hops, top) in [(0, 5), (1, 4), (2, 3), (5, 0)] {
-        let tree = bench_chain(&engine, top);
-        let interface = format!("test:bench/level{top}");
-        group.bench_function(BenchmarkId::new("plugtree", format!("{hops} hops")), |b| b.iter(|| add_through(&tree, &interface)));
+    group.bench_function("wasmtime TypedFunc (leaf)", |b| b.iter(|| leaf.call(&mut leaf_store, (1, 2)).expect("call")));
+    for (hops, (store, add)) in &mut raw {
+        group.bench_function(BenchmarkId::new("wasmtime", format!("{hops} hops")), |b| b.iter(|| add.call(&mut *store, (1, 2)).expect("call")));
+    }
+    group.bench_function(BenchmarkId::new("wasmtime one store", "1 hops"), |b| b.iter(|| one_store_hop.call(&mut one_store, (1, 2)).expect("call")));
+    for (hops, tree, interface) in &trees {
+        group.bench_function(BenchmarkId::new("plugtree", format!("{hops} hops")), |b| b.iter(|| add_through(tree, interface)));
     }
     group.finish();
+
+    let mut group = c.benchmark_group("each extra hop add(u32,u32)");
+    group.bench_function("wasmtime TypedFunc (leaf)", |b| b.iter(|| leaf.call(&mut leaf_store, (1, 2)).expect("call")));
+    for (hops, (store, add)) in &mut raw {
+        group.bench_function(BenchmarkId::new("wasmtime", format!("{hops} deep")), |b| {
+            b.iter_custom(|iters| per_hop(iters, *hops, || { black_box(add.call(&mut *store, (1, 2)).expect("call")); }, || { black_box(leaf.call(&mut leaf_store, (1, 2)).expect("call")); }))
+        });
+    }
+    let (_, base, base_interface) = &trees[0];
+    for (hops, tree, interface) in &trees[1..] {
+        group.bench_function(BenchmarkId::new("plugtree", format!("{hops} deep")), |b| {
+            b.iter_custom(|iters| per_hop(iters, *hops, || { black_box(add_through(tree, interface)); }, || { black_box(add_through(base, base_interface)); }))
+        });
+    }
+    group.finish();
+}
+
+/// The time `chain` takes over `base`, divided by its `hops`, for `iters`
+/// calls of each: the two run in alternating blocks so that the VM's noise,
+/// which comes in bursts, lands on both alike and cancels out of the difference.
+fn per_hop(iters: u64, hops: u32, mut chain: impl FnMut(), mut base: impl FnMut()) -> std::time::Duration {
+    const BLOCK: u64 = 64;
+    let (mut through, mut under) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+    let mut left = iters;
+    while left > 0 {
+        let n = left.min(BLOCK);
+        let start = std::time::Instant::now();
+        (0..n).for_each(|_| chain());
+        through += start.elapsed();
+        let start = std::time::Instant::now();
+        (0..n).for_each(|_| base());
+        under += start.elapsed();
+        left -= n;
+    }
+    through.saturating_sub(under) / hops
 }
 
 /// `list<u8>` across one hop: the host asks `level4` to `send(n)`, which
