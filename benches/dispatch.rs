@@ -6,21 +6,15 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+mod chains;
 
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use plugtree::{Cardinality, LoadedTree, PluginTree, Socket, Val};
+use chains::{add_through, bench_chain, load, raw_chain};
+use plugtree::{Cardinality, PluginTree, Socket, Val};
 use wasmtime::Store;
 use wasmtime::component::{Component, Linker};
-
-fn load(builder: plugtree::TreeBuilder, engine: &wasmtime::Engine) -> LoadedTree {
-    let (tree, errors) = builder.build().expect("valid WIT");
-    assert!(errors.is_empty(), "{errors:?}");
-    let (loaded, errors) = tree.load(engine);
-    assert!(errors.is_empty(), "{errors:?}");
-    loaded
-}
 
 /// The floor's side: `component` instantiated with wasmtime alone, in a store
 /// given what plugtree gives an unlimited plugin (plugtree's engine counts fuel
@@ -102,23 +96,6 @@ fn host_to_root(c: &mut Criterion) {
     group.finish();
 }
 
-/// The socket ABI's `provider-error`, for the raw hop's typed host function.
-#[derive(wasmtime::component::ComponentType, wasmtime::component::Lower)]
-#[component(variant)]
-#[allow(dead_code)] // only ever lowered, and only `Ok` in this benchmark
-enum RawProviderError {
-    #[component(name = "trapped")]
-    Trapped(String),
-    #[component(name = "unavailable")]
-    Unavailable(String),
-    #[component(name = "limit-exceeded")]
-    LimitExceeded(String),
-    #[component(name = "reentrant-call")]
-    ReentrantCall(String),
-    #[component(name = "bad-handle")]
-    BadHandle(String),
-}
-
 /// The native scale: the same work as a Rust trait object.
 trait Adder {
     fn add(&self, a: u32, b: u32) -> u32;
@@ -134,72 +111,6 @@ impl Adder for NativeAdder {
     fn echo(&self, s: &str) -> String {
         s.to_string()
     }
-}
-
-/// The benchmark chain from `test:bench/level{top}` down to level5, with
-/// `level5` plugged `providers` times (an `any` socket when more than one).
-fn bench_chain(engine: &wasmtime::Engine, top: usize) -> LoadedTree {
-    let builder = (top..=5).fold(
-        PluginTree::builder().wit(common::app_wit().join("bench.wit")).root(format!("test:bench/level{top}")),
-        |b, level| b.plugin(format!("level{level}"), common::guest(&format!("bench-level{level}"))),
-    );
-    load(builder, engine)
-}
-
-fn add_through(tree: &LoadedTree, interface: &str) -> u32 {
-    match tree.dispatch(interface, "add", &[Val::U32(1), Val::U32(2)]) {
-        Ok(Socket::ExactlyOne(Ok(Some(Val::U32(3))))) => 3,
-        other => panic!("{other:?}"),
-    }
-}
-
-/// `add(u32, u32) -> u32`, typed.
-type Add = wasmtime::component::TypedFunc<(u32, u32), (u32,)>;
-
-/// The raw chain from `test:bench/level{top}` down to level5 with wasmtime
-/// alone, isolated as plugtree isolates plugins: each component in its own
-/// store behind a mutex, each socket a typed host function that locks the
-/// store below and calls its `TypedFunc`. What plugtree's fast path does,
-/// bare (no re-entry guard, budget, provider cache or failure handling).
-/// With `one_store`, every component is instantiated in the top's store
-/// instead and a hop calls straight into it: no isolation, no lock.
-fn raw_chain(engine: &wasmtime::Engine, top: usize, one_store: bool) -> (Store<()>, Add) {
-    let new_store = || {
-        let mut store = Store::new(engine, ());
-        store.set_fuel(u64::MAX).expect("fuel");
-        store.set_epoch_deadline(u64::MAX / 4);
-        store
-    };
-    let compile = |level: usize| Component::from_file(engine, common::guest(&format!("bench-level{level}"))).expect("compiles");
-    let instantiate = |linker: &Linker<()>, store: &mut Store<()>, component: &Component, level: usize| -> Add {
-        let instance = linker.instantiate(&mut *store, component).expect("instantiates");
-        let iface = component.get_export_index(None, format!("test:bench/level{level}")).expect("exported");
-        let add = component.get_export_index(Some(&iface), "add").expect("add");
-        instance.get_func(&mut *store, add).expect("func").typed(&*store).expect("typed")
-    };
-    let mut store = new_store();
-    let mut below = instantiate(&Linker::new(engine), &mut store, &compile(5), 5);
-    for level in (top..5).rev() {
-        let below_store = (!one_store).then(|| std::mem::replace(&mut store, new_store()));
-        let mut linker: Linker<()> = Linker::new(engine);
-        let mut socket = linker.instance(&format!("test:bench/level{}", level + 1)).expect("instance");
-        let add = below;
-        match below_store {
-            Some(other) => {
-                let other = std::sync::Mutex::new(other);
-                socket.func_wrap("add", move |_, (a, b): (u32, u32)| {
-                    let mut other = other.lock().expect("lock");
-                    Ok((Ok::<u32, RawProviderError>(add.call(&mut *other, (a, b))?.0),))
-                })
-            }
-            None => socket.func_wrap("add", move |mut store, (a, b): (u32, u32)| Ok((Ok::<u32, RawProviderError>(add.call(&mut store, (a, b))?.0),))),
-        }
-        .expect("func_wrap");
-        let component = compile(level);
-        linker.define_unknown_imports_as_traps(&component).expect("traps");
-        below = instantiate(&linker, &mut store, &component, level);
-    }
-    (store, below)
 }
 
 /// `add` through 0, 1, 2 and 5 hops (root level5, level4, level3, level0):
