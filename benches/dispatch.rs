@@ -11,19 +11,16 @@ mod chains;
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use chains::{add_through, bench_chain, load, raw_chain};
+use chains::{DEPTHS, add_through, bench_chain, bench_chains, floor_store, load, raw_chain};
 use plugtree::{Cardinality, PluginTree, Socket, Val};
 use wasmtime::Store;
 use wasmtime::component::{Component, Linker};
 
-/// The floor's side: `component` instantiated with wasmtime alone, in a store
-/// given what plugtree gives an unlimited plugin (plugtree's engine counts fuel
-/// and checks epochs), so both run the same code; returns the store and a
-/// lookup of `interface`'s exported functions.
+/// The floor's side: `component` instantiated with wasmtime alone, in a
+/// [`floor_store`]; returns the store and a lookup of `interface`'s exported
+/// functions.
 fn raw_instance<T: 'static>(engine: &wasmtime::Engine, linker: &Linker<T>, component: &Component, data: T, interface: &str) -> (Store<T>, impl Fn(&mut Store<T>, &str) -> wasmtime::component::Func + use<T>) {
-    let mut store = Store::new(engine, data);
-    store.set_fuel(u64::MAX).expect("fuel");
-    store.set_epoch_deadline(u64::MAX / 4);
+    let mut store = floor_store(engine, data);
     let instance = linker.instantiate(&mut store, component).expect("instantiates");
     let iface = component.get_export_index(None, interface).expect("exported");
     let component = component.clone();
@@ -121,9 +118,9 @@ impl Adder for NativeAdder {
 fn hops(c: &mut Criterion) {
     let engine = plugtree::default_engine().expect("engine");
     let (mut leaf_store, leaf) = raw_chain(&engine, 5, false);
-    let mut raw: Vec<_> = [(1, 4), (2, 3), (5, 0)].into_iter().map(|(hops, top)| (hops, raw_chain(&engine, top, false))).collect();
+    let mut raw: Vec<_> = DEPTHS[1..].iter().map(|&(hops, top)| (hops, raw_chain(&engine, top, false))).collect();
     let (mut one_store, one_store_hop) = raw_chain(&engine, 4, true);
-    let trees: Vec<_> = [(0, 5), (1, 4), (2, 3), (5, 0)].into_iter().map(|(hops, top)| (hops, bench_chain(&engine, top), format!("test:bench/level{top}"))).collect();
+    let trees = bench_chains(&engine);
 
     let mut group = c.benchmark_group("hops add(u32,u32)");
     group.bench_function("wasmtime TypedFunc (leaf)", |b| b.iter(|| leaf.call(&mut leaf_store, (1, 2)).expect("call")));

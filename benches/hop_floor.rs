@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::Instant;
 
-use chains::{add_through, bench_chain, raw_chain};
+use chains::{DEPTHS, add_through, bench_chains, raw_chain};
 
 fn main() {
     // `cargo bench` passes `--bench`; the numbers are the only arguments read.
@@ -22,9 +22,9 @@ fn main() {
     let calls = numbers.first().copied().unwrap_or(20_000);
     let rounds = numbers.get(1).copied().unwrap_or(15);
     let engine = plugtree::default_engine().expect("engine");
-    let mut raw: Vec<_> = [(0, 5), (1, 4), (2, 3), (5, 0)].into_iter().map(|(hops, top)| (hops, raw_chain(&engine, top, false))).collect();
+    let mut raw: Vec<_> = DEPTHS.into_iter().map(|(hops, top)| (hops, raw_chain(&engine, top, false))).collect();
     let (mut one_store, one_store_hop) = raw_chain(&engine, 4, true);
-    let trees: Vec<_> = [(0, 5), (1, 4), (2, 3), (5, 0)].into_iter().map(|(hops, top)| (hops, bench_chain(&engine, top), format!("test:bench/level{top}"))).collect();
+    let trees = bench_chains(&engine);
 
     let mut best: BTreeMap<String, f64> = BTreeMap::new();
     let mut time = |name: String, call: &mut dyn FnMut()| {
@@ -52,16 +52,14 @@ fn main() {
     }
 
     let typed = best["wasmtime 0"];
-    // The one-store chain's floor is the same leaf call.
-    best.insert("one store 0".into(), typed);
     println!("best of {rounds} interleaved rounds of {calls} calls; `TypedFunc` on the leaf: {typed:.0} ns\n");
     println!("| per extra hop | 1 deep | 2 deep | 5 deep |");
     println!("|---|---:|---:|---:|");
-    let row = |label: &str, system: &str, depths: &[u32]| {
-        let base = best[&format!("{system} 0")];
+    // A chain's hops are its time over `base`, its own 0-hop call.
+    let row = |label: &str, system: &str, base: f64| {
         let cells: Vec<String> = [1, 2, 5]
             .iter()
-            .map(|h| match best.get(&format!("{system} {h}")).filter(|_| depths.contains(h)) {
+            .map(|h| match best.get(&format!("{system} {h}")) {
                 Some(ns) => {
                     let per = (ns - base) / f64::from(*h);
                     format!("{per:.0} ns = {:.2}×", per / typed)
@@ -71,7 +69,7 @@ fn main() {
             .collect();
         println!("| {label} | {} |", cells.join(" | "));
     };
-    row("wasmtime alone, a store per component", "wasmtime", &[1, 2, 5]);
-    row("wasmtime alone, one store", "one store", &[1]);
-    row("plugtree", "plugtree", &[1, 2, 5]);
+    row("wasmtime alone, a store per component", "wasmtime", typed);
+    row("wasmtime alone, one store", "one store", typed);
+    row("plugtree", "plugtree", best["plugtree 0"]);
 }

@@ -35,6 +35,25 @@ pub enum RawProviderError {
     BadHandle(String),
 }
 
+/// The chains both benches time, as (hops, top level): the leaf alone, then
+/// 1, 2 and 5 hops above it.
+pub const DEPTHS: [(u32, usize); 4] = [(0, 5), (1, 4), (2, 3), (5, 0)];
+
+/// A store for the floor's side: given what plugtree gives an unlimited
+/// plugin (plugtree's engine counts fuel and checks epochs), so both run the
+/// same code.
+pub fn floor_store<T: 'static>(engine: &wasmtime::Engine, data: T) -> Store<T> {
+    let mut store = Store::new(engine, data);
+    store.set_fuel(u64::MAX).expect("fuel");
+    store.set_epoch_deadline(u64::MAX / 4);
+    store
+}
+
+/// [`bench_chain`] for each of [`DEPTHS`], with its hops and root interface.
+pub fn bench_chains(engine: &wasmtime::Engine) -> Vec<(u32, LoadedTree, String)> {
+    DEPTHS.into_iter().map(|(hops, top)| (hops, bench_chain(engine, top), format!("test:bench/level{top}"))).collect()
+}
+
 /// The benchmark chain from `test:bench/level{top}` down to level5, each
 /// level a plugin of its own.
 pub fn bench_chain(engine: &wasmtime::Engine, top: usize) -> LoadedTree {
@@ -64,12 +83,7 @@ pub type Add = wasmtime::component::TypedFunc<(u32, u32), (u32,)>;
 /// With `one_store`, every component is instantiated in the top's store
 /// instead and a hop calls straight into it: no isolation, no lock.
 pub fn raw_chain(engine: &wasmtime::Engine, top: usize, one_store: bool) -> (Store<()>, Add) {
-    let new_store = || {
-        let mut store = Store::new(engine, ());
-        store.set_fuel(u64::MAX).expect("fuel");
-        store.set_epoch_deadline(u64::MAX / 4);
-        store
-    };
+    let new_store = || floor_store(engine, ());
     let compile = |level: usize| Component::from_file(engine, common::guest(&format!("bench-level{level}"))).expect("compiles");
     let instantiate = |linker: &Linker<()>, store: &mut Store<()>, component: &Component, level: usize| -> Add {
         let instance = linker.instantiate(&mut *store, component).expect("instantiates");
