@@ -4,6 +4,9 @@
 //! adds time). Complements criterion's "each extra hop" group in
 //! `benches/dispatch.rs`; prints one table, ratios to the leaf's `TypedFunc`.
 //!
+//! The host → root rows time `dispatch` on the `values` guest beside wasmtime's
+//! `Func::call` and `TypedFunc` on the same function, in the same rounds.
+//!
 //! `cargo bench --bench hop_floor [-- CALLS ROUNDS]` (default 20000 calls, 15 rounds).
 
 #[path = "../tests/common/mod.rs"]
@@ -14,7 +17,9 @@ use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::Instant;
 
-use chains::{DEPTHS, add_through, bench_chains, raw_chain};
+use chains::{DEPTHS, add_through, bench_chains, floor_store, load, raw_chain};
+use plugtree::{PluginTree, Val};
+use wasmtime::component::{Component, Linker};
 
 fn main() {
     // `cargo bench` passes `--bench`; the numbers are the only arguments read.
@@ -25,6 +30,31 @@ fn main() {
     let mut raw: Vec<_> = DEPTHS.into_iter().map(|(hops, top)| (hops, raw_chain(&engine, top, false))).collect();
     let (mut one_store, one_store_hop) = raw_chain(&engine, 4, true);
     let trees = bench_chains(&engine);
+
+    // Host → root: the `values` guest as a one-plugin tree, and alone.
+    let path = common::guest("values");
+    let values = load(PluginTree::builder().wit(common::app_wit().join("values.wit")).root("test:app/values").plugin("values", &path), &engine);
+    let component = Component::from_file(&engine, &path).expect("compiles");
+    let mut store = floor_store(&engine, ());
+    let instance = Linker::new(&engine).instantiate(&mut store, &component).expect("instantiates");
+    let iface = component.get_export_index(None, "test:app/values").expect("exported");
+    let mut func = |name: &str| {
+        let index = component.get_export_index(Some(&iface), name).expect("export");
+        instance.get_func(&mut store, index).expect("func")
+    };
+    let (add, echo, tag) = (func("add"), func("echo"), func("tag"));
+    let add_typed = add.typed::<(u32, u32), (u32,)>(&store).expect("typed");
+    let echo_typed = echo.typed::<(&str,), (String,)>(&store).expect("typed");
+    let text = "hello, plugin world";
+    let entry = Val::Record(vec![
+        ("name".into(), Val::String("ana".into())),
+        ("tags".into(), Val::List(["a", "bb", "ccc", "dddd"].iter().map(|t| Val::String((*t).into())).collect())),
+        ("score".into(), Val::Option(Some(Box::new(Val::U32(7))))),
+    ]);
+    let add_args = [Val::U32(1), Val::U32(2)];
+    let echo_args = [Val::String(text.into())];
+    let tag_args = [entry, Val::String("extra".into())];
+    let mut results = [Val::Bool(false)];
 
     let mut best: BTreeMap<String, f64> = BTreeMap::new();
     let mut time = |name: String, call: &mut dyn FnMut()| {
@@ -49,6 +79,20 @@ fn main() {
                 black_box(add_through(tree, interface));
             });
         }
+        for (name, func, args) in [("add", &add, &add_args[..]), ("echo", &echo, &echo_args[..]), ("tag", &tag, &tag_args[..])] {
+            time(format!("root {name} Func::call"), &mut || {
+                func.call(&mut store, black_box(args), &mut results).expect("call");
+            });
+            time(format!("root {name} plugtree"), &mut || {
+                black_box(values.dispatch("test:app/values", name, black_box(args)).expect("dispatch"));
+            });
+        }
+        time("root add TypedFunc".into(), &mut || {
+            black_box(add_typed.call(&mut store, (1, 2)).expect("call"));
+        });
+        time("root echo TypedFunc".into(), &mut || {
+            black_box(echo_typed.call(&mut store, (text,)).expect("call"));
+        });
     }
 
     let typed = best["wasmtime 0"];
@@ -72,4 +116,12 @@ fn main() {
     row("wasmtime alone, a store per component", "wasmtime", typed);
     row("wasmtime alone, one store", "one store", typed);
     row("plugtree", "plugtree", best["plugtree 0"]);
+
+    println!("\n| host → root | TypedFunc | Func::call | plugtree dispatch | dispatch ÷ Func::call |");
+    println!("|---|---:|---:|---:|---:|");
+    for name in ["add", "echo", "tag"] {
+        let typed = best.get(&format!("root {name} TypedFunc")).map(|ns| format!("{ns:.0} ns")).unwrap_or_default();
+        let (raw, ours) = (best[&format!("root {name} Func::call")], best[&format!("root {name} plugtree")]);
+        println!("| `{name}` | {typed} | {raw:.0} ns | {ours:.0} ns | {:.2}× |", ours / raw);
+    }
 }
