@@ -90,7 +90,7 @@ fn build_rust(workspace: &Path, out: &Path) -> Result<Vec<PathBuf>, String> {
         let component = wit_component::ComponentEncoder::default()
             .validate(true)
             .module(&bytes)
-            .and_then(|mut e| e.encode())
+            .and_then(|e| e.encode())
             .map_err(|e| format!("cannot encode `{core}` as a component: {e:#}"))?;
         let path = out.join(format!("{name}.wasm"));
         std::fs::write(&path, component).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;

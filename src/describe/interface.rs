@@ -224,9 +224,14 @@ pub(crate) fn read_interface(resolve: &Resolve, id: InterfaceId, name: &str) -> 
 fn read_function(resolve: &Resolve, f: &wit_parser::Function) -> Result<Function, ReadError> {
     let resource = |id: &wit_parser::TypeId| resolve.types[*id].name.clone().unwrap_or_default();
     let kind = match &f.kind {
-        WitKind::Freestanding => FunctionKind::Freestanding,
-        WitKind::Method(id) => FunctionKind::Method { resource: resource(id) },
-        WitKind::Static(id) => FunctionKind::Static { resource: resource(id) },
+        // Accessors (`get`/`set`) are functions of their kind at the ABI.
+        WitKind::Freestanding | WitKind::Getter | WitKind::Setter => FunctionKind::Freestanding,
+        WitKind::Method(id) | WitKind::MethodGetter(id) | WitKind::MethodSetter(id) => {
+            FunctionKind::Method { resource: resource(id) }
+        }
+        WitKind::Static(id) | WitKind::StaticGetter(id) | WitKind::StaticSetter(id) => {
+            FunctionKind::Static { resource: resource(id) }
+        }
         WitKind::Constructor(id) => FunctionKind::Constructor { resource: resource(id) },
         WitKind::AsyncFreestanding | WitKind::AsyncMethod(_) | WitKind::AsyncStatic(_) => {
             return Err(ReadError::Async { function: f.name.clone() });
