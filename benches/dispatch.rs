@@ -4,8 +4,8 @@
 //! `list<u8>` across one hop next to `memcpy`; resources across a hop.
 //! plugtree beside wasm-link is `benches/peer`.
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+#[path = "../tests/all/guests/mod.rs"]
+mod guests;
 mod chains;
 
 use std::hint::black_box;
@@ -33,7 +33,7 @@ fn raw_instance<T: 'static>(engine: &wasmtime::Engine, linker: &Linker<T>, compo
 
 fn host_to_root(c: &mut Criterion) {
     let engine = plugtree::default_engine().expect("engine");
-    let path = common::guest("values");
+    let path = guests::guest("values");
 
     // The floor: the same function called with wasmtime directly.
     let component = Component::from_file(&engine, &path).expect("compiles");
@@ -41,7 +41,7 @@ fn host_to_root(c: &mut Criterion) {
     let add = func(&mut store, "add");
     let typed = add.typed::<(u32, u32), (u32,)>(&store).expect("typed");
 
-    let tree = load(PluginTree::builder().wit(common::app_wit().join("values.wit")).root("test:app/values").plugin("values", path), &engine);
+    let tree = load(PluginTree::builder().wit(guests::app_wit().join("values.wit")).root("test:app/values").plugin("values", path), &engine);
 
     let mut group = c.benchmark_group("host→root add(u32,u32)");
     group.bench_function("wasmtime TypedFunc", |b| b.iter(|| typed.call(&mut store, (1, 2)).expect("call")));
@@ -196,15 +196,15 @@ fn chain_depth(c: &mut Criterion) {
     let engine = plugtree::default_engine().expect("engine");
     let chain = load(
         PluginTree::builder()
-            .wit(common::app_wit().join("chain.wit"))
+            .wit(guests::app_wit().join("chain.wit"))
             .root("test:chain/top")
-            .plugin("top", common::guest("chain-top"))
-            .plugin("mid", common::guest("chain-mid"))
-            .plugin("bottom", common::guest("chain-bottom")),
+            .plugin("top", guests::guest("chain-top"))
+            .plugin("mid", guests::guest("chain-mid"))
+            .plugin("bottom", guests::guest("chain-bottom")),
         &engine,
     );
     let bottom_only = load(
-        PluginTree::builder().wit(common::app_wit().join("chain.wit")).root("test:chain/bottom").plugin("bottom", common::guest("chain-bottom")),
+        PluginTree::builder().wit(guests::app_wit().join("chain.wit")).root("test:chain/bottom").plugin("bottom", guests::guest("chain-bottom")),
         &engine,
     );
     // `depth: func() -> u32` has no typed fast path: the `Val` path per hop.
@@ -223,11 +223,11 @@ fn fan_out(c: &mut Criterion) {
     let arg = [Val::String("ana".into())];
     for n in [1usize, 4, 16, 64] {
         let builder = (0..n).fold(
-            common::card_app()
+            guests::card_app()
                 .root("test:card/collector")
-                .plugin("collector", common::guest("collector"))
-                .plugin("one", common::guest("one-en")),
-            |b, i| b.plugin(format!("en{i}"), common::guest("many-en")),
+                .plugin("collector", guests::guest("collector"))
+                .plugin("one", guests::guest("one-en")),
+            |b, i| b.plugin(format!("en{i}"), guests::guest("many-en")),
         );
         let fan = load(builder, &engine);
         group.throughput(Throughput::Elements(n as u64));
@@ -242,15 +242,15 @@ fn resources(c: &mut Criterion) {
     let engine = plugtree::default_engine().expect("engine");
     let app = || {
         PluginTree::builder()
-            .wit(common::app_wit().join("res.wit"))
+            .wit(guests::app_wit().join("res.wit"))
             .cardinality("test:res/pool", Cardinality::Any)
             .cardinality("test:res/spare", Cardinality::AtMostOne)
     };
     let user = load(
-        app().root("test:res/user").plugin("user", common::guest("res-user")).plugin("counters", common::guest("res-counters")),
+        app().root("test:res/user").plugin("user", guests::guest("res-user")).plugin("counters", guests::guest("res-counters")),
         &engine,
     );
-    let host = load(app().root("test:res/counters").plugin("counters", common::guest("res-counters")), &engine);
+    let host = load(app().root("test:res/counters").plugin("counters", guests::guest("res-counters")), &engine);
     let counter = match host.dispatch("test:res/counters", "make", &[Val::U32(1)]) {
         Ok(Socket::ExactlyOne(Ok(Some(Val::Resource(r))))) => r,
         other => panic!("{other:?}"),

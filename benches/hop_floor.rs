@@ -9,8 +9,8 @@
 //!
 //! `cargo bench --bench hop_floor [-- CALLS ROUNDS]` (default 20000 calls, 15 rounds).
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+#[path = "../tests/all/guests/mod.rs"]
+mod guests;
 mod chains;
 
 use std::collections::BTreeMap;
@@ -32,8 +32,8 @@ fn main() {
     let trees = bench_chains(&engine);
 
     // Host → root: the `values` guest as a one-plugin tree, and alone.
-    let path = common::guest("values");
-    let values = load(PluginTree::builder().wit(common::app_wit().join("values.wit")).root("test:app/values").plugin("values", &path), &engine);
+    let path = guests::guest("values");
+    let values = load(PluginTree::builder().wit(guests::app_wit().join("values.wit")).root("test:app/values").plugin("values", path.clone()), &engine);
     let component = Component::from_file(&engine, &path).expect("compiles");
     let mut store = floor_store(&engine, ());
     let instance = Linker::new(&engine).instantiate(&mut store, &component).expect("instantiates");

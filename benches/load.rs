@@ -8,8 +8,8 @@
 //! components makes a cold load cheaper than it is. Cold 1,000 is timed once
 //! (about 1,000 compiles); everything else is a criterion group.
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+#[path = "../tests/all/guests/mod.rs"]
+mod guests;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -20,7 +20,7 @@ use plugtree::{Cardinality, Engine, LoadedTree, PluginTree, Socket, Val};
 
 /// `n` distinct copies of `bench-level5`, written under `dir`.
 fn distinct_plugins(dir: &Path, n: usize) -> Vec<PathBuf> {
-    let base = std::fs::read(common::guest("bench-level5")).expect("guest");
+    let base = std::fs::read(guests::guest("bench-level5")).expect("guest");
     std::fs::create_dir_all(dir).expect("dir");
     (0..n)
         .map(|i| {
@@ -60,7 +60,7 @@ fn leb128(mut n: usize) -> Vec<u8> {
 fn load(engine: &Engine, plugins: &[PathBuf], options: &LoadOptions) -> LoadedTree {
     let builder = plugins.iter().enumerate().fold(
         PluginTree::builder()
-            .wit(common::app_wit().join("bench.wit"))
+            .wit(guests::app_wit().join("bench.wit"))
             .root("test:bench/level5")
             .cardinality("test:bench/level5", Cardinality::Any),
         |b, (i, path)| b.plugin(format!("p{i}"), path.clone()),

@@ -2,8 +2,8 @@
 //! enforcing limits costs per call. Every case calls `add(1, 2)` on the
 //! `values` guest (root `test:app/values`).
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+#[path = "../tests/all/guests/mod.rs"]
+mod guests;
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -19,9 +19,9 @@ const CALLS_PER_THREAD: u64 = 2_000;
 /// A tree whose root `test:app/values` is the `values` guest, with `limits`.
 fn values_tree(engine: &Engine, limits: Limits) -> LoadedTree {
     let builder = PluginTree::builder()
-        .wit(common::app_wit().join("values.wit"))
+        .wit(guests::app_wit().join("values.wit"))
         .root("test:app/values")
-        .plugin("values", common::guest("values"))
+        .plugin("values", guests::guest("values"))
         .limits(limits);
     let (tree, errors) = builder.build().expect("valid WIT");
     assert!(errors.is_empty(), "{errors:?}");
@@ -102,7 +102,7 @@ fn cost_of_limits(c: &mut Criterion) {
         group.bench_function(format!("plugtree {name}"), |b| b.iter(|| add(&tree)));
     }
 
-    let component_bytes = std::fs::read(common::guest("values")).expect("values guest");
+    let component_bytes = std::fs::read(guests::guest("values")).expect("values guest");
     for (name, engine, budgets) in [("bare engine", &bare, false), ("fuel + epochs", &instrumented, true)] {
         let component = Component::new(engine, &component_bytes).expect("compiles");
         let mut store = Store::new(engine, ());

@@ -6,7 +6,7 @@ use plugtree::{LoadedTree, PluginTree, Socket, Val};
 use wasmtime::Store;
 use wasmtime::component::{Component, Linker};
 
-use crate::common;
+use crate::guests;
 
 /// `builder`'s tree loaded on `engine`; panics on any error (a benchmark
 /// measures a tree that loads whole).
@@ -58,8 +58,8 @@ pub fn bench_chains(engine: &wasmtime::Engine) -> Vec<(u32, LoadedTree, String)>
 /// level a plugin of its own.
 pub fn bench_chain(engine: &wasmtime::Engine, top: usize) -> LoadedTree {
     let builder = (top..=5).fold(
-        PluginTree::builder().wit(common::app_wit().join("bench.wit")).root(format!("test:bench/level{top}")),
-        |b, level| b.plugin(format!("level{level}"), common::guest(&format!("bench-level{level}"))),
+        PluginTree::builder().wit(guests::app_wit().join("bench.wit")).root(format!("test:bench/level{top}")),
+        |b, level| b.plugin(format!("level{level}"), guests::guest(&format!("bench-level{level}"))),
     );
     load(builder, engine)
 }
@@ -84,7 +84,7 @@ pub type Add = wasmtime::component::TypedFunc<(u32, u32), (u32,)>;
 /// instead and a hop calls straight into it: no isolation, no lock.
 pub fn raw_chain(engine: &wasmtime::Engine, top: usize, one_store: bool) -> (Store<()>, Add) {
     let new_store = || floor_store(engine, ());
-    let compile = |level: usize| Component::from_file(engine, common::guest(&format!("bench-level{level}"))).expect("compiles");
+    let compile = |level: usize| Component::from_file(engine, guests::guest(&format!("bench-level{level}"))).expect("compiles");
     let instantiate = |linker: &Linker<()>, store: &mut Store<()>, component: &Component, level: usize| -> Add {
         let instance = linker.instantiate(&mut *store, component).expect("instantiates");
         let iface = component.get_export_index(None, format!("test:bench/level{level}")).expect("exported");

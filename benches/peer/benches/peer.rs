@@ -15,8 +15,8 @@
 //! `Engine::default()` of its wasmtime 46, as its README shows; the raw
 //! `Func::call` on that engine is its floor.
 
-#[path = "../../../tests/common/mod.rs"]
-mod common;
+#[path = "../../../tests/all/guests/mod.rs"]
+mod guests;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -47,19 +47,19 @@ fn wl_interface() -> Interface {
 }
 
 fn bytes(guest: &str) -> Vec<u8> {
-    std::fs::read(common::guest(guest)).expect("guest")
+    std::fs::read(guests::guest(guest)).expect("guest")
 }
 
 fn plugtree_tree(top: usize, providers: usize) -> LoadedTree {
     let mut builder = PluginTree::builder()
-        .wit(common::app_wit().join("bench.wit"))
+        .wit(guests::app_wit().join("bench.wit"))
         .root(format!("test:bench/level{top}"))
         .cardinality("test:bench/level5", if providers > 1 { Cardinality::Any } else { Cardinality::ExactlyOne });
     if top == 4 {
-        builder = builder.plugin("level4", common::guest("bench-level4"));
+        builder = builder.plugin("level4", guests::guest("bench-level4"));
     }
     for i in 0..providers {
-        builder = builder.plugin(format!("level5-{i}"), common::guest("bench-level5"));
+        builder = builder.plugin(format!("level5-{i}"), guests::guest("bench-level5"));
     }
     let (tree, errors) = builder.build().expect("valid WIT");
     assert!(errors.is_empty(), "{errors:?}");

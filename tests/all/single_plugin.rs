@@ -1,16 +1,15 @@
 //! One plugin on an exactly-one root: every WIT value kind in and out, and
 //! every way a dispatch can be refused.
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::guests;
 
 use plugtree::{DispatchError, LoadedTree, PluginTree, Socket, Val, ValueType};
 
 fn loaded() -> LoadedTree {
     let (tree, build_errors) = PluginTree::builder()
-        .wit(common::app_wit().join("values.wit"))
+        .wit(guests::app_wit().join("values.wit"))
         .root("test:app/values")
-        .plugin("values", common::guest("values"))
+        .plugin("values", guests::guest("values"))
         .build()
         .expect("the app's WIT is valid");
     assert!(build_errors.is_empty(), "{build_errors:?}");

@@ -6,10 +6,8 @@
 //! compiled once per machine (plugtree's artifact cache under `target/`): a
 //! Python or JavaScript component is 12–18 MB and takes seconds to compile.
 
-#[path = "../common/mod.rs"]
-mod common;
-#[path = "../common/polyglot.rs"]
-mod polyglot;
+use crate::guests;
+use crate::polyglot;
 
 use std::sync::OnceLock;
 
@@ -23,7 +21,7 @@ fn load(builder: TreeBuilder) -> LoadedTree {
     let (tree, build_errors) = builder.build().expect("valid WIT");
     assert!(build_errors.is_empty(), "{build_errors:?}");
     let options = LoadOptions::default().with_cache(ArtifactCache::new(polyglot::cache().join("artifacts")));
-    let (loaded, load_errors) = tree.load_with(common::engine(), &options);
+    let (loaded, load_errors) = tree.load_with(guests::engine(), &options);
     assert!(load_errors.is_empty(), "{load_errors:?}");
     loaded
 }
@@ -35,17 +33,17 @@ fn collectors() -> &'static LoadedTree {
     static TREE: OnceLock<LoadedTree> = OnceLock::new();
     TREE.get_or_init(|| {
         load(
-            common::card_app()
+            guests::card_app()
                 .root("test:card/collector")
                 .cardinality("test:card/collector", Cardinality::Any)
                 .plugin("py-collector", polyglot::guest("py-collector"))
-                .plugin("collector", common::guest("collector"))
-                .plugin("one-en", common::guest("one-en"))
-                .plugin("maybe-en", common::guest("maybe-en"))
-                .plugin("many-en", common::guest("many-en"))
+                .plugin("collector", guests::guest("collector"))
+                .plugin("one-en", guests::guest("one-en"))
+                .plugin("maybe-en", guests::guest("maybe-en"))
+                .plugin("many-en", guests::guest("many-en"))
                 .plugin("py-many", polyglot::guest("py-many"))
                 .plugin("js-many", polyglot::guest("js-many"))
-                .plugin("many-trap", common::guest("many-trap")),
+                .plugin("many-trap", guests::guest("many-trap")),
         )
     })
 }
@@ -56,10 +54,10 @@ fn values() -> &'static LoadedTree {
     TREE.get_or_init(|| {
         load(
             PluginTree::builder()
-                .wit(common::app_wit().join("values.wit"))
+                .wit(guests::app_wit().join("values.wit"))
                 .root("test:app/values")
                 .cardinality("test:app/values", Cardinality::Any)
-                .plugin("values", common::guest("values"))
+                .plugin("values", guests::guest("values"))
                 .plugin("py-values", polyglot::guest("py-values"))
                 .plugin("js-values", polyglot::guest("js-values")),
         )
@@ -248,7 +246,7 @@ fn plugtree_new_writes_a_plugin_that_builds_loads_and_answers_in_each_language()
         &manifest,
         format!(
             "root = \"test:card/many\"\nwit = [{:?}]\n[cardinality]\n\"test:card/many\" = \"any\"\n",
-            common::app_wit().join("card.wit")
+            guests::app_wit().join("card.wit")
         ),
     )
     .unwrap();
@@ -279,13 +277,13 @@ fn plugtree_new_writes_a_plugin_that_builds_loads_and_answers_in_each_language()
     }
     let tree = load(
         PluginTree::builder()
-            .wit(common::app_wit().join("card.wit"))
+            .wit(guests::app_wit().join("card.wit"))
             .root("test:card/many")
             .cardinality("test:card/many", Cardinality::Any)
             .plugin("new-rs", out.join("new-rs.wasm"))
             .plugin("new-py", out.join("new-py.wasm"))
             .plugin("new-js", out.join("new-js.wasm"))
-            .plugin("one-en", common::guest("one-en")),
+            .plugin("one-en", guests::guest("one-en")),
     );
     let todo = Ok(Some(s("TODO: implement test:card/many.greet")));
     assert_eq!(

@@ -3,10 +3,9 @@
 //! consumer (`hostile-front`). Every attack ends in the exact limit or trap,
 //! the attacker is failed and left out from then on, and the rest answers.
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::guests;
 
-use common::load;
+use crate::guests::load;
 
 use std::time::{Duration, Instant};
 
@@ -21,7 +20,7 @@ fn tight() -> Limits {
 }
 
 fn app() -> TreeBuilder {
-    PluginTree::builder().wit(common::app_wit().join("hostile.wit")).cardinality("test:hostile/attack", Cardinality::Any)
+    PluginTree::builder().wit(guests::app_wit().join("hostile.wit")).cardinality("test:hostile/attack", Cardinality::Any)
 }
 
 
@@ -30,9 +29,9 @@ fn attack_tree(villain: Limits) -> LoadedTree {
     load(
         app()
             .root("test:hostile/attack")
-            .plugin("villain", common::guest("hostile-villain"))
+            .plugin("villain", guests::guest("hostile-villain"))
             .plugin_limits("villain", villain)
-            .plugin("bystander", common::guest("hostile-bystander")),
+            .plugin("bystander", guests::guest("hostile-bystander")),
     )
 }
 
@@ -159,11 +158,11 @@ fn front_tree(front: Limits, villain: Limits) -> LoadedTree {
     load(
         app()
             .root("test:hostile/front")
-            .plugin("front", common::guest("hostile-front"))
+            .plugin("front", guests::guest("hostile-front"))
             .plugin_limits("front", front)
-            .plugin("villain", common::guest("hostile-villain"))
+            .plugin("villain", guests::guest("hostile-villain"))
             .plugin_limits("villain", villain)
-            .plugin("bystander", common::guest("hostile-bystander")),
+            .plugin("bystander", guests::guest("hostile-bystander")),
     )
 }
 
@@ -240,7 +239,7 @@ fn an_at_most_one_socket_degrades_to_none_and_exactly_one_to_unavailable() {
             app()
                 .cardinality("test:hostile/attack", cardinality)
                 .root("test:hostile/attack")
-                .plugin("villain", common::guest("hostile-villain"))
+                .plugin("villain", guests::guest("hostile-villain"))
                 .plugin_limits("villain", tight()),
         )
     };
@@ -267,11 +266,11 @@ fn an_at_most_one_socket_degrades_to_none_and_exactly_one_to_unavailable() {
 fn a_start_function_that_never_returns_is_stopped_at_load() {
     let partial = || {
         PluginTree::builder()
-            .wit(common::app_wit().join("partial.wit"))
+            .wit(guests::app_wit().join("partial.wit"))
             .root("test:partial/leaf")
             .cardinality("test:partial/leaf", Cardinality::Any)
-            .plugin("spin-start", common::wat("leaf-spin-start"))
-            .plugin("good", common::guest("leaf-good"))
+            .plugin("spin-start", guests::wat("leaf-spin-start"))
+            .plugin("good", guests::guest("leaf-good"))
     };
     let cases = [
         (tight(), Limit::Deadline, "plugin `spin-start` ran past its deadline of 200ms in `instantiation`"),
@@ -284,7 +283,7 @@ fn a_start_function_that_never_returns_is_stopped_at_load() {
     for (limits, expected, text) in cases {
         let (tree, errors) = partial().plugin_limits("spin-start", limits).build().expect("valid WIT");
         assert!(errors.is_empty(), "{errors:?}");
-        let (loaded, errors) = tree.load(common::engine());
+        let (loaded, errors) = tree.load(guests::engine());
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(matches!(&errors[0], LoadError::LimitExceeded { plugin, limit, .. } if plugin == "spin-start" && *limit == expected), "{errors:?}");
         assert_eq!(errors[0].to_string(), text);
@@ -299,9 +298,9 @@ fn an_engine_that_cannot_enforce_a_limit_refuses_the_plugin() {
     let plain = Engine::new(&config).expect("engine");
     let (tree, _) = app()
         .root("test:hostile/attack")
-        .plugin("villain", common::guest("hostile-villain"))
+        .plugin("villain", guests::guest("hostile-villain"))
         .plugin_limits("villain", Limits::default().with_deadline(None).with_fuel(Some(1)))
-        .plugin("bystander", common::guest("hostile-bystander"))
+        .plugin("bystander", guests::guest("hostile-bystander"))
         .plugin_limits("bystander", Limits::default().with_deadline(None))
         .build()
         .expect("valid WIT");
@@ -348,15 +347,15 @@ fn calls_from_many_threads_queue_and_all_get_their_answer() {
 #[test]
 fn recursion_on_the_wasm_stack_is_stopped_at_wasmtimes_stack_limit() {
     let (tree, errors) = PluginTree::builder()
-        .wit(common::app_wit().join("partial.wit"))
+        .wit(guests::app_wit().join("partial.wit"))
         .root("test:partial/leaf")
         .cardinality("test:partial/leaf", Cardinality::Any)
-        .plugin("deep", common::wat("leaf-recurse"))
-        .plugin("good", common::guest("leaf-good"))
+        .plugin("deep", guests::wat("leaf-recurse"))
+        .plugin("good", guests::guest("leaf-good"))
         .build()
         .expect("valid WIT");
     assert!(errors.is_empty(), "{errors:?}");
-    let (loaded, errors) = tree.load(common::engine());
+    let (loaded, errors) = tree.load(guests::engine());
     assert!(errors.is_empty(), "{errors:?}");
     let Ok(Socket::Any(answers)) = loaded.dispatch("test:partial/leaf", "value", &[]) else { panic!("answers") };
     match &answers[0] {

@@ -3,10 +3,9 @@
 //! plugs sit beside components on `any` sockets (root and consumer), count
 //! for cardinality, and their failures reach consumers as values.
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::guests;
 
-use common::load;
+use crate::guests::load;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -41,11 +40,11 @@ fn one(tree: &LoadedTree, interface: &str, function: &str, args: &[Val]) -> Val 
 
 fn notes_app(kv: &MemoryKv, log: &Log) -> TreeBuilder {
     PluginTree::builder()
-        .wit(common::app_wit().join("host.wit"))
+        .wit(guests::app_wit().join("host.wit"))
         .wit_text("plugtree-host.wit", HOST_WIT)
         .cardinality("plugtree:host/log", Cardinality::Any)
         .root("test:host/notes")
-        .plugin("notes", common::guest("host-notes"))
+        .plugin("notes", guests::guest("host-notes"))
         .host_plug(kv.plug("kv"))
         .host_plug(log.plug("log"))
 }
@@ -123,11 +122,11 @@ fn the_kv_socket_counts_host_plugs_for_its_cardinality() {
     assert_eq!(tree.plugins().find(|p| p.id == "notes").map(|p| p.status), Some(PluginStatus::Failed));
     // No store at all: likewise.
     let (_, errors) = PluginTree::builder()
-        .wit(common::app_wit().join("host.wit"))
+        .wit(guests::app_wit().join("host.wit"))
         .wit_text("plugtree-host.wit", HOST_WIT)
         .cardinality("plugtree:host/log", Cardinality::Any)
         .root("test:host/notes")
-        .plugin("notes", common::guest("host-notes"))
+        .plugin("notes", guests::guest("host-notes"))
         .build()
         .expect("valid WIT");
     assert!(errors.iter().any(|e| matches!(e, BuildError::Unsatisfied(u) if u.interface == "plugtree:host/kv" && u.ready.is_empty())), "{errors:?}");
@@ -149,11 +148,11 @@ fn host_plugs_sit_beside_components_on_any_sockets() {
     let notified = Arc::new(AtomicUsize::new(0));
     // At the root: one answer per provider, the host plug in declaration order.
     let tree = load(
-        common::card_app()
+        guests::card_app()
             .root("test:card/many")
-            .plugin("many-en", common::guest("many-en"))
+            .plugin("many-en", guests::guest("many-en"))
             .host_plug(host_greeter("pirate", "test:card/many", notified.clone()))
-            .plugin("many-fr", common::guest("many-fr")),
+            .plugin("many-fr", guests::guest("many-fr")),
     );
     let answers = tree.dispatch("test:card/many", "greet", &[s("ana")]).expect("dispatch");
     assert_eq!(
@@ -166,11 +165,11 @@ fn host_plugs_sit_beside_components_on_any_sockets() {
     );
     // Behind a consumer's sockets: exactly-one and any, both host plugs.
     let tree = load(
-        common::card_app()
+        guests::card_app()
             .root("test:card/collector")
-            .plugin("collector", common::guest("collector"))
+            .plugin("collector", guests::guest("collector"))
             .host_plug(host_greeter("host-one", "test:card/one", notified.clone()))
-            .plugin("many-de", common::guest("many-de"))
+            .plugin("many-de", guests::guest("many-de"))
             .host_plug(host_greeter("pirate", "test:card/many", notified.clone())),
     );
     let collector = "test:card/collector";
@@ -205,10 +204,10 @@ fn dynamic_host_functions_are_checked_on_every_answer() {
         })
         .func_dynamic("notify", |_| Ok(vec![]));
     let tree = load(
-        common::card_app()
+        guests::card_app()
             .root("test:card/collector")
-            .plugin("collector", common::guest("collector"))
-            .plugin("one-en", common::guest("one-en"))
+            .plugin("collector", guests::guest("collector"))
+            .plugin("one-en", guests::guest("one-en"))
             .host_plug(plug),
     );
     let many = |tree: &LoadedTree| one(tree, "test:card/collector", "call-many", &[s("cy")]);
@@ -225,7 +224,7 @@ fn dynamic_host_functions_are_checked_on_every_answer() {
     assert_eq!(calls.load(Ordering::Relaxed), 5);
     assert!(tree.failures().is_empty());
     // The host's own dispatch sees the same failure as a typed error.
-    let direct = load(common::card_app().root("test:card/many").host_plug(HostPlug::new("down", "test:card/many")
+    let direct = load(guests::card_app().root("test:card/many").host_plug(HostPlug::new("down", "test:card/many")
         .func_dynamic("greet", |_| Err(HostError::new("offline")))
         .func_dynamic("notify", |_| Ok(vec![]))));
     assert_eq!(
@@ -259,22 +258,22 @@ fn host_plugs_are_checked_against_the_wit_when_the_tree_is_built() {
     ];
     for (plug, expected) in cases {
         let id = plug.id().clone();
-        let (tree, errors) = common::card_app()
+        let (tree, errors) = guests::card_app()
             .root("test:card/many")
-            .plugin("many-en", common::guest("many-en"))
+            .plugin("many-en", guests::guest("many-en"))
             .host_plug(plug)
             .build()
             .expect("valid WIT");
         assert!(matches!(&errors[..], [e] if expected(e)), "{id}: {errors:?}");
         assert_eq!(tree.plugins().find(|p| *p.id == id).map(|p| p.status), Some(PluginStatus::Failed));
         // The rest of the tree still loads and answers.
-        let (loaded, load_errors) = tree.load(common::engine());
+        let (loaded, load_errors) = tree.load(guests::engine());
         assert!(load_errors.is_empty());
         assert_eq!(loaded.root_providers().collect::<Vec<_>>(), vec!["many-en"]);
     }
     // Interfaces with resources cannot be host plugs.
     let (_, errors) = PluginTree::builder()
-        .wit(common::app_wit().join("res.wit"))
+        .wit(guests::app_wit().join("res.wit"))
         .root("test:res/counters")
         .host_plug(HostPlug::new("fake", "test:res/counters"))
         .build()

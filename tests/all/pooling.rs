@@ -3,8 +3,7 @@
 //! with its id and wasmtime's reason, and a reload that does not fit is
 //! refused while the old instance keeps answering.
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::guests;
 
 use std::error::Error;
 
@@ -13,7 +12,7 @@ use plugtree::{Engine, LoadError, LoadedTree, Socket, Val};
 
 /// `n` providers of `test:bench/level5` on an `any` root, loaded on `engine`.
 fn providers(engine: &Engine, n: usize) -> (LoadedTree, Vec<LoadError>) {
-    let (tree, errors) = common::level5_providers(n).build().expect("valid WIT");
+    let (tree, errors) = guests::level5_providers(n).build().expect("valid WIT");
     assert!(errors.is_empty(), "{errors:?}");
     tree.load(engine)
 }
@@ -67,7 +66,7 @@ fn a_plugin_that_finds_the_pool_full_fails_alone() {
     assert_eq!(ids, ["p0", "p1"]);
 
     // A reload needs a second slot while the old instance lives: refused, nothing lost.
-    let refused = tree.reload("p0", common::guest("bench-level5"));
+    let refused = tree.reload("p0", guests::guest("bench-level5"));
     assert!(matches!(refused, Err(ReloadError::Load(LoadError::Instantiate { .. }))), "{refused:?}");
     assert_eq!(answers(&tree), [("p0".to_string(), Some(Val::U32(42))), ("p1".to_string(), Some(Val::U32(42)))]);
 }

@@ -1,12 +1,10 @@
 //! Test helpers: the Python and JavaScript guests of `test-components/python`
 //! and `test-components/js`, built from source with `plugtree build`.
 //!
-//! Include beside `common` with `#[path = "../common/polyglot.rs"] mod polyglot;`.
 //! The first call to [`guest`] in a process runs `plugtree build` on both folders
 //! with `PLUGTREE_CACHE=target/plugtree-cache`: the first run on a machine
 //! installs componentize-py (PyPI) and componentize-js (npm) there, and every run
 //! takes unchanged components from that cache by source hash.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

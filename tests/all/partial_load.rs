@@ -1,8 +1,7 @@
 //! Partial load: a root `any` socket with one good plugin and every kind of
 //! broken one. Each problem is reported with its plugin; the rest answers.
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::guests;
 
 use plugtree::describe::PluginError;
 use plugtree::resolve::PluginStatus;
@@ -10,7 +9,7 @@ use plugtree::{BuildError, Cardinality, LoadError, PluginTree, Signature, Socket
 
 fn app() -> TreeBuilder {
     PluginTree::builder()
-        .wit(common::app_wit().join("partial.wit"))
+        .wit(guests::app_wit().join("partial.wit"))
         .root("test:partial/leaf")
         .cardinality("test:partial/leaf", Cardinality::Any)
 }
@@ -18,16 +17,16 @@ fn app() -> TreeBuilder {
 #[test]
 fn every_broken_plugin_is_reported_and_the_rest_answers() {
     let (tree, build_errors) = app()
-        .plugin("good", common::guest("leaf-good"))
+        .plugin("good", guests::guest("leaf-good"))
         .plugin("corrupt", b"\0asm\x0d\0\x01\0 this is not a component".to_vec())
-        .plugin("missing", common::guest("leaf-missing"))
-        .plugin("wrong", common::guest("leaf-wrong"))
-        .plugin("trap-start", common::wat("leaf-trap-start"))
-        .plugin("ghost", common::guest("leaf-ghost"))
-        .plugin("cyc-a", common::guest("cyc-a"))
-        .plugin("cyc-b", common::guest("cyc-b"))
-        .plugin("needs-dep", common::guest("leaf-needs-dep"))
-        .plugin("good", common::guest("leaf-good"))
+        .plugin("missing", guests::guest("leaf-missing"))
+        .plugin("wrong", guests::guest("leaf-wrong"))
+        .plugin("trap-start", guests::wat("leaf-trap-start"))
+        .plugin("ghost", guests::guest("leaf-ghost"))
+        .plugin("cyc-a", guests::guest("cyc-a"))
+        .plugin("cyc-b", guests::guest("cyc-b"))
+        .plugin("needs-dep", guests::guest("leaf-needs-dep"))
+        .plugin("good", guests::guest("leaf-good"))
         .build()
         .expect("valid WIT");
     let messages: Vec<String> = build_errors.iter().map(ToString::to_string).collect();
@@ -101,9 +100,9 @@ fn every_broken_plugin_is_reported_and_the_rest_answers() {
 #[test]
 fn a_satisfied_dependency_and_an_unused_plugin() {
     let (tree, errors) = app()
-        .plugin("needs-dep", common::guest("leaf-needs-dep"))
-        .plugin("dep", common::guest("dep-good"))
-        .plugin("idle", common::guest("chain-bottom"))
+        .plugin("needs-dep", guests::guest("leaf-needs-dep"))
+        .plugin("dep", guests::guest("dep-good"))
+        .plugin("idle", guests::guest("chain-bottom"))
         .build()
         .expect("valid WIT");
     // chain-bottom plugs an interface the app does not have.
@@ -120,8 +119,8 @@ fn a_satisfied_dependency_and_an_unused_plugin() {
 #[test]
 fn a_plugin_nothing_reaches_is_unused_and_not_loaded() {
     let (tree, errors) = app()
-        .plugin("good", common::guest("leaf-good"))
-        .plugin("dep", common::guest("dep-good"))
+        .plugin("good", guests::guest("leaf-good"))
+        .plugin("dep", guests::guest("dep-good"))
         .build()
         .expect("valid WIT");
     assert!(errors.is_empty(), "{errors:?}");

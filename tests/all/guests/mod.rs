@@ -1,10 +1,10 @@
 //! Test helpers: the guest components of `test-components/`, built from source.
 //!
-//! Include with `mod common;`. The first call to [`guest`] in a process builds
+//! The first call to [`guest`] in a process builds
 //! the whole `test-components` workspace for `wasm32-unknown-unknown` (cargo's
 //! own lock makes concurrent test binaries safe) and encodes every core module
 //! into a component under `target/test-components/components/<name>.wasm`.
-#![allow(dead_code)]
+#![allow(dead_code)] // benches include this file and use part of it
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -157,7 +157,7 @@ fn build_all() -> PathBuf {
         let encoded = wit_component::ComponentEncoder::default()
             .validate(true)
             .module(&bytes)
-            .and_then(|mut e| e.encode())
+            .and_then(|e| e.encode())
             .unwrap_or_else(|e| panic!("encoding {} as a component: {e:?}", core.display()));
         // Write then rename, so a parallel test process never reads half a file.
         let tmp = out_dir.join(format!("{name}.wasm.{}.tmp", std::process::id()));

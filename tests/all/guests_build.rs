@@ -1,6 +1,6 @@
 //! The guest components build, and export and import exactly what the other
 //! tests rely on.
-mod common;
+use crate::guests;
 
 use wit_component::DecodedWasm;
 use wit_parser::{
@@ -51,7 +51,7 @@ fn decode(bytes: &[u8]) -> (Resolve, WorldId) {
 }
 
 fn load(name: &str) -> (Resolve, WorldId) {
-    decode(&std::fs::read(common::guest(name)).unwrap())
+    decode(&std::fs::read(guests::guest(name)).unwrap())
 }
 
 /// The sorted names of a world's imported or exported interfaces.
@@ -244,7 +244,7 @@ fn broken_leaves_have_the_expected_shape() {
 
 #[test]
 fn trap_on_start_wat_exports_leaf() {
-    let bytes = wat::parse_file(common::wat("leaf-trap-start")).expect("parse WAT");
+    let bytes = wat::parse_file(guests::wat("leaf-trap-start")).expect("parse WAT");
     let (resolve, world) = decode(&bytes);
     assert_eq!(
         names(&resolve, resolve.worlds[world].exports.iter()),
@@ -275,7 +275,7 @@ fn hostile_guests_have_the_expected_shape() {
         )
     );
     for wat in ["leaf-spin-start", "leaf-recurse"] {
-        let bytes = wat::parse_file(common::wat(wat)).expect("parse WAT");
+        let bytes = wat::parse_file(guests::wat(wat)).expect("parse WAT");
         let (resolve, world) = decode(&bytes);
         assert_eq!(
             functions(&resolve, world, "test:partial/leaf", true),
@@ -306,7 +306,7 @@ fn resource_guests_have_the_expected_shape() {
 
 #[test]
 fn app_wit_holds_one_file_per_package() {
-    let mut files: Vec<String> = std::fs::read_dir(common::app_wit())
+    let mut files: Vec<String> = std::fs::read_dir(guests::app_wit())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
@@ -327,7 +327,7 @@ fn app_wit_holds_one_file_per_package() {
     );
     for file in &files {
         let mut resolve = Resolve::default();
-        let pkg = resolve.push_file(common::app_wit().join(file)).unwrap();
+        let pkg = resolve.push_file(guests::app_wit().join(file)).unwrap();
         assert!(
             resolve.packages[pkg].worlds.is_empty(),
             "{file} holds only interfaces"

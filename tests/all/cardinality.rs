@@ -2,8 +2,7 @@
 //! `one` exactly-one, `maybe` at-most-one and `many` any) with zero, one and
 //! several providers, and on the host's root socket.
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::guests;
 
 use plugtree::resolve::{PluginStatus, Unsatisfied};
 use plugtree::{BuildError, Cardinality, CallError, LoadedTree, PluginTree, Socket, TreeBuilder, Val};
@@ -12,8 +11,8 @@ use plugtree::{BuildError, Cardinality, CallError, LoadedTree, PluginTree, Socke
 fn collector_with(providers: &[&str]) -> TreeBuilder {
     providers
         .iter()
-        .fold(common::card_app().root("test:card/collector").plugin("collector", common::guest("collector")), |b, p| {
-            b.plugin(*p, common::guest(p))
+        .fold(guests::card_app().root("test:card/collector").plugin("collector", guests::guest("collector")), |b, p| {
+            b.plugin(*p, guests::guest(p))
         })
 }
 
@@ -131,9 +130,9 @@ fn a_trapping_provider_reaches_the_consumer_as_a_value() {
 #[test]
 fn the_root_socket_takes_every_cardinality() {
     let greet = |tree: &LoadedTree, root: &str| tree.dispatch(root, "greet", &[s("io")]).expect("dispatch");
-    let (any, _) = load(common::card_app().root("test:card/many").plugin("many-en", common::guest("many-en")).plugin(
+    let (any, _) = load(guests::card_app().root("test:card/many").plugin("many-en", guests::guest("many-en")).plugin(
         "many-trap",
-        common::guest("many-trap"),
+        guests::guest("many-trap"),
     ));
     let Socket::Any(answers) = greet(&any, "test:card/many") else { panic!("any") };
     assert_eq!(answers[0], ("many-en".into(), Ok(Some(s("hello, io")))));
@@ -147,23 +146,23 @@ fn the_root_socket_takes_every_cardinality() {
         })
     );
 
-    let (none, errors) = load(common::card_app().root("test:card/maybe"));
+    let (none, errors) = load(guests::card_app().root("test:card/maybe"));
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(greet(&none, "test:card/maybe"), Socket::AtMostOne(None));
-    let (some, _) = load(common::card_app().root("test:card/maybe").plugin("maybe-en", common::guest("maybe-en")));
+    let (some, _) = load(guests::card_app().root("test:card/maybe").plugin("maybe-en", guests::guest("maybe-en")));
     assert_eq!(greet(&some, "test:card/maybe"), Socket::AtMostOne(Some(Ok(Some(s("hello, io"))))));
 }
 
 #[test]
 fn a_consumer_built_for_another_cardinality_is_rejected_with_both_shapes() {
     let (_, errors) = PluginTree::builder()
-        .wit(common::app_wit().join("card.wit"))
+        .wit(guests::app_wit().join("card.wit"))
         .cardinality("test:card/maybe", Cardinality::AtMostOne)
         // The collector imports `many` in the any ABI; the app says exactly-one.
         .root("test:card/collector")
-        .plugin("collector", common::guest("collector"))
-        .plugin("one-en", common::guest("one-en"))
-        .plugin("many-en", common::guest("many-en"))
+        .plugin("collector", guests::guest("collector"))
+        .plugin("one-en", guests::guest("one-en"))
+        .plugin("many-en", guests::guest("many-en"))
         .build()
         .expect("valid WIT");
     let mismatch: Vec<String> = errors

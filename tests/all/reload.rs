@@ -3,10 +3,9 @@
 //! re-linked); a broken one is refused and the old one keeps answering; calls
 //! running during reloads all succeed.
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::guests;
 
-use common::load;
+use crate::guests::load;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -22,11 +21,11 @@ fn s(text: &str) -> Val {
 /// `collector` over `one-en` and the reloadable `greeter` (many-en at first).
 fn collector_tree() -> LoadedTree {
     load(
-        common::card_app()
+        guests::card_app()
             .root("test:card/collector")
-            .plugin("collector", common::guest("collector"))
-            .plugin("one-en", common::guest("one-en"))
-            .plugin("greeter", common::guest("many-en")),
+            .plugin("collector", guests::guest("collector"))
+            .plugin("one-en", guests::guest("one-en"))
+            .plugin("greeter", guests::guest("many-en")),
     )
 }
 
@@ -35,27 +34,27 @@ fn greet(tree: &LoadedTree) -> Socket<plugtree::dispatch::Answer> {
 }
 
 fn bytes(guest: &str) -> Vec<u8> {
-    std::fs::read(common::guest(guest)).expect("guest built")
+    std::fs::read(guests::guest(guest)).expect("guest built")
 }
 
 #[test]
 fn a_reloaded_plugin_answers_with_its_new_component() {
-    let tree = load(common::card_app().root("test:card/many").plugin("greeter", common::guest("many-en")).plugin("other", common::guest("many-de")));
+    let tree = load(guests::card_app().root("test:card/many").plugin("greeter", guests::guest("many-en")).plugin("other", guests::guest("many-de")));
     assert_eq!(greet(&tree), Socket::Any(vec![("greeter".into(), Ok(Some(s("hello, ana")))), ("other".into(), Ok(Some(s("hallo, ana"))))]));
     let report = tree.reload("greeter", bytes("many-fr")).expect("reloads");
     assert_eq!(report, Reloaded { plugin: "greeter".into(), sockets: vec![], consumers: vec![] });
     assert_eq!(greet(&tree), Socket::Any(vec![("greeter".into(), Ok(Some(s("bonjour, ana")))), ("other".into(), Ok(Some(s("hallo, ana"))))]));
     // From a file too, and back.
-    tree.reload("greeter", common::guest("many-en")).expect("reloads");
+    tree.reload("greeter", guests::guest("many-en")).expect("reloads");
     assert_eq!(greet(&tree), Socket::Any(vec![("greeter".into(), Ok(Some(s("hello, ana")))), ("other".into(), Ok(Some(s("hallo, ana"))))]));
 }
 
 #[test]
 fn a_broken_build_is_refused_and_the_old_one_keeps_answering() {
     let tree = load(
-        common::card_app()
+        guests::card_app()
             .root("test:card/many")
-            .plugin("greeter", common::guest("many-en"))
+            .plugin("greeter", guests::guest("many-en"))
             .host_plug(HostPlug::new("host", "test:card/many")
                 .func("greet", |n: String| -> Result<String, HostError> { Ok(n) })
                 .func("notify", |_: String| -> Result<(), HostError> { Ok(()) })),
@@ -67,14 +66,14 @@ fn a_broken_build_is_refused_and_the_old_one_keeps_answering() {
         "{refused:?}"
     );
     // A component with another plug.
-    let refused = tree.reload("greeter", common::guest("one-en")).expect_err("plugs elsewhere");
+    let refused = tree.reload("greeter", guests::guest("one-en")).expect_err("plugs elsewhere");
     assert!(
         matches!(&refused, ReloadError::PlugChanged { plugin, expected, found } if *plugin == "greeter" && expected == "test:card/many" && found.as_deref() == Some("test:card/one")),
         "{refused:?}"
     );
     assert_eq!(refused.to_string(), "the new component of plugin `greeter` plugs into `test:card/one`, but the plugin plugs into `test:card/many`");
     // A component that plugs into no app interface at all.
-    let refused = tree.reload("greeter", common::guest("leaf-missing")).expect_err("no plug");
+    let refused = tree.reload("greeter", guests::guest("leaf-missing")).expect_err("no plug");
     assert!(matches!(&refused, ReloadError::Rejected { errors, .. } if matches!(&errors[..], [BuildError::NoPlug { .. }])), "{refused:?}");
     assert!(matches!(tree.reload("nobody", bytes("many-fr")), Err(ReloadError::NotLoaded { plugin }) if plugin == "nobody"));
     assert!(matches!(tree.reload("host", bytes("many-fr")), Err(ReloadError::HostPlug { plugin }) if plugin == "host"));
@@ -97,7 +96,7 @@ fn consumers_reach_the_new_instance_without_being_relinked() {
 
 #[test]
 fn a_failed_plugin_is_revived_by_a_reload() {
-    let tree = load(common::card_app().root("test:card/many").plugin("greeter", common::guest("many-trap")));
+    let tree = load(guests::card_app().root("test:card/many").plugin("greeter", guests::guest("many-trap")));
     let Socket::Any(answers) = greet(&tree) else { panic!("any") };
     assert!(matches!(&answers[..], [(id, Err(plugtree::CallError::Trapped { .. }))] if *id == "greeter"), "{answers:?}");
     assert_eq!(tree.failures().len(), 1);

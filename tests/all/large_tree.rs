@@ -2,8 +2,7 @@
 //! host's `any` root, and 1,000 behind one consumer's `any` socket. Identical
 //! components compile once, so this stays fast.
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::guests;
 
 use plugtree::{Socket, Val};
 
@@ -11,9 +10,9 @@ const N: usize = 1000;
 
 #[test]
 fn a_thousand_providers_on_the_root_answer_in_declaration_order() {
-    let (tree, errors) = common::level5_providers(N).build().expect("valid WIT");
+    let (tree, errors) = guests::level5_providers(N).build().expect("valid WIT");
     assert!(errors.is_empty(), "{errors:?}");
-    let (loaded, errors) = tree.load(common::engine());
+    let (loaded, errors) = tree.load(guests::engine());
     assert!(errors.is_empty(), "{errors:?}");
     let Ok(Socket::Any(answers)) = loaded.dispatch("test:bench/level5", "add", &[Val::U32(40), Val::U32(2)]) else {
         panic!("not an any socket");
@@ -28,15 +27,15 @@ fn a_thousand_providers_on_the_root_answer_in_declaration_order() {
 #[test]
 fn a_consumer_with_a_thousand_providers_gets_every_answer() {
     let builder = (0..N).fold(
-        common::card_app()
+        guests::card_app()
             .root("test:card/collector")
-            .plugin("collector", common::guest("collector"))
-            .plugin("one-en", common::guest("one-en")),
-        |b, i| b.plugin(format!("en{i}"), common::guest("many-en")),
+            .plugin("collector", guests::guest("collector"))
+            .plugin("one-en", guests::guest("one-en")),
+        |b, i| b.plugin(format!("en{i}"), guests::guest("many-en")),
     );
     let (tree, errors) = builder.build().expect("valid WIT");
     assert!(errors.is_empty(), "{errors:?}");
-    let (loaded, errors) = tree.load(common::engine());
+    let (loaded, errors) = tree.load(guests::engine());
     assert!(errors.is_empty(), "{errors:?}");
     let Ok(Socket::ExactlyOne(Ok(Some(Val::List(entries))))) =
         loaded.dispatch("test:card/collector", "call-many", &[Val::String("ana".into())])

@@ -1,16 +1,15 @@
 //! A chain three deep (top → mid → bottom), loaded from a manifest, and what
 //! happens to it when its bottom is missing.
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::guests;
 
 use plugtree::resolve::{PluginStatus, Unsatisfied};
 use plugtree::{BuildError, Cardinality, DispatchError, PluginTree, Socket, Val};
 
 fn manifest(dir: &std::path::Path, plugins: &[&str]) -> std::path::PathBuf {
-    let mut text = format!("root = \"test:chain/top\"\nwit = {:?}\n", common::app_wit().join("chain.wit"));
+    let mut text = format!("root = \"test:chain/top\"\nwit = {:?}\n", guests::app_wit().join("chain.wit"));
     for name in plugins {
-        text.push_str(&format!("[[plugins]]\nid = \"{name}\"\npath = {:?}\n", common::guest(name)));
+        text.push_str(&format!("[[plugins]]\nid = \"{name}\"\npath = {:?}\n", guests::guest(name)));
     }
     let path = dir.join("plugtree.toml");
     std::fs::write(&path, text).expect("write manifest");

@@ -1,20 +1,19 @@
 //! A diamond: top imports left and right (two sockets), both import shared.
 //! The shared plugin is one instance serving both consumers.
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::guests;
 
 use plugtree::{PluginTree, Socket, Val};
 
 #[test]
 fn one_shared_instance_serves_both_consumers() {
     let (tree, build_errors) = PluginTree::builder()
-        .wit(common::app_wit().join("diamond.wit"))
+        .wit(guests::app_wit().join("diamond.wit"))
         .root("test:diamond/top")
-        .plugin("top", common::guest("diamond-top"))
-        .plugin("left", common::guest("diamond-left"))
-        .plugin("right", common::guest("diamond-right"))
-        .plugin("shared", common::guest("diamond-shared"))
+        .plugin("top", guests::guest("diamond-top"))
+        .plugin("left", guests::guest("diamond-left"))
+        .plugin("right", guests::guest("diamond-right"))
+        .plugin("shared", guests::guest("diamond-shared"))
         .build()
         .expect("valid WIT");
     assert!(build_errors.is_empty(), "{build_errors:?}");

@@ -4,10 +4,9 @@
 //! still answers, a provider's failure and a consumer's memory limit still
 //! reach the consumer as the socket ABI's error (the chain answers 0 or "").
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::guests;
 
-use common::load;
+use crate::guests::load;
 
 use plugtree::host::{HostError, HostPlug};
 use plugtree::{Limits, LoadedTree, PluginTree, Socket, TreeBuilder, Val};
@@ -15,8 +14,8 @@ use plugtree::{Limits, LoadedTree, PluginTree, Socket, TreeBuilder, Val};
 /// The chain from `test:bench/level{top}` down to level5.
 fn chain(top: usize) -> TreeBuilder {
     (top..=5).fold(
-        PluginTree::builder().wit(common::app_wit().join("bench.wit")).root(format!("test:bench/level{top}")),
-        |b, level| b.plugin(format!("level{level}"), common::guest(&format!("bench-level{level}"))),
+        PluginTree::builder().wit(guests::app_wit().join("bench.wit")).root(format!("test:bench/level{top}")),
+        |b, level| b.plugin(format!("level{level}"), guests::guest(&format!("bench-level{level}"))),
     )
 }
 
@@ -65,9 +64,9 @@ fn a_host_plug_behind_a_fast_socket_answers_and_fails_as_a_value() {
         .func_dynamic("mirror", |args| Ok(args.to_vec()));
     let tree = load(
         PluginTree::builder()
-            .wit(common::app_wit().join("bench.wit"))
+            .wit(guests::app_wit().join("bench.wit"))
             .root("test:bench/level4")
-            .plugin("level4", common::guest("bench-level4"))
+            .plugin("level4", guests::guest("bench-level4"))
             .host_plug(host),
     );
     assert_eq!(call(&tree, 4, "add", &[Val::U32(1), Val::U32(2)]), Val::U32(103));

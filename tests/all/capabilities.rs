@@ -3,8 +3,7 @@
 //! wasi:sockets): nothing by default, exactly what is granted, strict mode,
 //! and what `plugtree check` and `call` show.
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::guests;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -30,9 +29,9 @@ fn fixture(name: &str) -> PathBuf {
 
 fn build(grants: Grants) -> (PluginTree, Vec<BuildError>) {
     PluginTree::builder()
-        .wit(common::wasi_wit())
+        .wit(guests::wasi_wit())
         .root(PROBE)
-        .plugin("probe", common::wasi_guest("wasi-files"))
+        .plugin("probe", guests::wasi_guest("wasi-files"))
         .grants("probe", grants)
         .build()
         .expect("the app's WIT is valid")
@@ -41,7 +40,7 @@ fn build(grants: Grants) -> (PluginTree, Vec<BuildError>) {
 fn load(grants: Grants) -> LoadedTree {
     let (tree, build_errors) = build(grants);
     assert!(build_errors.is_empty(), "{build_errors:?}");
-    let (loaded, load_errors) = tree.load(common::engine());
+    let (loaded, load_errors) = tree.load(guests::engine());
     assert!(load_errors.is_empty(), "{load_errors:?}");
     loaded
 }
@@ -134,7 +133,7 @@ fn strict_mode_refuses_the_plugin_naming_the_missing_grant() {
         message.starts_with("plugin `probe` imports `wasi:filesystem/types@") && message.ends_with("` but is not granted `dirs` (strict mode)"),
         "{message}"
     );
-    let (loaded, _) = tree.load(common::engine());
+    let (loaded, _) = tree.load(guests::engine());
     assert!(loaded.root_providers().next().is_none(), "a refused plugin is not loaded");
 
     // With the directory granted too, the same strict plugin loads and reads.
@@ -233,7 +232,7 @@ fn a_grant_that_cannot_be_set_up_fails_the_load_naming_it() {
     let missing = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/capabilities-tests/no-such-dir");
     let (tree, errors) = build(Grants::none().dir(&missing, "/data", DirMode::ReadOnly));
     assert!(errors.is_empty(), "{errors:?}");
-    let (_, errors) = tree.load(common::engine());
+    let (_, errors) = tree.load(guests::engine());
     assert!(
         matches!(&errors[0], LoadError::Grant { plugin, grant: Capability::Dirs, value, .. } if plugin == "probe" && *value == missing.display().to_string()),
         "{errors:?}"
@@ -244,9 +243,9 @@ fn a_grant_that_cannot_be_set_up_fails_the_load_naming_it() {
 #[test]
 fn plugins_without_wasi_imports_are_unchanged() {
     let (tree, errors) = PluginTree::builder()
-        .wit(common::app_wit().join("partial.wit"))
+        .wit(guests::app_wit().join("partial.wit"))
         .root("test:partial/leaf")
-        .plugin("good", common::guest("leaf-good"))
+        .plugin("good", guests::guest("leaf-good"))
         .grants("good", Grants::none().stdout(true).strict(true))
         .build()
         .unwrap();
@@ -264,8 +263,8 @@ fn plugtree(args: &[&str]) -> Output {
 
 /// A manifest for the probe with `grants` (TOML inline table, or empty), relative to `dir`.
 fn manifest(dir: &Path, grants: &str) -> String {
-    let wit = common::wasi_wit();
-    let guest = common::wasi_guest("wasi-files");
+    let wit = guests::wasi_wit();
+    let guest = guests::wasi_guest("wasi-files");
     let grants = if grants.is_empty() { String::new() } else { format!("grants = {grants}\n") };
     let text = format!("root = {PROBE:?}\nwit = {wit:?}\n[[plugins]]\nid = \"probe\"\npath = {guest:?}\n{grants}");
     let path = dir.join("plugtree.toml");
@@ -331,7 +330,7 @@ fn stdout_is_discarded_unless_granted() {
 fn a_reloaded_plugin_keeps_its_grants() {
     let dir = fixture("reload");
     let tree = load(Grants::none().dir(dir.join("data"), "/data", DirMode::ReadOnly).env("K", "v"));
-    tree.reload("probe", common::wasi_guest("wasi-files")).expect("the same component reloads");
+    tree.reload("probe", guests::wasi_guest("wasi-files")).expect("the same component reloads");
     assert_eq!(read(&tree, "/data/hello.txt"), ok(s("hello from the host")));
     assert_eq!(call(&tree, "env", &[s("K")]), Val::Option(Some(Box::new(s("v")))));
     assert!(matches!(read(&tree, "/data/../secret.txt"), Val::Result(Err(_))));

@@ -2,8 +2,7 @@
 //! compiling, a damaged or foreign entry is refused and rebuilt, and
 //! identical components in one tree compile once.
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::guests;
 
 use std::path::{Path, PathBuf};
 
@@ -19,11 +18,11 @@ fn scratch(name: &str) -> PathBuf {
 /// The three-deep chain, loaded through a cache in `dir`; returns what the cache did.
 fn load_chain(engine: &Engine, dir: &Path) -> (LoadedTree, CacheStats) {
     let (tree, build_errors) = PluginTree::builder()
-        .wit(common::app_wit().join("chain.wit"))
+        .wit(guests::app_wit().join("chain.wit"))
         .root("test:chain/top")
-        .plugin("top", common::guest("chain-top"))
-        .plugin("mid", common::guest("chain-mid"))
-        .plugin("bottom", common::guest("chain-bottom"))
+        .plugin("top", guests::guest("chain-top"))
+        .plugin("mid", guests::guest("chain-mid"))
+        .plugin("bottom", guests::guest("chain-bottom"))
         .build()
         .expect("valid WIT");
     assert!(build_errors.is_empty(), "{build_errors:?}");
@@ -63,12 +62,12 @@ fn stats(hits: u64, misses: u64, rejected: u64, written: u64) -> CacheStats {
 #[test]
 fn a_warm_load_deserializes_every_plugin() {
     let dir = scratch("warm");
-    let (cold, cold_stats) = load_chain(common::engine(), &dir);
+    let (cold, cold_stats) = load_chain(guests::engine(), &dir);
     assert_eq!(cold_stats, stats(0, 3, 0, 3));
     assert_chain_answers(&cold);
     assert_eq!(entries(&dir).len(), 3);
 
-    let (warm, warm_stats) = load_chain(common::engine(), &dir);
+    let (warm, warm_stats) = load_chain(guests::engine(), &dir);
     assert_eq!(warm_stats, stats(3, 0, 0, 0));
     assert_chain_answers(&warm);
 }
@@ -76,7 +75,7 @@ fn a_warm_load_deserializes_every_plugin() {
 #[test]
 fn a_damaged_entry_is_refused_and_rebuilt() {
     let dir = scratch("damaged");
-    load_chain(common::engine(), &dir);
+    load_chain(guests::engine(), &dir);
     let files = entries(&dir);
     assert_eq!(files.len(), 3);
     // One flipped payload byte, one truncated entry, one that is not an entry at all.
@@ -88,18 +87,18 @@ fn a_damaged_entry_is_refused_and_rebuilt() {
     std::fs::write(&files[1], &whole[..whole.len() / 2]).expect("write");
     std::fs::write(&files[2], b"\0asm not a cache entry").expect("write");
 
-    let (rebuilt, rebuilt_stats) = load_chain(common::engine(), &dir);
+    let (rebuilt, rebuilt_stats) = load_chain(guests::engine(), &dir);
     assert_eq!(rebuilt_stats, stats(0, 0, 3, 3));
     assert_chain_answers(&rebuilt);
     // The rebuilt entries are whole again.
-    let (_, again) = load_chain(common::engine(), &dir);
+    let (_, again) = load_chain(guests::engine(), &dir);
     assert_eq!(again, stats(3, 0, 0, 0));
 }
 
 #[test]
 fn another_engines_entries_are_ignored() {
     let dir = scratch("foreign");
-    load_chain(common::engine(), &dir);
+    load_chain(guests::engine(), &dir);
     let ours = entries(&dir);
 
     // Another configuration (no fuel) compiles different code: its own entries.
@@ -128,17 +127,17 @@ fn another_engines_entries_are_ignored() {
 fn identical_components_compile_once() {
     let dir = scratch("identical");
     let (tree, build_errors) = PluginTree::builder()
-        .wit(common::app_wit().join("card.wit"))
+        .wit(guests::app_wit().join("card.wit"))
         .cardinality("test:card/many", Cardinality::Any)
         .root("test:card/many")
-        .plugin("first", common::guest("many-en"))
-        .plugin("second", common::guest("many-en"))
-        .plugin("third", common::guest("many-fr"))
+        .plugin("first", guests::guest("many-en"))
+        .plugin("second", guests::guest("many-en"))
+        .plugin("third", guests::guest("many-fr"))
         .build()
         .expect("valid WIT");
     assert!(build_errors.is_empty(), "{build_errors:?}");
     let options = LoadOptions::default().with_cache(ArtifactCache::new(&dir));
-    let (loaded, load_errors) = tree.load_with(common::engine(), &options);
+    let (loaded, load_errors) = tree.load_with(guests::engine(), &options);
     assert!(load_errors.is_empty(), "{load_errors:?}");
     assert_eq!(options.cache().expect("cache").stats(), stats(0, 2, 0, 2));
     let answers = loaded.dispatch("test:card/many", "greet", &[Val::String("ana".into())]).expect("dispatch");
@@ -157,21 +156,21 @@ fn identical_components_compile_once() {
 fn the_cache_is_usable_on_its_own() {
     let dir = scratch("direct");
     let cache = ArtifactCache::new(&dir);
-    let bytes = std::fs::read(common::guest("chain-bottom")).expect("read");
-    cache.component(common::engine(), &bytes).expect("compiles");
-    cache.component(common::engine(), &bytes).expect("deserializes");
+    let bytes = std::fs::read(guests::guest("chain-bottom")).expect("read");
+    cache.component(guests::engine(), &bytes).expect("compiles");
+    cache.component(guests::engine(), &bytes).expect("deserializes");
     assert_eq!(cache.stats(), stats(1, 1, 0, 1));
     assert_eq!(cache.dir(), dir);
-    assert!(cache.component(common::engine(), b"not wasm").is_err());
+    assert!(cache.component(guests::engine(), b"not wasm").is_err());
 }
 
 #[test]
 fn the_command_line_caches_in_the_user_cache_dir_unless_told_not_to() {
     let dir = scratch("cli");
     std::fs::create_dir_all(&dir).expect("scratch");
-    let mut manifest = format!("root = \"test:chain/top\"\nwit = {:?}\n", common::app_wit().join("chain.wit"));
+    let mut manifest = format!("root = \"test:chain/top\"\nwit = {:?}\n", guests::app_wit().join("chain.wit"));
     for name in ["chain-top", "chain-mid", "chain-bottom"] {
-        manifest.push_str(&format!("[[plugins]]\nid = {name:?}\npath = {:?}\n", common::guest(name)));
+        manifest.push_str(&format!("[[plugins]]\nid = {name:?}\npath = {:?}\n", guests::guest(name)));
     }
     let manifest_path = dir.join("plugtree.toml");
     std::fs::write(&manifest_path, manifest).expect("manifest");
@@ -200,25 +199,25 @@ fn the_command_line_caches_in_the_user_cache_dir_unless_told_not_to() {
 fn reloads_compile_through_the_trees_cache() {
     let dir = scratch("reload");
     let (tree, build_errors) = PluginTree::builder()
-        .wit(common::app_wit().join("card.wit"))
+        .wit(guests::app_wit().join("card.wit"))
         .cardinality("test:card/many", Cardinality::Any)
         .root("test:card/many")
-        .plugin("greeter", common::guest("many-en"))
+        .plugin("greeter", guests::guest("many-en"))
         .build()
         .expect("valid WIT");
     assert!(build_errors.is_empty(), "{build_errors:?}");
     let options = LoadOptions::default().with_cache(ArtifactCache::new(&dir));
-    let (loaded, load_errors) = tree.load_with(common::engine(), &options);
+    let (loaded, load_errors) = tree.load_with(guests::engine(), &options);
     assert!(load_errors.is_empty(), "{load_errors:?}");
     let cache = options.cache().expect("cache");
     assert_eq!(cache.stats(), stats(0, 1, 0, 1));
     let greet = |tree: &LoadedTree| tree.dispatch("test:card/many", "greet", &[Val::String("ana".into())]);
     // A new component is compiled once and stored…
-    loaded.reload("greeter", common::guest("many-fr")).expect("reloads");
+    loaded.reload("greeter", guests::guest("many-fr")).expect("reloads");
     assert_eq!(cache.stats(), stats(0, 2, 0, 2));
     assert_eq!(greet(&loaded), Ok(Socket::Any(vec![("greeter".into(), Ok(Some(Val::String("bonjour, ana".into()))))])));
     // …and going back to the first one deserializes it.
-    loaded.reload("greeter", common::guest("many-en")).expect("reloads");
+    loaded.reload("greeter", guests::guest("many-en")).expect("reloads");
     assert_eq!(cache.stats(), stats(1, 2, 0, 2));
     assert_eq!(greet(&loaded), Ok(Socket::Any(vec![("greeter".into(), Ok(Some(Val::String("hello, ana".into()))))])));
 }

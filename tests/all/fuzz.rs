@@ -23,8 +23,7 @@
 //! PLUGTREE_FUZZ_SECONDS=60 cargo test --test fuzz -- --nocapture --test-threads=1
 //! ```
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::guests;
 
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::path::{Path, PathBuf};
@@ -587,7 +586,7 @@ enum Outcome {
 /// the setup's calls.
 fn load_and_call(engine: &Engine, setup: &ComponentSetup, bytes: Vec<u8>, call: usize) -> Outcome {
     let mut builder = PluginTree::builder()
-        .wit(common::app_wit().join(setup.wit))
+        .wit(guests::app_wit().join(setup.wit))
         .root(setup.root)
         .limits(Limits::default().with_deadline(Some(DEADLINE)));
     for (id, path) in &setup.helpers {
@@ -623,7 +622,7 @@ fn components() {
     let engine = plugtree::default_engine().expect("an engine");
     let setups = [
         (
-            common::guest("values"),
+            guests::guest("values"),
             ComponentSetup {
                 wit: "values.wit",
                 root: "test:app/values",
@@ -637,11 +636,11 @@ fn components() {
             },
         ),
         (
-            common::guest("chain-mid"),
+            guests::guest("chain-mid"),
             ComponentSetup {
                 wit: "chain.wit",
                 root: "test:chain/mid",
-                helpers: vec![("bottom", common::guest("chain-bottom"))],
+                helpers: vec![("bottom", guests::guest("chain-bottom"))],
                 calls: vec![
                     ("depth", vec![], |v| matches!(v, Val::U32(_))),
                     ("trace", vec![Val::String("x".into())], |v| matches!(v, Val::String(_))),
@@ -688,9 +687,9 @@ const VALUES: &str = "test:app/values";
 
 fn values_tree(engine: &Engine) -> LoadedTree {
     let (tree, build_errors) = PluginTree::builder()
-        .wit(common::app_wit().join("values.wit"))
+        .wit(guests::app_wit().join("values.wit"))
         .root(VALUES)
-        .plugin("values", common::guest("values"))
+        .plugin("values", guests::guest("values"))
         .build()
         .expect("the app's WIT is valid");
     assert!(build_errors.is_empty(), "{build_errors:?}");

@@ -2,10 +2,9 @@
 //! from `res-counters` (exactly-one), tokens from `res-pool-a`/`res-pool-b`
 //! (any) and from `res-spare` (at-most-one); the host uses them directly too.
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::guests;
 
-use common::load;
+use crate::guests::load;
 
 
 use plugtree::dispatch::DispatchError;
@@ -13,7 +12,7 @@ use plugtree::{CallError, Cardinality, LoadedTree, PluginTree, Socket, TreeBuild
 
 fn app() -> TreeBuilder {
     PluginTree::builder()
-        .wit(common::app_wit().join("res.wit"))
+        .wit(guests::app_wit().join("res.wit"))
         .cardinality("test:res/pool", Cardinality::Any)
         .cardinality("test:res/spare", Cardinality::AtMostOne)
 }
@@ -22,12 +21,12 @@ fn app() -> TreeBuilder {
 fn user_tree(spare: bool) -> LoadedTree {
     let mut b = app()
         .root("test:res/user")
-        .plugin("user", common::guest("res-user"))
-        .plugin("counters", common::guest("res-counters"))
-        .plugin("pool-a", common::guest("res-pool-a"))
-        .plugin("pool-b", common::guest("res-pool-b"));
+        .plugin("user", guests::guest("res-user"))
+        .plugin("counters", guests::guest("res-counters"))
+        .plugin("pool-a", guests::guest("res-pool-a"))
+        .plugin("pool-b", guests::guest("res-pool-b"));
     if spare {
-        b = b.plugin("spare", common::guest("res-spare"));
+        b = b.plugin("spare", guests::guest("res-spare"));
     }
     load(b)
 }
@@ -102,8 +101,8 @@ fn churn_leaves_nothing_behind() {
         app()
             .root("test:res/user")
             .limits(long)
-            .plugin("user", common::guest("res-user"))
-            .plugin("counters", common::guest("res-counters")),
+            .plugin("user", guests::guest("res-user"))
+            .plugin("counters", guests::guest("res-counters")),
     );
     let n: u32 = std::env::var("PLUGTREE_CHURN").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
     // `churn` makes, reads and drops `n` counters, then asks the provider how many are alive.
@@ -146,18 +145,18 @@ fn a_consumer_of_a_failed_provider_gets_unavailable_and_keeps_working() {
     // build time; with pool providers only, the pool still works.
     let (tree, errors) = app()
         .root("test:res/user")
-        .plugin("user", common::guest("res-user"))
-        .plugin("pool-a", common::guest("res-pool-a"))
+        .plugin("user", guests::guest("res-user"))
+        .plugin("pool-a", guests::guest("res-pool-a"))
         .build()
         .expect("valid WIT");
     assert!(!errors.is_empty());
-    let (loaded, _) = tree.load(common::engine());
+    let (loaded, _) = tree.load(guests::engine());
     assert!(loaded.dispatch("test:res/user", "pool-mint", &[Val::U32(1)]).is_err());
 }
 
 /// The host calls `test:res/counters` on `res-counters` directly.
 fn counters_tree() -> LoadedTree {
-    load(app().root("test:res/counters").plugin("counters", common::guest("res-counters")))
+    load(app().root("test:res/counters").plugin("counters", guests::guest("res-counters")))
 }
 
 fn one(tree: &LoadedTree, function: &str, args: &[Val]) -> Result<Option<Val>, CallError> {
@@ -201,8 +200,8 @@ fn the_host_cannot_pass_one_providers_handle_to_another() {
     let pool = load(
         app()
             .root("test:res/pool")
-            .plugin("pool-a", common::guest("res-pool-a"))
-            .plugin("pool-b", common::guest("res-pool-b")),
+            .plugin("pool-a", guests::guest("res-pool-a"))
+            .plugin("pool-b", guests::guest("res-pool-b")),
     );
     let Ok(Socket::Any(tokens)) = pool.dispatch("test:res/pool", "mint", &[Val::U32(4)]) else { panic!("tokens") };
     let a = handle(tokens[0].1.clone().expect("minted"));
@@ -227,7 +226,7 @@ fn resources_of_a_plugin_that_failed_are_invalidated_cleanly() {
     // Fuel for a few thousand instructions per call: enough to make a counter,
     // not to total a list of a hundred thousand borrows.
     let limits = plugtree::Limits::default().with_fuel(Some(200_000));
-    let tree = load(app().root("test:res/counters").plugin("counters", common::guest("res-counters")).plugin_limits("counters", limits));
+    let tree = load(app().root("test:res/counters").plugin("counters", guests::guest("res-counters")).plugin_limits("counters", limits));
     let c = handle(one(&tree, "make", &[Val::U32(1)]).expect("made"));
     let many = Val::List(vec![Val::Resource(c); 100_000]);
     assert!(matches!(one(&tree, "total", &[many]), Err(CallError::LimitExceeded { .. })));

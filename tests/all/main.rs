@@ -1,0 +1,25 @@
+//! plugtree's integration tests, one binary (one link of wasmtime), one module
+//! per scenario. Every scenario runs on real components that `guests` builds
+//! from `test-components/` on first use.
+
+mod guests;
+mod polyglot;
+
+mod cache;
+mod capabilities;
+mod cardinality;
+mod chain;
+mod cli;
+mod diamond;
+mod fast_path;
+mod fuzz;
+mod guests_build;
+mod host_plugs;
+mod hostile;
+mod languages;
+mod large_tree;
+mod partial_load;
+mod pooling;
+mod reload;
+mod resources;
+mod single_plugin;
