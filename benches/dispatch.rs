@@ -51,7 +51,7 @@ fn host_to_root(c: &mut Criterion) {
     });
     group.bench_function("plugtree dispatch", |b| {
         b.iter(|| match tree.dispatch("test:app/values", "add", &[Val::U32(1), Val::U32(2)]) {
-            Ok(Socket::ExactlyOne(Ok(Some(v)))) => v,
+            Ok(Socket::ExactlyOne(_, Ok(Some(v)))) => v,
             other => panic!("{other:?}"),
         })
     });
@@ -176,7 +176,7 @@ fn bytes_across_a_hop(c: &mut Criterion) {
     let engine = plugtree::default_engine().expect("engine");
     let tree = bench_chain(&engine, 4);
     let send = |n: u32| match tree.dispatch("test:bench/level4", "send", &[Val::U32(n)]) {
-        Ok(Socket::ExactlyOne(Ok(Some(Val::U32(got))))) if got == n => got,
+        Ok(Socket::ExactlyOne(_, Ok(Some(Val::U32(got))))) if got == n => got,
         other => panic!("{other:?}"),
     };
     let mut group = c.benchmark_group("bytes across one hop");
@@ -252,7 +252,7 @@ fn resources(c: &mut Criterion) {
     );
     let host = load(app().root("test:res/counters").plugin("counters", guests::guest("res-counters")), &engine);
     let counter = match host.dispatch("test:res/counters", "make", &[Val::U32(1)]) {
-        Ok(Socket::ExactlyOne(Ok(Some(Val::Resource(r))))) => r,
+        Ok(Socket::ExactlyOne(_, Ok(Some(Val::Resource(r))))) => r,
         other => panic!("{other:?}"),
     };
     let mut group = c.benchmark_group("resources");

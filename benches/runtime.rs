@@ -33,7 +33,7 @@ fn values_tree(engine: &Engine, limits: Limits) -> LoadedTree {
 /// One `add(1, 2)` through plugtree's dispatch.
 fn add(tree: &LoadedTree) -> u32 {
     match tree.dispatch("test:app/values", "add", &[Val::U32(1), Val::U32(2)]) {
-        Ok(Socket::ExactlyOne(Ok(Some(Val::U32(v))))) => v,
+        Ok(Socket::ExactlyOne(_, Ok(Some(Val::U32(v))))) => v,
         other => panic!("add(1, 2) failed: {other:?}"),
     }
 }

@@ -35,8 +35,8 @@ enum Command {
     /// Build and load the tree; print it with every error under its plugin.
     ///
     /// Exit status: 0 when every plugin loaded, 1 when some failed but the root
-    /// has a loaded provider, 2 when the manifest or WIT is invalid or nothing
-    /// callable loaded.
+    /// can be called, 2 when the manifest or WIT is invalid or the root cannot
+    /// be called (no loaded provider, or more than its cardinality allows).
     Check {
         #[command(flatten)]
         manifest: ManifestArg,
@@ -48,7 +48,7 @@ enum Command {
     ///
     /// Exit status: 0 when every root plugin answered, 1 when one failed, 2 when
     /// the call could not be made (bad WAVE, unknown function, wrong arguments,
-    /// invalid manifest, no provider).
+    /// invalid manifest, a root whose providers do not satisfy its cardinality).
     Call {
         #[command(flatten)]
         manifest: ManifestArg,

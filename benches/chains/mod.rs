@@ -67,7 +67,7 @@ pub fn bench_chain(engine: &wasmtime::Engine, top: usize) -> LoadedTree {
 /// `add(1, 2)` on the root `interface` of `tree`, checked to answer 3.
 pub fn add_through(tree: &LoadedTree, interface: &str) -> u32 {
     match tree.dispatch(interface, "add", &[Val::U32(1), Val::U32(2)]) {
-        Ok(Socket::ExactlyOne(Ok(Some(Val::U32(3))))) => 3,
+        Ok(Socket::ExactlyOne(_, Ok(Some(Val::U32(3))))) => 3,
         other => panic!("{other:?}"),
     }
 }

@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use plugtree::dispatch::{Answer, to_wave};
-use plugtree::{CallParseError, ParsedCall, Socket};
+use plugtree::{CallParseError, ParsedCall};
 
 use super::{Problem, Status};
 
@@ -83,7 +83,8 @@ pub fn call_and_print(tree: &plugtree::LoadedTree, call: &str, json: bool, warni
             return Status::Failed;
         }
     };
-    let results: Vec<PluginResult> = answers_by_plugin(tree, answers).into_iter().map(to_result).collect();
+    let results: Vec<PluginResult> =
+        answers.into_vec().into_iter().map(|(id, a)| to_result((id.to_string(), a))).collect();
     let status = if results.iter().any(|r| r.error.is_some()) { Status::Partial } else { Status::Ok };
     if json {
         super::print_json(&Report {
@@ -102,11 +103,6 @@ pub fn call_and_print(tree: &plugtree::LoadedTree, call: &str, json: bool, warni
         }
     }
     status
-}
-
-/// Every answer with the plugin it came from.
-fn answers_by_plugin(tree: &plugtree::LoadedTree, answers: Socket<Answer>) -> Vec<(String, Answer)> {
-    answers.into_vec(tree.root_providers().cloned()).into_iter().map(|(id, a)| (id.to_string(), a)).collect()
 }
 
 fn to_result((plugin, answer): (String, Answer)) -> PluginResult {

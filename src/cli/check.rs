@@ -121,7 +121,7 @@ pub fn run(manifest: &Path, json: bool) -> Status {
 fn status_of(loaded: &Loaded) -> Status {
     if loaded.problems.is_empty() {
         Status::Ok
-    } else if loaded.tree.root_providers().next().is_some() {
+    } else if loaded.tree.root_unsatisfied().is_none() && loaded.tree.root_providers().next().is_some() {
         Status::Partial
     } else {
         Status::Failed

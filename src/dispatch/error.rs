@@ -1,6 +1,7 @@
 //! Errors of the dispatch stage.
 
 use crate::describe::{Limit, PluginId, ValueType};
+use crate::resolve::Unsatisfied;
 
 /// Why a dispatch could not be made at all.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -61,12 +62,11 @@ pub enum DispatchError {
         /// Why, from the owner.
         error: Box<CallError>,
     },
-    /// An `exactly-one` root without its provider.
-    #[error("no plugin is loaded for the root interface `{interface}`")]
-    NoProvider {
-        /// The root interface.
-        interface: String,
-    },
+    /// The root's loaded providers do not satisfy its cardinality (none on
+    /// `exactly-one`, several on `exactly-one` or `at-most-one`): refused
+    /// exactly as a consumer with such a socket is refused at load.
+    #[error(transparent)]
+    Unsatisfied(Unsatisfied),
 }
 
 /// Why one provider did not answer a dispatched call.

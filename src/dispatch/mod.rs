@@ -8,31 +8,34 @@ mod check;
 mod error;
 mod wave;
 
+use std::sync::Arc;
+
 use wasmtime::component::{ResourceAny, Val};
 
 pub use error::{CallError, DispatchError};
 pub use wave::{CallParseError, ParsedCall, to_wave};
 
-use crate::describe::{Cardinality, Function, FunctionKind, PluginId};
-use crate::load::{LoadedTree, ProviderFailure, answering};
+use crate::describe::{Cardinality, Function, PluginId};
+use crate::load::{Crossing, LoadedPlugin, LoadedTree, ProviderAnswer, ProviderFailure, RootFunction, RootSocket, fan_out};
 
-/// Results shaped by the cardinality of the socket they come from.
+/// Results shaped by the cardinality of the socket they come from, each with
+/// the id of the plugin that gave it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Socket<T> {
     /// The one provider's result.
-    ExactlyOne(T),
-    /// The provider's result, or `None` when no provider is plugged in.
-    AtMostOne(Option<T>),
-    /// One result per provider, keyed by plugin id, in declaration order.
+    ExactlyOne(PluginId, T),
+    /// The provider's result, or `None` when no provider answers.
+    AtMostOne(Option<(PluginId, T)>),
+    /// One result per provider, in declaration order.
     Any(Vec<(PluginId, T)>),
 }
 
 impl<T> Socket<T> {
     /// Every result with the plugin it came from, whatever the cardinality.
-    pub fn into_vec(self, ids: impl IntoIterator<Item = PluginId>) -> Vec<(PluginId, T)> {
+    pub fn into_vec(self) -> Vec<(PluginId, T)> {
         match self {
-            Socket::ExactlyOne(v) => ids.into_iter().zip(Some(v)).collect(),
-            Socket::AtMostOne(v) => ids.into_iter().zip(v).collect(),
+            Socket::ExactlyOne(id, v) => vec![(id, v)],
+            Socket::AtMostOne(v) => v.into_iter().collect(),
             Socket::Any(vs) => vs,
         }
     }
@@ -42,73 +45,152 @@ impl<T> Socket<T> {
 /// without one), or why the provider did not answer.
 pub type Answer = Result<Option<Val>, CallError>;
 
+/// A function of the root interface, looked up once and called many times
+/// (as wasmtime's `Instance::get_func` then `Func::call`): from
+/// [`LoadedTree::root_func`].
+#[derive(Clone, Copy)]
+pub struct RootFunc<'t> {
+    tree: &'t LoadedTree,
+    index: usize,
+}
+
+impl std::fmt::Debug for RootFunc<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RootFunc").field("function", &self.function().name).finish_non_exhaustive()
+    }
+}
+
+impl<'t> RootFunc<'t> {
+    /// The function's WIT description.
+    pub fn function(&self) -> &'t Function {
+        &self.tree.root_calls[self.index].function
+    }
+
+    /// Calls the function with `args` on every plugin plugged into the root
+    /// and returns their answers, each with its plugin's id.
+    ///
+    /// # Errors
+    /// [`DispatchError`] when the call cannot be made at all: wrong
+    /// arguments, a method's `self` that no root plugin owns, or a root
+    /// socket whose providers do not satisfy its cardinality
+    /// ([`DispatchError::Unsatisfied`]).
+    pub fn call(&self, args: &[Val]) -> Result<Socket<Answer>, DispatchError> {
+        let root = &&self.tree.root;
+        let f = &self.tree.root_calls[self.index];
+        // The common case first, in few instructions: a function with a typed
+        // fast path on a satisfied `exactly-one` root, its arguments checked
+        // in one match (every such function has a result).
+        if let Some(sole) = root.sole()
+            && f.call.shape.is_some_and(|shape| shape.admits(args))
+        {
+            let plugin = sole.borrow();
+            let answer = plugin.call(f.call.index, args, true);
+            let answer = answer.map_err(|failure| CallError::from_failure(&plugin.id, &f.function.name, failure));
+            return Ok(Socket::ExactlyOne(plugin.id.clone(), answer));
+        }
+        self.call_checked(f, args)
+    }
+
+    /// [`RootFunc::call`] for every other call, through the one fan-out:
+    /// arguments checked against the WIT, resources, methods, any
+    /// cardinality. Out of line, so the common case stays small.
+    #[inline(never)]
+    fn call_checked(&self, f: &RootFunction, args: &[Val]) -> Result<Socket<Answer>, DispatchError> {
+        let root = &self.tree.root;
+        if let Some(unsatisfied) = &root.unsatisfied {
+            return Err(DispatchError::Unsatisfied(unsatisfied.clone()));
+        }
+        if !f.call.shape.is_some_and(|shape| shape.admits(args)) {
+            check::arguments(&f.function, args)?;
+        }
+        let instances: Vec<Arc<LoadedPlugin>> = root.slots.iter().map(|slot| slot.current()).collect();
+        let mut crossing = HostCrossing { handles: Vec::new(), instances: &instances };
+        if f.call.needs_handles {
+            args.iter().for_each(|a| resources_in(a, &mut crossing.handles));
+        }
+        let answers = fan_out(root.cardinality, &f.call, &instances, args, &mut crossing)
+            .ok_or(DispatchError::UnknownHandle)?;
+        host_answer(root, f.call.shaped_by(root.cardinality), &f.function.name, answers)
+    }
+}
+
+/// The host's side of a call: it passes the root plugins' own handles, each
+/// of which only its owner may receive.
+struct HostCrossing<'a> {
+    handles: Vec<ResourceAny>,
+    instances: &'a [Arc<LoadedPlugin>],
+}
+
+impl Crossing for HostCrossing<'_> {
+    fn owner(&self) -> Option<Arc<LoadedPlugin>> {
+        let first = self.handles.first()?;
+        self.instances.iter().find(|p| p.resource_name(first).is_some()).cloned()
+    }
+
+    fn admit(&mut self, provider: &LoadedPlugin) -> Result<(), String> {
+        match self.handles.iter().find(|r| provider.resource_name(r).is_none()) {
+            Some(foreign) => Err(format!("the handle {foreign:?} is not one of its resources")),
+            None => Ok(()),
+        }
+    }
+
+    fn receive(&mut self, _: &Arc<LoadedPlugin>, value: Val) -> Result<Val, ProviderFailure> {
+        Ok(value)
+    }
+}
+
+/// The fan-out's answers as the host receives them, shaped by `cardinality`.
+fn host_answer(
+    root: &RootSocket,
+    cardinality: Cardinality,
+    function: &str,
+    answers: Vec<ProviderAnswer>,
+) -> Result<Socket<Answer>, DispatchError> {
+    let mut answers = answers
+        .into_iter()
+        .map(|(id, a)| {
+            let a = a.map_err(|failure| CallError::from_failure(&id, function, failure));
+            (id, a)
+        });
+    Ok(match cardinality {
+        // A satisfied root always has its one answer here; without one, the
+        // socket says what it lacks rather than the call inventing an answer.
+        Cardinality::ExactlyOne => match answers.next() {
+            Some((id, a)) => Socket::ExactlyOne(id, a),
+            None => return Err(DispatchError::Unsatisfied(root.lacking())),
+        },
+        Cardinality::AtMostOne => Socket::AtMostOne(answers.next()),
+        Cardinality::Any => Socket::Any(answers.collect()),
+    })
+}
+
 impl LoadedTree {
     /// Calls `function` of the root `interface` with `args` on every plugin
-    /// plugged into the root, and returns their answers.
+    /// plugged into the root, and returns their answers: the convenience
+    /// for [`LoadedTree::root_func`] then [`RootFunc::call`].
     ///
     /// # Errors
     /// [`DispatchError`] when the call cannot be made at all: another
     /// interface than the root, an unknown function, wrong arguments, a
-    /// function whose types cannot cross the host boundary yet, or an
-    /// `exactly-one` root without its provider.
+    /// function whose types cannot cross the host boundary yet, or a root
+    /// whose providers do not satisfy its cardinality.
     pub fn dispatch(&self, interface: &str, function: &str, args: &[Val]) -> Result<Socket<Answer>, DispatchError> {
-        let (index, root_call) = self.root_function(interface, function)?;
-        // The common case first, in few instructions: a function with a typed
-        // fast path on an `exactly-one` root, its arguments checked in one
-        // match (every such function has a result).
-        if root_call.shape.is_some_and(|shape| shape.admits(args))
-            && self.root_cardinality == Cardinality::ExactlyOne
-            && let [one] = self.root_providers.as_slice()
-        {
-            let plugin = one.borrow();
-            let answer = plugin.call(index, args, true);
-            return Ok(Socket::ExactlyOne(answer.map_err(|failure| CallError::from_failure(&plugin.id, function, failure))));
+        if interface != self.tree.root {
+            return Err(self.not_root(interface));
         }
-        self.dispatch_checked(index, root_call, interface, function, args)
+        self.root_func(function)?.call(args)
     }
 
-    /// [`LoadedTree::dispatch`] for every other call: arguments checked
-    /// against the WIT, resources, methods, any cardinality. Out of line, so
-    /// the common case stays small.
-    #[inline(never)]
-    fn dispatch_checked(&self, index: usize, root_call: &RootCall, interface: &str, function: &str, args: &[Val]) -> Result<Socket<Answer>, DispatchError> {
-        let f = &root_call.function;
-        // A function with a typed fast path checks its arguments in one match.
-        if !root_call.shape.is_some_and(|shape| shape.admits(args)) {
-            check::arguments(f, args)?;
+    /// The root interface's function `function`, to call many times.
+    ///
+    /// # Errors
+    /// [`DispatchError::UnknownFunction`], or [`DispatchError::Unsupported`]
+    /// for a function whose types cannot cross the host boundary yet.
+    pub fn root_func(&self, function: &str) -> Result<RootFunc<'_>, DispatchError> {
+        match self.root_calls.iter().position(|f| f.function.name == function) {
+            Some(index) if self.root_calls[index].async_type.is_none() => Ok(RootFunc { tree: self, index }),
+            found => Err(self.not_callable(found, function)),
         }
-        let has_result = f.signature.result.is_some();
-        let mut handles = Vec::new();
-        if root_call.needs_handles {
-            args.iter().for_each(|a| resources_in(a, &mut handles));
-        }
-        let call = |p: &crate::load::LoadedPlugin| {
-            // A handle reaches only the plugin that owns it.
-            if let Some(foreign) = handles.iter().find(|r| p.resource_name(r).is_none()) {
-                let reason = format!("the handle {foreign:?} is not one of its resources");
-                return Err(CallError::BadHandle { plugin: p.id.clone(), reason });
-            }
-            p.call(index, args, has_result).map_err(|failure| CallError::from_failure(&p.id, function, failure))
-        };
-        if matches!(f.kind, FunctionKind::Method { .. }) {
-            // A method goes to the owner of `self`, whatever the cardinality.
-            let owner = handles.first().and_then(|r| self.root_instances().find(|p| p.resource_name(r).is_some()));
-            return match owner {
-                Some(p) => Ok(Socket::ExactlyOne(call(&p))),
-                None => Err(DispatchError::UnknownHandle),
-            };
-        }
-        // A plugin that failed is left out, as if it had never loaded; an
-        // `exactly-one` root still answers, with why it is unavailable.
-        let mut targets = answering(&self.root_providers, self.root_cardinality);
-        Ok(match self.root_cardinality {
-            Cardinality::ExactlyOne => match self.root_providers.as_slice() {
-                [one] => Socket::ExactlyOne(call(&one.borrow())),
-                _ => return Err(DispatchError::NoProvider { interface: interface.to_string() }),
-            },
-            Cardinality::AtMostOne => Socket::AtMostOne(targets.next().map(|p| call(&p))),
-            Cardinality::Any => Socket::Any(targets.map(|p| (p.id.clone(), call(&p))).collect()),
-        })
     }
 
     /// Every plugin that failed while the tree ran — trapped or exceeded a
@@ -143,8 +225,8 @@ impl LoadedTree {
     }
 
     /// The instances answering for the root now.
-    fn root_instances(&self) -> impl Iterator<Item = std::sync::Arc<crate::load::LoadedPlugin>> + '_ {
-        self.root_providers.iter().map(|slot| slot.current())
+    fn root_instances(&self) -> impl Iterator<Item = Arc<LoadedPlugin>> + '_ {
+        self.root.slots.iter().map(|slot| slot.current())
     }
 
     /// The functions of the root interface, in WIT order.
@@ -152,55 +234,27 @@ impl LoadedTree {
         self.tree.catalog.get(&self.tree.root).map(|i| i.functions.as_slice()).unwrap_or_default()
     }
 
-    fn root_function(&self, interface: &str, function: &str) -> Result<(usize, &RootCall), DispatchError> {
-        if interface == self.tree.root
-            && let Some((index, f)) = self.root_calls.iter().enumerate().find(|(_, f)| f.function.name == function)
-            && f.async_type.is_none()
-        {
-            return Ok((index, f));
-        }
-        Err(self.not_callable(interface, function))
-    }
-
-    /// Why `function` of `interface` cannot be dispatched.
     #[cold]
     #[inline(never)]
-    fn not_callable(&self, interface: &str, function: &str) -> DispatchError {
-        if interface != self.tree.root {
-            return DispatchError::NotRoot { interface: interface.to_string(), root: self.tree.root.clone() };
-        }
-        match self.root_calls.iter().find(|f| f.function.name == function) {
-            None => DispatchError::UnknownFunction { interface: interface.to_string(), function: function.to_string() },
+    fn not_root(&self, interface: &str) -> DispatchError {
+        DispatchError::NotRoot { interface: interface.to_string(), root: self.tree.root.clone() }
+    }
+
+    /// Why `function` (at `found` among the root's functions) cannot be called.
+    #[cold]
+    #[inline(never)]
+    fn not_callable(&self, found: Option<usize>, function: &str) -> DispatchError {
+        match found.map(|i| &self.root_calls[i]) {
+            None => DispatchError::UnknownFunction { interface: self.tree.root.clone(), function: function.to_string() },
             Some(f) => DispatchError::Unsupported {
                 function: function.to_string(),
-                reason: format!("`{}` cannot be passed by plugtree's dynamic calls without async support", f.async_type.as_deref().unwrap_or_default()),
+                reason: format!(
+                    "`{}` cannot be passed by plugtree's dynamic calls without async support",
+                    f.async_type.as_deref().unwrap_or_default()
+                ),
             },
         }
     }
-}
-
-/// A root function as dispatch needs it: walked once at load, not per call.
-pub(crate) struct RootCall {
-    pub function: Function,
-    pub needs_handles: bool,
-    /// Its shape, if it has a typed fast path.
-    pub shape: Option<crate::load::Shape>,
-    /// The async type that keeps it from being called, if any.
-    pub async_type: Option<String>,
-}
-
-/// The functions of `root` in `catalog`, in WIT order.
-pub(crate) fn root_calls(catalog: &crate::describe::Catalog, root: &str) -> Vec<RootCall> {
-    let functions = catalog.get(root).map(|i| i.functions.as_slice()).unwrap_or_default();
-    functions
-        .iter()
-        .map(|f| RootCall {
-            function: f.clone(),
-            needs_handles: f.signature.needs_handles(),
-            shape: crate::load::Shape::of(&f.signature),
-            async_type: f.signature.async_type().map(|t| t.to_string()),
-        })
-        .collect()
 }
 
 impl CallError {

@@ -11,22 +11,18 @@ use wasmtime::component::{Linker, ResourceAny, ResourceType, Val};
 use super::handles::{Kinds, ProxyTable, Unwrapped, unwrap, wrap};
 
 use super::plugin::{LoadedPlugin, PluginSlot, PluginState, ProviderFailure};
+use super::socket::{Crossing, ProviderAnswer, SocketFunction, fan_out};
 use crate::describe::{Cardinality, Limit, PluginId};
 use crate::describe::socket_abi::PROVIDER_ERROR_CASES;
 
-/// The providers behind one socket function.
+/// The providers behind one socket function of a consumer.
 #[derive(Clone)]
 pub(crate) struct SocketTarget {
     pub cardinality: Cardinality,
     pub providers: Arc<[Arc<PluginSlot>]>,
-    pub function: usize,
+    pub function: SocketFunction,
     /// The socket's number among the consumer's sockets, for its [`ProviderCache`](super::plugin::ProviderCache).
     pub socket: usize,
-    pub has_result: bool,
-    /// A method: only the plugin that owns `self` answers, whatever the cardinality.
-    pub to_owner: bool,
-    /// The function's shape, if it has a typed fast path.
-    pub shape: Option<Shape>,
     /// Set when the function passes resources: the consumer's proxies.
     pub handles: Option<HandleContext>,
 }
@@ -39,98 +35,117 @@ pub(crate) struct HandleContext {
     pub kinds: Arc<Kinds>,
 }
 
-impl SocketTarget {
-    /// Calls the providers and shapes the answers as the socket ABI says.
-    ///
-    /// A provider that failed earlier is left out of `at-most-one` and `any`
-    /// sockets, as if it had never loaded; an `exactly-one` socket answers
-    /// `unavailable`. An answer that cannot fit in the consumer's memory
-    /// (what it may still grow by) becomes `limit-exceeded` instead of
-    /// trapping the consumer while wasmtime copies it in. Resources are
-    /// swapped for proxies both ways; a handle reaches only its owner.
-    fn call_abi(&self, store: &mut StoreContextMut<'_, PluginState>, params: &[Val]) -> Val {
-        let mut room = LoadedPlugin::memory_left(store.data());
-        // A method's answer is shaped for the one owner of `self`.
-        let shape = if self.to_owner { Cardinality::ExactlyOne } else { self.cardinality };
-        let cached = store.data_mut().providers.take(self.socket, &self.providers);
-        let answering = || cached.iter().map(|(_, p)| p).filter(|p| p.is_called_on(self.cardinality));
-        let mut unwrapped = Unwrapped::default();
-        let owned_params;
-        let params = match &self.handles {
-            None => params,
-            Some(cx) => {
-                let converted: Result<Vec<Val>, String> =
-                    params.iter().cloned().map(|v| unwrap(v, store, &cx.table, &mut unwrapped)).collect();
-                match converted {
-                    Ok(p) => {
-                        owned_params = p;
-                        &owned_params[..]
-                    }
-                    Err(m) => {
-                        // Refused before any provider runs: each would-be callee says why.
-                        unwrapped.drop_unconsumed(false);
-                        let refused = |id| (id, provider_result(Err(ProviderFailure::BadHandle(m.clone()))));
-                        let answers = if self.to_owner {
-                            vec![refused(None)]
-                        } else {
-                            answering().map(|p| refused(Some(p.id.to_string()))).collect()
-                        };
-                        store.data_mut().providers.put(self.socket, cached);
-                        return self.shape(shape, answers);
-                    }
-                }
-            }
-        };
-        // A method goes to the owner of `self`, the others to every provider answering.
-        let owner = if self.to_owner { unwrapped.handles.first().map(|(e, _)| e.owner.clone()) } else { None };
-        let others = answering().filter(|_| !self.to_owner);
-        let mut consumed = false;
-        let mut answers = Vec::with_capacity(cached.len().max(1));
-        for p in owner.iter().chain(others) {
-            let mut answer = match unwrapped.check_owner(p) {
-                Err(m) => Err(ProviderFailure::BadHandle(m)),
-                Ok(()) => {
-                    consumed = true;
-                    p.call(self.function, params, self.has_result)
-                }
-            };
-            if let (Some(cx), Ok(Some(value))) = (&self.handles, &mut answer) {
-                let kind_of = |owner: &LoadedPlugin, r: &ResourceAny| owner.resource_name(r).and_then(|n| cx.kinds.get(&cx.interface, n));
-                let taken = std::mem::replace(value, Val::Bool(false));
-                match wrap(taken, p, &kind_of, store, &cx.table) {
-                    Ok(v) => *value = v,
-                    Err(m) => answer = Err(ProviderFailure::BadHandle(m)),
-                }
-            }
-            if let (Ok(Some(value)), Some(left)) = (&answer, room.as_mut()) {
-                let size = guest_bytes(value);
-                if size > *left {
-                    answer = Err(ProviderFailure::LimitExceeded(Limit::Memory, too_big(&p.id, size, *left)));
-                } else {
-                    *left -= size;
-                }
-            }
-            answers.push((Some(p.id.to_string()), provider_result(answer)));
+/// A consumer's side of a call: its proxies are swapped for the providers'
+/// handles and back, and an answer must fit in what its memory may still
+/// grow by (else `limit-exceeded`, instead of a trap in the consumer while
+/// wasmtime copies it in).
+struct ConsumerCrossing<'s, 'a> {
+    store: &'s mut StoreContextMut<'a, PluginState>,
+    handles: Option<&'s HandleContext>,
+    unwrapped: Unwrapped,
+    /// Why the arguments' handles were refused before any provider ran.
+    refused: Option<String>,
+    room: Option<usize>,
+    consumed: bool,
+}
+
+impl Crossing for ConsumerCrossing<'_, '_> {
+    fn owner(&self) -> Option<Arc<LoadedPlugin>> {
+        if self.refused.is_some() {
+            return None;
         }
-        unwrapped.drop_unconsumed(consumed);
-        store.data_mut().providers.put(self.socket, cached);
-        self.shape(shape, answers)
+        self.unwrapped.handles.first().map(|(entry, _)| entry.owner.clone())
     }
 
-    /// Shapes the providers' answers for a socket of `cardinality`.
-    fn shape(&self, cardinality: Cardinality, answers: Vec<(Option<String>, Val)>) -> Val {
-        let mut answers = answers.into_iter();
-        match cardinality {
-            Cardinality::ExactlyOne => answers.next().map(|(_, v)| v).unwrap_or_else(|| {
-                provider_result(Err(ProviderFailure::Unavailable("no provider is loaded".into())))
-            }),
-            Cardinality::AtMostOne => Val::Option(answers.next().map(|(_, v)| Box::new(v))),
-            Cardinality::Any => Val::List(
-                answers
-                    .map(|(p, v)| Val::Tuple(vec![Val::String(p.unwrap_or_default()), v]))
-                    .collect(),
-            ),
+    fn admit(&mut self, provider: &LoadedPlugin) -> Result<(), String> {
+        if let Some(reason) = &self.refused {
+            return Err(reason.clone());
         }
+        self.unwrapped.check_owner(provider)?;
+        self.consumed = true;
+        Ok(())
+    }
+
+    fn receive(&mut self, provider: &Arc<LoadedPlugin>, value: Val) -> Result<Val, ProviderFailure> {
+        let value = match self.handles {
+            None => value,
+            Some(cx) => {
+                let kind_of = |owner: &LoadedPlugin, r: &ResourceAny| {
+                    owner.resource_name(r).and_then(|n| cx.kinds.get(&cx.interface, n))
+                };
+                wrap(value, provider, &kind_of, self.store, &cx.table).map_err(ProviderFailure::BadHandle)?
+            }
+        };
+        if let Some(left) = self.room.as_mut() {
+            let size = guest_bytes(&value);
+            if size > *left {
+                return Err(ProviderFailure::LimitExceeded(Limit::Memory, too_big(&provider.id, size, *left)));
+            }
+            *left -= size;
+        }
+        Ok(value)
+    }
+}
+
+impl SocketTarget {
+    /// Calls the providers through the [`fan_out`] and shapes their answers
+    /// as the socket ABI says.
+    fn call_abi(&self, store: &mut StoreContextMut<'_, PluginState>, params: &[Val]) -> Val {
+        let room = LoadedPlugin::memory_left(store.data());
+        let cached = store.data_mut().providers.take(self.socket, &self.providers);
+        let mut crossing = ConsumerCrossing {
+            store,
+            handles: self.handles.as_ref(),
+            unwrapped: Unwrapped::default(),
+            refused: None,
+            room,
+            consumed: false,
+        };
+        let owned_params;
+        let params = match self.handles.as_ref() {
+            None => params,
+            Some(cx) => {
+                let converted: Result<Vec<Val>, String> = params
+                    .iter()
+                    .cloned()
+                    .map(|v| unwrap(v, crossing.store, &cx.table, &mut crossing.unwrapped))
+                    .collect();
+                match converted {
+                    Ok(p) => owned_params = p,
+                    // Refused before any provider runs: each would-be callee says why.
+                    Err(reason) => {
+                        crossing.refused = Some(reason);
+                        owned_params = Vec::new();
+                    }
+                }
+                &owned_params[..]
+            }
+        };
+        let answers = fan_out(self.cardinality, &self.function, cached.iter().map(|(_, p)| p), params, &mut crossing);
+        let ConsumerCrossing { unwrapped, refused, consumed, store, .. } = crossing;
+        unwrapped.drop_unconsumed(consumed);
+        store.data_mut().providers.put(self.socket, cached);
+        // A method whose `self` no provider owns: its one answer says why.
+        let Some(answers) = answers else {
+            let reason = refused.unwrap_or_else(|| "no provider owns the handle".into());
+            return provider_result(Err(ProviderFailure::BadHandle(reason)));
+        };
+        abi_answer(self.function.shaped_by(self.cardinality), answers)
+    }
+}
+
+/// The providers' answers shaped for a socket of `cardinality`, as the
+/// socket ABI says.
+fn abi_answer(cardinality: Cardinality, answers: Vec<ProviderAnswer>) -> Val {
+    let mut answers = answers.into_iter();
+    match cardinality {
+        Cardinality::ExactlyOne => answers.next().map(|(_, a)| provider_result(a)).unwrap_or_else(|| {
+            provider_result(Err(ProviderFailure::Unavailable("no provider is loaded".into())))
+        }),
+        Cardinality::AtMostOne => Val::Option(answers.next().map(|(_, a)| Box::new(provider_result(a)))),
+        Cardinality::Any => Val::List(
+            answers.map(|(p, a)| Val::Tuple(vec![Val::String(p.to_string()), provider_result(a)])).collect(),
+        ),
     }
 }
 
@@ -187,10 +202,10 @@ pub(crate) fn define_socket_function(
     function: &str,
     target: SocketTarget,
 ) -> wasmtime::Result<()> {
-    if let Some(shape) = target.shape
+    if let Some(shape) = target.function.shape
         && target.cardinality == Cardinality::ExactlyOne
         && target.handles.is_none()
-        && !target.to_owner
+        && !target.function.to_owner
     {
         return define_fast_socket_function(linker, interface, function, target, shape);
     }
@@ -229,7 +244,7 @@ impl SocketTarget {
         let Some(provider) = store.data_mut().providers.first(self.socket, &self.providers) else {
             return Err(ProviderError::Unavailable("no provider is loaded".into()));
         };
-        let answer = provider.call_fast(self.function, shape, args)?;
+        let answer = provider.call_fast(self.function.index, shape, args)?;
         let size = answer.guest_bytes();
         match room {
             Some(left) if size > left => Err(ProviderError::LimitExceeded(too_big(&provider.id, size, left))),

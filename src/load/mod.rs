@@ -15,6 +15,7 @@ mod link;
 mod options;
 mod plugin;
 mod reload;
+mod socket;
 mod ticker;
 mod wasi;
 
@@ -28,16 +29,17 @@ pub use cache::{ArtifactCache, CacheStats};
 pub use error::{Cause, LoadError};
 pub use options::LoadOptions;
 pub use reload::{ReloadError, Reloaded};
-pub(crate) use fast::Shape;
-pub(crate) use plugin::{LoadedPlugin, PluginSlot, ProviderFailure, answering};
+pub(crate) use plugin::{LoadedPlugin, ProviderFailure};
+pub(crate) use socket::{Crossing, ProviderAnswer, RootFunction, RootSocket, fan_out};
 pub use ticker::EPOCH_TICK;
 
-use crate::describe::{Cardinality, Catalog, Limit, PluginId};
+use crate::describe::{Catalog, Limit, PluginId};
 use crate::resolve::{PluginStatus, PluginTree, TreePlugin, check_socket};
 use limits::{EngineSupport, PluginLimiter, classify, prepare_store};
 use handles::{Kinds, ProxyTable};
 use link::{HandleContext, SocketTarget, define_socket_function, define_socket_resource};
-use plugin::{PluginState, Setup};
+use plugin::{PluginSlot, PluginState, Setup};
+use socket::SocketFunction;
 use ticker::TickerGuard;
 
 /// The wasmtime configuration plugtree recommends: the component model on,
@@ -115,12 +117,12 @@ pub fn default_engine() -> wasmtime::Result<Engine> {
 /// lock, calls into different plugins run in parallel.
 pub struct LoadedTree {
     pub(crate) tree: PluginTree,
-    pub(crate) root_cardinality: Cardinality,
-    pub(crate) root_providers: Vec<Arc<PluginSlot>>,
+    /// The host's socket: the root providers, checked like any socket.
+    pub(crate) root: RootSocket,
     /// Every loaded plugin, in load order.
     pub(crate) plugins: Vec<Arc<PluginSlot>>,
-    /// The root's functions as dispatch needs them, worked out once.
-    pub(crate) root_calls: Vec<crate::dispatch::RootCall>,
+    /// The root's functions as the host's calls need them, worked out once.
+    pub(crate) root_calls: Vec<RootFunction>,
     /// What a reload needs to load a plugin again.
     reload: ReloadContext,
     /// Keeps the engine's epoch ticker running while a plugin has a deadline.
@@ -148,7 +150,7 @@ impl std::fmt::Debug for LoadedTree {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LoadedTree")
             .field("root", &self.tree.root)
-            .field("root_providers", &self.root_providers.iter().map(|p| &p.id).collect::<Vec<_>>())
+            .field("root_providers", &self.root.slots.iter().map(|p| &p.id).collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
 }
@@ -161,7 +163,16 @@ impl LoadedTree {
 
     /// The ids of the loaded plugins plugged into the root, in declaration order.
     pub fn root_providers(&self) -> impl Iterator<Item = &PluginId> {
-        self.root_providers.iter().map(|p| &p.id)
+        self.root.slots.iter().map(|p| &p.id)
+    }
+
+    /// Why the loaded root providers do not satisfy the root's cardinality,
+    /// if they do not (none on `exactly-one`, two or more on `exactly-one` or
+    /// `at-most-one`). Then every call on the root is refused with
+    /// [`DispatchError::Unsatisfied`](crate::DispatchError::Unsatisfied), as a
+    /// consumer whose socket fails the same check is not loaded.
+    pub fn root_unsatisfied(&self) -> Option<&crate::resolve::Unsatisfied> {
+        self.root.unsatisfied.as_ref()
     }
 }
 
@@ -223,24 +234,30 @@ impl PluginTree {
                 }
             }
         }
-        // The root socket was checked while resolving; report it again only
-        // if load failures are what broke it.
+        // The host's root socket is checked as a consumer's is; the check
+        // was reported while resolving, so it is reported again only if
+        // load failures are what broke it.
         let root_cardinality = self.catalog.get(&self.root).map(|i| i.cardinality).unwrap_or_default();
-        let resolved_ok = root_cardinality.accepts(self.root_providers.iter().filter(|p| self.load_order.contains(p)).count());
-        if resolved_ok {
-            let check = check_socket(
-                None,
-                &self.root,
-                root_cardinality,
-                &self.root_providers,
-                |q| loaded.contains_key(&q),
-                |q| self.plugins[q].id.clone(),
-            );
-            if let Err(u) = check {
-                errors.push(LoadError::Unsatisfied(u));
-            }
+        let resolved_ok = root_cardinality
+            .accepts(self.root_providers.iter().filter(|p| self.load_order.contains(p)).count());
+        let unsatisfied = check_socket(
+            None,
+            &self.root,
+            root_cardinality,
+            &self.root_providers,
+            |q| loaded.contains_key(&q),
+            |q| self.plugins[q].id.clone(),
+        )
+        .err();
+        if let (true, Some(u)) = (resolved_ok, &unsatisfied) {
+            errors.push(LoadError::Unsatisfied(u.clone()));
         }
-        let root_providers = self.root_providers.iter().filter_map(|p| loaded.get(p).cloned()).collect();
+        let root = RootSocket {
+            interface: Arc::from(self.root.as_str()),
+            cardinality: root_cardinality,
+            slots: self.root_providers.iter().filter_map(|p| loaded.get(p).cloned()).collect(),
+            unsatisfied,
+        };
         let reload = ReloadContext {
             engine: engine.clone(),
             support,
@@ -248,8 +265,8 @@ impl PluginTree {
             cache: options.shared_cache(),
             state: Mutex::new(ReloadState { plugins: self.plugins.clone(), slots: loaded }),
         };
-        let root_calls = crate::dispatch::root_calls(&self.catalog, &self.root);
-        let tree = LoadedTree { tree: self, root_cardinality, root_providers, plugins: in_order, root_calls, reload, _ticker: ticker };
+        let root_calls = RootFunction::all(&self.catalog, &self.root);
+        let tree = LoadedTree { tree: self, root, plugins: in_order, root_calls, reload, _ticker: ticker };
         (tree, errors)
     }
 }
@@ -316,11 +333,8 @@ fn load_one(
             let target = SocketTarget {
                 cardinality: interface.cardinality,
                 providers: providers.clone(),
-                function,
+                function: SocketFunction::new(function, f),
                 socket: socket_index,
-                has_result: f.signature.result.is_some(),
-                to_owner: matches!(f.kind, crate::describe::FunctionKind::Method { .. }),
-                shape: fast::Shape::of(&f.signature),
                 handles: f.signature.needs_handles().then(|| HandleContext {
                     table: proxies.clone(),
                     interface: Arc::from(interface.name.as_str()),

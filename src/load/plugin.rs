@@ -206,12 +206,6 @@ impl PluginSlot {
     }
 }
 
-/// The instances of `providers` that a socket of `cardinality` calls (see
-/// [`LoadedPlugin::is_called_on`]).
-pub(crate) fn answering(providers: &[Arc<PluginSlot>], cardinality: Cardinality) -> impl Iterator<Item = arc_swap::Guard<Arc<LoadedPlugin>>> + '_ {
-    providers.iter().map(|slot| slot.borrow()).filter(move |p| p.is_called_on(cardinality))
-}
-
 /// How a loaded plugin was set up, for [`LoadedPlugin::new`].
 pub(crate) struct Setup {
     pub funcs: Vec<Option<Func>>,
@@ -222,6 +216,17 @@ pub(crate) struct Setup {
     pub proxies: Arc<ProxyTable>,
     pub limits: Limits,
     pub support: EngineSupport,
+}
+
+/// Marks the current thread as inside a plugin's store while it lives; its
+/// `Drop` clears the mark, so a panic unwinding out of a call cannot leave
+/// the thread refused as re-entrant by that plugin.
+struct Inside<'a>(&'a AtomicU64);
+
+impl Drop for Inside<'_> {
+    fn drop(&mut self) {
+        self.0.store(0, Ordering::Release);
+    }
 }
 
 fn thread_token() -> u64 {
@@ -413,17 +418,13 @@ impl LoadedPlugin {
         poisons: impl Fn(&wasmtime::Error, &ProviderFailure) -> bool,
         work: impl FnOnce(&mut Store<PluginState>) -> wasmtime::Result<R>,
     ) -> Result<R, ProviderFailure> {
-        let mut store = self.lock(body)?;
-        let outcome = (|| {
-            // Checked under the lock: the call that fails a plugin holds it.
-            if let Some(failed) = self.failure() {
-                return Err(self.unavailable(failed));
-            }
-            let budget = CallBudget::arm(&mut store, &body.allowance);
-            work(&mut store).map_err(|e| self.failed(body, entry, &e, budget.inherited, poisons))
-        })();
-        body.caller.store(0, Ordering::Release);
-        outcome
+        let (mut store, _inside) = self.lock(body)?;
+        // Checked under the lock: the call that fails a plugin holds it.
+        if let Some(failed) = self.failure() {
+            return Err(self.unavailable(failed));
+        }
+        let budget = CallBudget::arm(&mut store, &body.allowance);
+        work(&mut store).map_err(|e| self.failed(body, entry, &e, budget.inherited, poisons))
     }
 
     /// What a failed call of `function` tells its caller; fails the plugin
@@ -450,7 +451,9 @@ impl LoadedPlugin {
         failure
     }
 
-    fn lock<'a>(&self, body: &'a ComponentBody) -> Result<MutexGuard<'a, Store<PluginState>>, ProviderFailure> {
+    /// The plugin's store, locked, and the mark that this thread is inside
+    /// it (declared second, so it is cleared before the lock is released).
+    fn lock<'a>(&self, body: &'a ComponentBody) -> Result<(MutexGuard<'a, Store<PluginState>>, Inside<'a>), ProviderFailure> {
         let me = thread_token();
         // The resolver keeps the tree acyclic, so a thread finding itself
         // already inside this plugin is a bug or a hostile host callback:
@@ -460,7 +463,7 @@ impl LoadedPlugin {
         }
         let guard = body.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         body.caller.store(me, Ordering::Release);
-        Ok(guard)
+        Ok((guard, Inside(&body.caller)))
     }
 
     #[cold]
@@ -562,5 +565,46 @@ mod tests {
         // Re-entry is refused, not a fault of the plugin: it keeps answering.
         assert!(!plugin.is_failed());
         assert_eq!(plugin.call(0, &[], true), Ok(Some(Val::U32(7))));
+    }
+
+    #[test]
+    fn a_panic_out_of_a_call_does_not_leave_the_thread_inside_the_plugin() {
+        let engine = Engine::new(&crate::load::engine_config()).expect("engine");
+        let component = Component::new(&engine, wat::parse_str(REENTERING).expect("wat")).expect("component");
+        let mut linker: Linker<PluginState> = Linker::new(&engine);
+        let calls = Arc::new(Mutex::new(0u32));
+        let counted = calls.clone();
+        linker
+            .instance("test:re/cb")
+            .and_then(|mut cb| {
+                cb.func_new("back", move |_, _, _, results| {
+                    let mut n = counted.lock().unwrap_or_else(|p| p.into_inner());
+                    *n += 1;
+                    if *n == 1 {
+                        drop(n);
+                        panic!("a host bug");
+                    }
+                    results[0] = Val::U32(7);
+                    Ok(())
+                })
+            })
+            .expect("link");
+        let limits = Limits::default();
+        let support = probe(&engine);
+        let mut store = Store::new(&engine, PluginState::new(PluginLimiter::new(&limits), None));
+        prepare_store(&mut store, &limits, support).expect("store");
+        let instance = linker.instantiate(&mut store, &component).expect("instantiate");
+        let api = component.get_export_index(None, "test:re/api").expect("api");
+        let enter = component.get_export_index(Some(&api), "enter").expect("enter");
+        let func = instance.get_func(&mut store, enter).expect("func");
+        let setup = Setup { funcs: vec![Some(func)], names: vec!["enter".into()], fast: vec![None], resources: vec![], proxies: Arc::default(), limits, support };
+        let plugin = LoadedPlugin::new("panicky".into(), store, setup);
+
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| plugin.call(0, &[], true)));
+        assert!(unwound.is_err(), "the host function's panic unwinds out of the call");
+        // The same thread calls again: not refused as re-entrant.
+        let again = plugin.call(0, &[], true);
+        assert!(!matches!(again, Err(ProviderFailure::Reentrant(_))), "{again:?}");
+        assert_eq!(*calls.lock().unwrap_or_else(|p| p.into_inner()), 2, "{again:?}");
     }
 }

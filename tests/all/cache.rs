@@ -36,7 +36,7 @@ fn load_chain(engine: &Engine, dir: &Path) -> (LoadedTree, CacheStats) {
 fn assert_chain_answers(loaded: &LoadedTree) {
     assert_eq!(
         loaded.dispatch("test:chain/top", "trace", &[Val::String("x".into())]),
-        Ok(Socket::ExactlyOne(Ok(Some(Val::String("x>top>mid>bottom".into())))))
+        Ok(Socket::ExactlyOne("top".into(), Ok(Some(Val::String("x>top>mid>bottom".into())))))
     );
 }
 

@@ -47,7 +47,7 @@ fn load(grants: Grants) -> LoadedTree {
 
 fn call(tree: &LoadedTree, function: &str, args: &[Val]) -> Val {
     match tree.dispatch(PROBE, function, args).expect("dispatch") {
-        Socket::ExactlyOne(answer) => answer.expect("the plugin answers").expect("a result"),
+        Socket::ExactlyOne(_, answer) => answer.expect("the plugin answers").expect("a result"),
         other => panic!("an exactly-one root answers once, got {other:?}"),
     }
 }

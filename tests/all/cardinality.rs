@@ -25,7 +25,7 @@ fn load(builder: TreeBuilder) -> (LoadedTree, Vec<BuildError>) {
 
 fn collect(tree: &LoadedTree, function: &str, arg: &str) -> Val {
     match tree.dispatch("test:card/collector", function, &[Val::String(arg.into())]) {
-        Ok(Socket::ExactlyOne(Ok(Some(v)))) => v,
+        Ok(Socket::ExactlyOne(_, Ok(Some(v)))) => v,
         other => panic!("collector did not answer: {other:?}"),
     }
 }
@@ -150,7 +150,7 @@ fn the_root_socket_takes_every_cardinality() {
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(greet(&none, "test:card/maybe"), Socket::AtMostOne(None));
     let (some, _) = load(guests::card_app().root("test:card/maybe").plugin("maybe-en", guests::guest("maybe-en")));
-    assert_eq!(greet(&some, "test:card/maybe"), Socket::AtMostOne(Some(Ok(Some(s("hello, io"))))));
+    assert_eq!(greet(&some, "test:card/maybe"), Socket::AtMostOne(Some(("maybe-en".into(), Ok(Some(s("hello, io")))))));
 }
 
 #[test]
@@ -182,4 +182,63 @@ fn a_consumer_built_for_another_cardinality_is_rejected_with_both_shapes() {
             ),
         ]
     );
+}
+
+/// `root` with two working providers (`a` and `b`, each the guest `guest`).
+fn two_on_the_root(root: &str, guest: &str) -> (LoadedTree, Vec<BuildError>) {
+    let builder = guests::card_app().root(root).plugin("a", guests::guest(guest)).plugin("b", guests::guest(guest));
+    load(builder)
+}
+
+#[test]
+fn an_over_subscribed_root_is_refused_as_an_inner_socket_is() {
+    // The inner socket: `collector` with two `exactly-one` providers fails.
+    let (_, inner) = collector_with(&["one-en", "one-fr"]).build().expect("valid WIT");
+    let BuildError::Unsatisfied(inner) = &inner[0] else { panic!("{inner:?}") };
+    for (root, cardinality, guest) in
+        [("test:card/one", Cardinality::ExactlyOne, "one-en"), ("test:card/maybe", Cardinality::AtMostOne, "maybe-en")]
+    {
+        let (tree, errors) = two_on_the_root(root, guest);
+        let refused = Unsatisfied {
+            consumer: None,
+            interface: root.into(),
+            cardinality,
+            ready: vec!["a".into(), "b".into()],
+            failed: vec![],
+        };
+        assert!(matches!(&errors[..], [BuildError::Unsatisfied(u)] if *u == refused), "{errors:?}");
+        // The same rule as the inner socket's, for the host as consumer.
+        assert_eq!((inner.cardinality, inner.ready.len(), inner.failed.len()), (Cardinality::ExactlyOne, 2, 0));
+        assert_eq!(
+            refused.to_string(),
+            format!("the root socket needs {cardinality} provider of `{root}` but has 2 working (`a`, `b`)")
+        );
+        assert_eq!(tree.root_unsatisfied(), Some(&refused));
+        // Both answer no call, on the typed fast path or the `Val` one.
+        assert_eq!(tree.dispatch(root, "greet", &[s("io")]), Err(plugtree::DispatchError::Unsatisfied(refused.clone())));
+        assert_eq!(tree.dispatch(root, "notify", &[s("io")]), Err(plugtree::DispatchError::Unsatisfied(refused)));
+    }
+}
+
+#[test]
+fn answers_name_their_plugin_when_an_earlier_provider_failed() {
+    // `at-most-one`: the first provider failed to load, the second answers.
+    let builder = guests::card_app()
+        .root("test:card/maybe")
+        .plugin("broken", b"not a component".to_vec())
+        .plugin("maybe-en", guests::guest("maybe-en"));
+    let (tree, errors) = builder.build().expect("valid WIT");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let (tree, load_errors) = tree.load(&plugtree::default_engine().expect("engine"));
+    assert!(load_errors.is_empty(), "{load_errors:?}");
+    let greet = |tree: &LoadedTree, root: &str| tree.dispatch(root, "greet", &[s("io")]).expect("dispatch");
+    assert_eq!(greet(&tree, "test:card/maybe"), Socket::AtMostOne(Some(("maybe-en".into(), Ok(Some(s("hello, io")))))));
+    assert_eq!(greet(&tree, "test:card/maybe").into_vec(), vec![("maybe-en".into(), Ok(Some(s("hello, io"))))]);
+
+    // `any`: the first provider traps once and is left out from then on.
+    let (tree, _) =
+        load(guests::card_app().root("test:card/many").plugin("many-trap", guests::guest("many-trap")).plugin("many-en", guests::guest("many-en")));
+    let first = greet(&tree, "test:card/many").into_vec();
+    assert_eq!(first.iter().map(|(id, a)| (id.as_str(), a.is_ok())).collect::<Vec<_>>(), vec![("many-trap", false), ("many-en", true)]);
+    assert_eq!(greet(&tree, "test:card/many"), Socket::Any(vec![("many-en".into(), Ok(Some(s("hello, io"))))]));
 }

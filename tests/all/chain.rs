@@ -40,10 +40,10 @@ fn three_deep_from_a_manifest() {
     assert_eq!(top.sockets().collect::<Vec<_>>(), vec!["test:chain/mid"]);
     let (loaded, load_errors) = tree.load(&plugtree::default_engine().expect("engine"));
     assert!(load_errors.is_empty(), "{load_errors:?}");
-    assert_eq!(loaded.dispatch("test:chain/top", "depth", &[]), Ok(Socket::ExactlyOne(Ok(Some(Val::U32(3))))));
+    assert_eq!(loaded.dispatch("test:chain/top", "depth", &[]), Ok(Socket::ExactlyOne("chain-top".into(), Ok(Some(Val::U32(3))))));
     assert_eq!(
         loaded.dispatch("test:chain/top", "trace", &[Val::String("x".into())]),
-        Ok(Socket::ExactlyOne(Ok(Some(Val::String("x>top>mid>bottom".into())))))
+        Ok(Socket::ExactlyOne("chain-top".into(), Ok(Some(Val::String("x>top>mid>bottom".into())))))
     );
 }
 
@@ -92,6 +92,12 @@ fn a_missing_bottom_takes_the_chain_down_to_the_root() {
     assert!(load_errors.is_empty(), "{load_errors:?}");
     assert_eq!(
         loaded.dispatch("test:chain/top", "depth", &[]),
-        Err(DispatchError::NoProvider { interface: "test:chain/top".into() })
+        Err(DispatchError::Unsatisfied(Unsatisfied {
+            consumer: None,
+            interface: "test:chain/top".into(),
+            cardinality: Cardinality::ExactlyOne,
+            ready: vec![],
+            failed: vec!["chain-top".into()],
+        }))
     );
 }

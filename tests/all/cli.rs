@@ -496,3 +496,21 @@ fn watch_reloads_a_changed_plugin_and_keeps_the_old_one_on_a_broken_build() {
     child.kill().expect("stops");
     let _ = child.wait();
 }
+
+#[test]
+fn call_and_check_refuse_a_root_with_more_providers_than_its_cardinality() {
+    for cardinality in ["exactly-one", "at-most-one"] {
+        let name = format!("over-subscribed-{cardinality}");
+        let path = manifest(&name, "demo:text/filter", &format!("\"demo:text/filter\" = \"{cardinality}\""), &["upper", "reverse"]);
+        let refused = format!("the root socket needs {cardinality} provider of `demo:text/filter` but has 2 working (`upper`, `reverse`)");
+        let call = plugtree(&["call", "-m", &path, "demo:text/filter.apply(\"abc\")"]);
+        assert_eq!(code(&call), 2, "{}", stderr(&call));
+        assert_eq!(stdout(&call), "");
+        assert!(stderr(&call).contains(&format!("error: {refused}")), "{}", stderr(&call));
+        let check = plugtree(&["check", "--json", "-m", &path]);
+        assert_eq!(code(&check), 2, "{}", stdout(&check));
+        let report: serde_json::Value = serde_json::from_str(&stdout(&check)).unwrap();
+        assert_eq!(report["status"], "failed");
+        assert_eq!(report["errors"][0]["message"], refused.as_str());
+    }
+}

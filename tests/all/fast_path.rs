@@ -22,7 +22,7 @@ fn chain(top: usize) -> TreeBuilder {
 
 fn call(tree: &LoadedTree, top: usize, function: &str, args: &[Val]) -> Val {
     match tree.dispatch(&format!("test:bench/level{top}"), function, args) {
-        Ok(Socket::ExactlyOne(Ok(Some(v)))) => v,
+        Ok(Socket::ExactlyOne(_, Ok(Some(v)))) => v,
         other => panic!("{function} did not answer: {other:?}"),
     }
 }

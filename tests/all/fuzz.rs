@@ -605,14 +605,14 @@ fn load_and_call(engine: &Engine, setup: &ComponentSetup, bytes: Vec<u8>, call: 
     }
     let (function, args, check) = &setup.calls[call % setup.calls.len()];
     match loaded.dispatch(setup.root, function, args) {
-        Ok(Socket::ExactlyOne(Ok(Some(value)))) => {
+        Ok(Socket::ExactlyOne(_, Ok(Some(value)))) => {
             // Whatever the guest computes, what comes back has the WIT's type.
             assert!(check(&value), "`{function}` answered {value:?}");
             Outcome::Answered(value)
         }
-        Ok(Socket::ExactlyOne(Err(e @ CallError::Reentrant { .. }))) => panic!("`{function}` on a tree without cycles: {e}"),
+        Ok(Socket::ExactlyOne(_, Err(e @ CallError::Reentrant { .. }))) => panic!("`{function}` on a tree without cycles: {e}"),
         // A trap, a limit (e.g. the deadline of a guest that loops), …
-        Ok(Socket::ExactlyOne(Err(_))) => Outcome::Trapped,
+        Ok(Socket::ExactlyOne(_, Err(_))) => Outcome::Trapped,
         other => panic!("`{function}` on a loaded root answered {other:?}"),
     }
 }
@@ -814,8 +814,8 @@ fn wave_calls() {
         let want = expected(&call.function, &call.args)
             .unwrap_or_else(|| panic!("parse_call accepted arguments not of `{}`'s types: {:?}", call.function, call.args));
         match tree.dispatch(&call.interface, &call.function, &call.args) {
-            Ok(Socket::ExactlyOne(Ok(got))) => assert_eq!(got, want, "{text}"),
-            Ok(Socket::ExactlyOne(Err(e))) => {
+            Ok(Socket::ExactlyOne(_, Ok(got))) => assert_eq!(got, want, "{text}"),
+            Ok(Socket::ExactlyOne(_, Err(e))) => {
                 // The guest failed (it should not): a trapped plugin stays disabled, so reload.
                 eprintln!("fuzz wave_calls: {text:?}: {e}");
                 tree = values_tree(&engine);

@@ -33,7 +33,7 @@ fn entry(id: &str, v: Val) -> Val {
 
 fn one(tree: &LoadedTree, interface: &str, function: &str, args: &[Val]) -> Val {
     match tree.dispatch(interface, function, args) {
-        Ok(Socket::ExactlyOne(Ok(Some(v)))) => v,
+        Ok(Socket::ExactlyOne(_, Ok(Some(v)))) => v,
         other => panic!("`{function}` did not answer: {other:?}"),
     }
 }
@@ -279,4 +279,24 @@ fn host_plugs_are_checked_against_the_wit_when_the_tree_is_built() {
         .build()
         .expect("valid WIT");
     assert!(errors.iter().any(|e| matches!(e, BuildError::HostPlugResources { plugin, resources, .. } if *plugin == "fake" && !resources.is_empty())), "{errors:?}");
+}
+
+#[test]
+fn a_host_plug_that_panicked_leaves_its_consumer_callable_on_the_same_thread() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let plug = HostPlug::new("flaky", "test:card/one")
+        .func_dynamic("greet", move |args| match (counted.fetch_add(1, Ordering::Relaxed), args) {
+            (0, _) => panic!("host bug"),
+            (_, [Val::String(name)]) => Ok(vec![Val::String(format!("hi, {name}"))]),
+            _ => Err(HostError::new("expected one string")),
+        })
+        .func_dynamic("notify", |_| Ok(vec![]));
+    let tree = load(guests::card_app().root("test:card/collector").plugin("collector", guests::guest("collector")).host_plug(plug));
+    let call_one = || one(&tree, "test:card/collector", "call-one", &[s("cy")]);
+    assert_eq!(call_one(), err("trapped: host plug `flaky` panicked in `greet`: host bug"));
+    // This thread is not left inside `collector`: the next call answers.
+    assert_eq!(call_one(), ok(Some(s("hi, cy"))));
+    assert_eq!(calls.load(Ordering::Relaxed), 2);
+    assert!(tree.failures().is_empty());
 }

@@ -168,14 +168,14 @@ fn front_tree(front: Limits, villain: Limits) -> LoadedTree {
 
 fn poke(tree: &LoadedTree, what: &str) -> Result<Vec<String>, CallError> {
     match tree.dispatch("test:hostile/front", "poke", &[Val::String(what.into())]) {
-        Ok(Socket::ExactlyOne(Ok(Some(Val::List(lines))))) => Ok(lines
+        Ok(Socket::ExactlyOne(_, Ok(Some(Val::List(lines))))) => Ok(lines
             .into_iter()
             .map(|l| match l {
                 Val::String(s) => s,
                 other => panic!("a line: {other:?}"),
             })
             .collect()),
-        Ok(Socket::ExactlyOne(Err(e))) => Err(e),
+        Ok(Socket::ExactlyOne(_, Err(e))) => Err(e),
         other => panic!("front's lines: {other:?}"),
     }
 }
@@ -245,13 +245,13 @@ fn an_at_most_one_socket_degrades_to_none_and_exactly_one_to_unavailable() {
     };
     let maybe = single(Cardinality::AtMostOne);
     let first = maybe.dispatch("test:hostile/attack", "spin", &[]).expect("dispatch");
-    assert!(matches!(first, Socket::AtMostOne(Some(Err(CallError::LimitExceeded { limit: Limit::Deadline, .. })))), "{first:?}");
+    assert!(matches!(first, Socket::AtMostOne(Some((_, Err(CallError::LimitExceeded { limit: Limit::Deadline, .. }))))), "{first:?}");
     assert_eq!(maybe.dispatch("test:hostile/attack", "ping", &[]).expect("dispatch"), Socket::AtMostOne(None));
 
     let one = single(Cardinality::ExactlyOne);
     let _ = one.dispatch("test:hostile/attack", "spin", &[]).expect("dispatch");
     match one.dispatch("test:hostile/attack", "ping", &[]).expect("dispatch") {
-        Socket::ExactlyOne(Err(CallError::Unavailable { plugin, reason })) => {
+        Socket::ExactlyOne(_, Err(CallError::Unavailable { plugin, reason })) => {
             assert_eq!(plugin, "villain");
             assert_eq!(
                 reason,

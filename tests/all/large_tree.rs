@@ -37,7 +37,7 @@ fn a_consumer_with_a_thousand_providers_gets_every_answer() {
     assert!(errors.is_empty(), "{errors:?}");
     let (loaded, errors) = tree.load(guests::engine());
     assert!(errors.is_empty(), "{errors:?}");
-    let Ok(Socket::ExactlyOne(Ok(Some(Val::List(entries))))) =
+    let Ok(Socket::ExactlyOne(_, Ok(Some(Val::List(entries))))) =
         loaded.dispatch("test:card/collector", "call-many", &[Val::String("ana".into())])
     else {
         panic!("collector did not answer");

@@ -84,7 +84,7 @@ fn a_broken_build_is_refused_and_the_old_one_keeps_answering() {
 fn consumers_reach_the_new_instance_without_being_relinked() {
     let tree = collector_tree();
     let call_many = |tree: &LoadedTree| match tree.dispatch("test:card/collector", "call-many", &[s("bo")]) {
-        Ok(Socket::ExactlyOne(Ok(Some(v)))) => v,
+        Ok(Socket::ExactlyOne(_, Ok(Some(v)))) => v,
         other => panic!("{other:?}"),
     };
     let answer = |text: &str| Val::List(vec![Val::Tuple(vec![s("greeter"), Val::Result(Ok(Some(Box::new(s(text)))))])]);
@@ -122,7 +122,7 @@ fn calls_during_reloads_all_succeed() {
                         // Through the consumer and directly on the provider's socket answer.
                         let answer = tree.dispatch("test:card/collector", "call-many", &[s("cy")]);
                         match answer {
-                            Ok(Socket::ExactlyOne(Ok(Some(Val::List(items))))) => match &items[..] {
+                            Ok(Socket::ExactlyOne(_, Ok(Some(Val::List(items))))) => match &items[..] {
                                 [Val::Tuple(pair)] => match &pair[..] {
                                     [_, Val::Result(Ok(Some(text)))] => seen.push((**text).clone()),
                                     other => panic!("a failed call during reload: {other:?}"),
@@ -148,7 +148,7 @@ fn calls_during_reloads_all_succeed() {
     let last = tree.dispatch("test:card/collector", "call-many", &[s("cy")]).expect("dispatch");
     assert_eq!(
         last,
-        Socket::ExactlyOne(Ok(Some(Val::List(vec![Val::Tuple(vec![s("greeter"), Val::Result(Ok(Some(Box::new(s("bonjour, cy")))))])]))))
+        Socket::ExactlyOne("collector".into(), Ok(Some(Val::List(vec![Val::Tuple(vec![s("greeter"), Val::Result(Ok(Some(Box::new(s("bonjour, cy")))))])]))))
     );
     assert!(tree.failures().is_empty());
 }

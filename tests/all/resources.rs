@@ -33,7 +33,7 @@ fn user_tree(spare: bool) -> LoadedTree {
 
 fn call(tree: &LoadedTree, function: &str, args: &[Val]) -> Val {
     match tree.dispatch("test:res/user", function, args) {
-        Ok(Socket::ExactlyOne(Ok(Some(v)))) => v,
+        Ok(Socket::ExactlyOne(_, Ok(Some(v)))) => v,
         other => panic!("{function}: {other:?}"),
     }
 }
@@ -161,7 +161,7 @@ fn counters_tree() -> LoadedTree {
 
 fn one(tree: &LoadedTree, function: &str, args: &[Val]) -> Result<Option<Val>, CallError> {
     match tree.dispatch("test:res/counters", function, args) {
-        Ok(Socket::ExactlyOne(answer)) => answer,
+        Ok(Socket::ExactlyOne(_, answer)) => answer,
         other => panic!("{function}: {other:?}"),
     }
 }
@@ -207,7 +207,7 @@ fn the_host_cannot_pass_one_providers_handle_to_another() {
     let a = handle(tokens[0].1.clone().expect("minted"));
     // A method reaches only the owner, whatever the cardinality.
     let owner = pool.dispatch("test:res/pool", "[method]token.owner", &[Val::Resource(a)]).expect("dispatch");
-    assert_eq!(owner, Socket::ExactlyOne(Ok(Some(Val::String("res-pool-a".into())))));
+    assert_eq!(owner, Socket::ExactlyOne("pool-a".into(), Ok(Some(Val::String("res-pool-a".into())))));
     // A freestanding function fans out: the owner answers, the other refuses.
     let Ok(Socket::Any(peeks)) = pool.dispatch("test:res/pool", "peek", &[Val::Resource(a)]) else { panic!("peeks") };
     assert_eq!(peeks[0].1, Ok(Some(Val::U32(4))));

@@ -21,7 +21,7 @@ fn loaded() -> LoadedTree {
 
 fn call(tree: &LoadedTree, function: &str, args: &[Val]) -> Option<Val> {
     match tree.dispatch("test:app/values", function, args).expect("dispatch") {
-        Socket::ExactlyOne(answer) => answer.expect("the plugin answers"),
+        Socket::ExactlyOne(_, answer) => answer.expect("the plugin answers"),
         other => panic!("an exactly-one root answers once, got {other:?}"),
     }
 }

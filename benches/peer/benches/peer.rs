@@ -70,7 +70,7 @@ fn plugtree_tree(top: usize, providers: usize) -> LoadedTree {
 
 fn expect_u32(answer: Result<Socket<plugtree::dispatch::Answer>, plugtree::DispatchError>) -> u32 {
     match answer {
-        Ok(Socket::ExactlyOne(Ok(Some(Val::U32(n))))) => n,
+        Ok(Socket::ExactlyOne(_, Ok(Some(Val::U32(n))))) => n,
         other => panic!("{other:?}"),
     }
 }

@@ -1,0 +1,172 @@
+//! A socket and the providers plugged into it: the one fan-out.
+//!
+//! Every call through a socket goes through [`fan_out`], whoever makes it: a
+//! consumer's import (`link.rs`) or the host's call on the root (`dispatch`).
+//! It owns the socket's rules:
+//! - a method goes to the owner of `self`, whatever the cardinality;
+//! - every other function goes to each provider a socket of its cardinality
+//!   calls ([`LoadedPlugin::is_called_on`]: a failed provider only on
+//!   `exactly-one`, where it answers `unavailable`);
+//! - a handle reaches only the plugin that owns it;
+//! - every answer keeps the id of the plugin that gave it.
+//!
+//! Whether the providers satisfy the cardinality is checked once, at load,
+//! by the same check for every socket ([`check_socket`](crate::resolve)): an
+//! inner socket that fails it fails its consumer, and the root socket that
+//! fails it refuses every dispatch ([`RootSocket::unsatisfied`]).
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use wasmtime::component::Val;
+
+use super::fast::Shape;
+use super::plugin::{LoadedPlugin, PluginSlot, ProviderFailure};
+use crate::describe::{Cardinality, Function, FunctionKind, PluginId};
+use crate::resolve::Unsatisfied;
+
+/// One function of a socket's interface as a call needs it, worked out at load.
+#[derive(Debug, Clone)]
+pub(crate) struct SocketFunction {
+    /// Its number in the interface, and so in every provider's plug.
+    pub index: usize,
+    /// Whether it returns a value.
+    pub has_result: bool,
+    /// A method: only the owner of `self` answers.
+    pub to_owner: bool,
+    /// Whether its parameters or result carry resource handles.
+    pub needs_handles: bool,
+    /// Its typed fast path, if its shape has one.
+    pub shape: Option<Shape>,
+}
+
+impl SocketFunction {
+    /// Function number `index` of its interface, `f`.
+    pub fn new(index: usize, f: &Function) -> Self {
+        SocketFunction {
+            index,
+            has_result: f.signature.result.is_some(),
+            to_owner: matches!(f.kind, FunctionKind::Method { .. }),
+            needs_handles: f.signature.needs_handles(),
+            shape: Shape::of(&f.signature),
+        }
+    }
+
+    /// The cardinality its answers are shaped by on a socket of
+    /// `cardinality`: a method's answer is its one owner's.
+    pub fn shaped_by(&self, cardinality: Cardinality) -> Cardinality {
+        if self.to_owner { Cardinality::ExactlyOne } else { cardinality }
+    }
+}
+
+/// How the caller's handles and memory take part in a call: a consumer swaps
+/// its proxies for the providers' resources and back and has a memory limit;
+/// the host passes the root plugins' own handles.
+pub(crate) trait Crossing {
+    /// The plugin that owns the call's first handle (a method's `self`).
+    fn owner(&self) -> Option<Arc<LoadedPlugin>>;
+    /// Hands the call's handles to `provider`; `Err` says why they may not
+    /// go to it (a handle reaches only its owner).
+    fn admit(&mut self, provider: &LoadedPlugin) -> Result<(), String>;
+    /// `provider`'s answer as the caller receives it.
+    fn receive(&mut self, provider: &Arc<LoadedPlugin>, value: Val) -> Result<Val, ProviderFailure>;
+}
+
+/// One provider's answer, with the provider's id.
+pub(crate) type ProviderAnswer = (PluginId, Result<Option<Val>, ProviderFailure>);
+
+/// Calls `f` with `params` on the providers of a socket of `cardinality`
+/// (their instances now, in declaration order) and returns every answer
+/// with its provider's id. `None`: `f` is a method and no provider owns its
+/// `self`.
+pub(crate) fn fan_out<P: Deref<Target = Arc<LoadedPlugin>>>(
+    cardinality: Cardinality,
+    f: &SocketFunction,
+    instances: impl IntoIterator<Item = P>,
+    params: &[Val],
+    crossing: &mut impl Crossing,
+) -> Option<Vec<ProviderAnswer>> {
+    let owner = if f.to_owner { Some(crossing.owner()?) } else { None };
+    let mut answers = Vec::new();
+    let mut call = |p: &Arc<LoadedPlugin>| {
+        let answer = match crossing.admit(p) {
+            Err(reason) => Err(ProviderFailure::BadHandle(reason)),
+            Ok(()) => p.call(f.index, params, f.has_result).and_then(|value| match value {
+                Some(value) => crossing.receive(p, value).map(Some),
+                None => Ok(None),
+            }),
+        };
+        answers.push((p.id.clone(), answer));
+    };
+    if let Some(owner) = owner {
+        call(&owner);
+    } else {
+        instances.into_iter().filter(|p| p.is_called_on(cardinality)).for_each(|p| call(&*p));
+    }
+    Some(answers)
+}
+
+/// The host's socket: the root interface and the plugins plugged into it,
+/// checked like any consumer's socket.
+pub(crate) struct RootSocket {
+    /// The root interface.
+    pub interface: Arc<str>,
+    /// The root interface's cardinality.
+    pub cardinality: Cardinality,
+    /// The loaded root providers, in declaration order.
+    pub slots: Arc<[Arc<PluginSlot>]>,
+    /// Why the loaded providers do not satisfy the cardinality, if they do
+    /// not: then no call is made, as a consumer with such a socket is not loaded.
+    pub unsatisfied: Option<Unsatisfied>,
+}
+
+impl RootSocket {
+    /// The socket's lack as a cardinality error: why it is unsatisfied, or
+    /// (for a call that found no provider to answer) that nothing answers.
+    pub fn lacking(&self) -> Unsatisfied {
+        self.unsatisfied.clone().unwrap_or_else(|| Unsatisfied {
+            consumer: None,
+            interface: self.interface.to_string(),
+            cardinality: self.cardinality,
+            ready: Vec::new(),
+            failed: self.slots.iter().map(|s| s.id.clone()).collect(),
+        })
+    }
+
+    /// The one provider of a satisfied `exactly-one` root: what the typed
+    /// fast path calls directly.
+    pub fn sole(&self) -> Option<&PluginSlot> {
+        match &*self.slots {
+            [one] if self.cardinality == Cardinality::ExactlyOne && self.unsatisfied.is_none() => {
+                Some(one)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A function of the root interface as the host's calls need it.
+pub(crate) struct RootFunction {
+    /// Its WIT description, which the host's arguments are checked against.
+    pub function: Function,
+    /// How the fan-out calls it.
+    pub call: SocketFunction,
+    /// The async type that keeps it from being called, if any.
+    pub async_type: Option<String>,
+}
+
+impl RootFunction {
+    /// The functions of `root` in `catalog`, in WIT order.
+    pub fn all(catalog: &crate::describe::Catalog, root: &str) -> Vec<RootFunction> {
+        let functions = catalog.get(root).map(|i| i.functions.as_slice()).unwrap_or_default();
+        functions
+            .iter()
+            .enumerate()
+            .map(|(index, f)| RootFunction {
+                function: f.clone(),
+                call: SocketFunction::new(index, f),
+                async_type: f.signature.async_type().map(|t| t.to_string()),
+            })
+            .collect()
+    }
+}
