@@ -443,11 +443,12 @@ fn manifest() {
         .collect();
     let seeds = [
         demo.as_str(),
-        "root = \"my:app/greeter\"\nwit = [\"wit/plugtree-socket.wit\", \"demo/wit\"]\n\n\
+        "root = \"my:app/greeter\"\nwit = [\"crates/plugtree/wit/plugtree-socket.wit\", \"demo/wit\"]\n\n\
          [cardinality]\n\"my:app/greeter\" = \"any\"\n\"my:app/dictionary\" = \"at-most-one\"\n\"my:app/x\" = \"exactly-one\"\n\n\
          [[plugins]]\nid = \"english\"\npath = \"Cargo.toml\"\n\n[[plugins]]\nid = \"french\"\npath = \"README.md\"\n",
         "root = 'test:app/values'\nwit = 'test-components/wit/app'\n[[plugins]]\nid = 'v'\npath = 'test-components/wat/leaf-trap-start.wat'\n",
-        "# just a root\nroot = \"a:b/c@1.0.0\"\n",
+        // The default `wit` (a `wit` folder beside the manifest) is the manifest's unit tests'.
+        "# just a root and its WIT\nroot = \"a:b/c@1.0.0\"\nwit = \"demo/wit\"\n",
         "root = \"a:b/c\"\nwit = []\ncardinality = { \"a:b/c\" = \"any\" }\nplugins = [{ id = \"x\", path = \"Cargo.toml\" }, { id = \"y\", path = \"./src/../Cargo.toml\" }]\n",
     ];
     let seeds: Vec<Vec<u8>> = seeds.iter().map(|s| s.as_bytes().to_vec()).collect();

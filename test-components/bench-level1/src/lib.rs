@@ -2,7 +2,7 @@
 //! socket ABI) and forwards every call one level down (`../../shared/bench_forward.rs`);
 //! a provider error answers 0 or an empty value.
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "../../crates/plugtree/wit",
     inline: "
 package test:bench;
 interface level1 {

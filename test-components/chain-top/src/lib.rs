@@ -3,7 +3,7 @@
 //! A provider error gives depth 0 and trace "error: <kind>: <message>".
 wit_bindgen::generate!({
     // The plugtree:socket package first: later paths may use earlier ones.
-    path: ["../../wit", "wit"],
+    path: ["../../crates/plugtree/wit", "wit"],
     // Also generate plugtree:socket/types, which the world only uses.
     generate_all,
     world: "test:chain/chain-top",

@@ -3,7 +3,7 @@
 //! ABI, and forwards their answers with each provider error rendered as
 //! "<kind>: <message>".
 wit_bindgen::generate!({
-    path: ["../../wit", "wit"],
+    path: ["../../crates/plugtree/wit", "wit"],
     // Also generate plugtree:socket/types, which the world only uses.
     generate_all,
     world: "test:card/collector-guest",

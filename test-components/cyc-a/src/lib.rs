@@ -1,7 +1,7 @@
 //! Exports `test:partial/leaf`, imports `test:partial/loop` (exactly-one
 //! socket ABI): value = loop.value + 10 (0 on a provider error), label "cyc-a".
 wit_bindgen::generate!({
-    path: ["../../wit", "wit"],
+    path: ["../../crates/plugtree/wit", "wit"],
     // Also generate plugtree:socket/types, which the world only uses.
     generate_all,
     world: "test:partial/cyc-a",

@@ -1,7 +1,7 @@
 //! Exports `test:partial/loop`, imports `test:partial/leaf` (any socket ABI):
 //! value = sum of the providers' ok values.
 wit_bindgen::generate!({
-    path: ["../../wit", "wit"],
+    path: ["../../crates/plugtree/wit", "wit"],
     // Also generate plugtree:socket/types, which the world only uses.
     generate_all,
     world: "test:partial/cyc-b",

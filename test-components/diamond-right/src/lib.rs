@@ -1,7 +1,7 @@
 //! Exports `test:diamond/right`, imports `test:diamond/shared` (exactly-one
 //! socket ABI): next = shared.next(), 0 on a provider error.
 wit_bindgen::generate!({
-    path: ["../../wit", "wit"],
+    path: ["../../crates/plugtree/wit", "wit"],
     // Also generate plugtree:socket/types, which the world only uses.
     generate_all,
     world: "test:diamond/diamond-right",

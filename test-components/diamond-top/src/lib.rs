@@ -2,7 +2,7 @@
 //! `test:diamond/right` (exactly-one socket ABI):
 //! run = [left.next(), right.next(), left.next()], 0 for a provider error.
 wit_bindgen::generate!({
-    path: ["../../wit", "wit"],
+    path: ["../../crates/plugtree/wit", "wit"],
     // Also generate plugtree:socket/types, which the world only uses.
     generate_all,
     world: "test:diamond/diamond-top",

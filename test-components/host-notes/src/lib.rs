@@ -2,7 +2,7 @@
 //! (exactly-one) and logged to `plugtree:host/log` (any). Provider errors
 //! come back rendered as "<kind>: <message>".
 wit_bindgen::generate!({
-    path: ["../../wit", "wit/socket", "wit"],
+    path: ["../../crates/plugtree/wit", "wit/socket", "wit"],
     generate_all,
     world: "test:host/notes-guest",
 });

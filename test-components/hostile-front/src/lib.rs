@@ -1,7 +1,7 @@
 //! Exports `test:hostile/front`; imports `test:hostile/attack` (any) in the
 //! socket ABI and reports each provider's answer, or its error, as one line.
 wit_bindgen::generate!({
-    path: ["../../wit", "wit"],
+    path: ["../../crates/plugtree/wit", "wit"],
     // Also generate plugtree:socket/types, which the world only uses.
     generate_all,
     world: "test:hostile/front-guest",

@@ -1,7 +1,7 @@
 //! Exports `test:partial/leaf`, imports `test:partial/dep` (exactly-one socket
 //! ABI): value = dep.value + 100 (0 on a provider error), label "needs-dep".
 wit_bindgen::generate!({
-    path: ["../../wit", "wit"],
+    path: ["../../crates/plugtree/wit", "wit"],
     // Also generate plugtree:socket/types, which the world only uses.
     generate_all,
     world: "test:partial/leaf-needs-dep",

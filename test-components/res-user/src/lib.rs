@@ -19,7 +19,7 @@
 //!   or "fewer than two pool providers";
 //! - `spare-mint`: the rendered error.
 wit_bindgen::generate!({
-    path: ["../../wit", "wit"],
+    path: ["../../crates/plugtree/wit", "wit"],
     // Also generate plugtree:socket/types, which the world only uses.
     generate_all,
     world: "test:res/user-guest",

@@ -1,7 +1,7 @@
 //! A filter: replaces words that have an emoji in the dictionary (an
 //! exactly-one socket it shares with the spellchecker).
 wit_bindgen::generate!({
-    path: ["../../../wit", "wit"],
+    path: ["../../../crates/plugtree/wit", "wit"],
     generate_all,
     world: "demo:text/emoji-plugin",
 });

@@ -3,7 +3,7 @@
 //! `at-most-one` socket). A filter's failure arrives as a value.
 wit_bindgen::generate!({
     // The plugtree:socket package first: later paths may use earlier ones.
-    path: ["../../../wit", "wit"],
+    path: ["../../../crates/plugtree/wit", "wit"],
     generate_all,
     world: "demo:text/pipeline-plugin",
 });

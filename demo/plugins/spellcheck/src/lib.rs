@@ -1,7 +1,7 @@
 //! The spellchecker: the words of a text that the dictionary (an exactly-one
 //! socket it shares with the emoji filter) does not know.
 wit_bindgen::generate!({
-    path: ["../../../wit", "wit"],
+    path: ["../../../crates/plugtree/wit", "wit"],
     generate_all,
     world: "demo:text/spellcheck-plugin",
 });

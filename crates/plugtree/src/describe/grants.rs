@@ -373,7 +373,7 @@ mod tests {
     #[test]
     fn reads_every_key_and_resolves_dirs_against_the_base() {
         let g = resolve(
-            "dirs = [{ host = \"src\", guest = \"/src\", mode = \"ro\" }, { host = \"tests\", guest = \"t\", mode = \"rw\" }]\n\
+            "dirs = [{ host = \"src\", guest = \"/src\", mode = \"ro\" }, { host = \"wit\", guest = \"t\", mode = \"rw\" }]\n\
              env = { A = \"1\" }\nargs = [\"p\", \"-v\"]\nstdout = true\nnetwork = [\"127.0.0.1:80\", \"[::1]:8080\", \"example.com:443\"]\n\
              name-lookup = true\nstrict = true\n",
         )
@@ -381,7 +381,7 @@ mod tests {
         let base = Path::new(env!("CARGO_MANIFEST_DIR"));
         assert_eq!(g.dirs, vec![
             DirGrant { host: base.join("src"), guest: "/src".into(), mode: DirMode::ReadOnly },
-            DirGrant { host: base.join("tests"), guest: "t".into(), mode: DirMode::ReadWrite },
+            DirGrant { host: base.join("wit"), guest: "t".into(), mode: DirMode::ReadWrite },
         ]);
         assert_eq!(g.env, BTreeMap::from([("A".to_string(), "1".to_string())]));
         assert_eq!(g.args, ["p", "-v"]);
