@@ -4,14 +4,14 @@
 //! `list<u8>` across one hop next to `memcpy`; resources across a hop.
 //! plugtree beside wasm-link is `benches/peer`.
 
+mod chains;
 #[path = "../tests/all/guests/mod.rs"]
 mod guests;
-mod chains;
 
 use std::hint::black_box;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use chains::{DEPTHS, add_through, bench_chain, bench_chains, floor_store, load, raw_chain};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use plugtree::{Cardinality, PluginTree, Socket, Val};
 use wasmtime::Store;
 use wasmtime::component::{Component, Linker};
@@ -19,7 +19,13 @@ use wasmtime::component::{Component, Linker};
 /// The floor's side: `component` instantiated with wasmtime alone, in a
 /// [`floor_store`]; returns the store and a lookup of `interface`'s exported
 /// functions.
-fn raw_instance<T: 'static>(engine: &wasmtime::Engine, linker: &Linker<T>, component: &Component, data: T, interface: &str) -> (Store<T>, impl Fn(&mut Store<T>, &str) -> wasmtime::component::Func + use<T>) {
+fn raw_instance<T: 'static>(
+    engine: &wasmtime::Engine,
+    linker: &Linker<T>,
+    component: &Component,
+    data: T,
+    interface: &str,
+) -> (Store<T>, impl Fn(&mut Store<T>, &str) -> wasmtime::component::Func + use<T>) {
     let mut store = floor_store(engine, data);
     let instance = linker.instantiate(&mut store, component).expect("instantiates");
     let iface = component.get_export_index(None, interface).expect("exported");
@@ -37,14 +43,23 @@ fn host_to_root(c: &mut Criterion) {
 
     // The floor: the same function called with wasmtime directly.
     let component = Component::from_file(&engine, &path).expect("compiles");
-    let (mut store, func) = raw_instance(&engine, &Linker::new(&engine), &component, (), "test:app/values");
+    let (mut store, func) =
+        raw_instance(&engine, &Linker::new(&engine), &component, (), "test:app/values");
     let add = func(&mut store, "add");
     let typed = add.typed::<(u32, u32), (u32,)>(&store).expect("typed");
 
-    let tree = load(PluginTree::builder().wit(guests::app_wit().join("values.wit")).root("test:app/values").plugin("values", path), &engine);
+    let tree = load(
+        PluginTree::builder()
+            .wit(guests::app_wit().join("values.wit"))
+            .root("test:app/values")
+            .plugin("values", path),
+        &engine,
+    );
 
     let mut group = c.benchmark_group("host→root add(u32,u32)");
-    group.bench_function("wasmtime TypedFunc", |b| b.iter(|| typed.call(&mut store, (1, 2)).expect("call")));
+    group.bench_function("wasmtime TypedFunc", |b| {
+        b.iter(|| typed.call(&mut store, (1, 2)).expect("call"))
+    });
     group.bench_function("wasmtime Func::call", |b| {
         let mut results = [Val::Bool(false)];
         b.iter(|| add.call(&mut store, &[Val::U32(1), Val::U32(2)], &mut results).expect("call"))
@@ -65,12 +80,18 @@ fn host_to_root(c: &mut Criterion) {
     let echo_typed = echo.typed::<(&str,), (String,)>(&store).expect("typed");
     let text = "hello, plugin world";
     let mut group = c.benchmark_group("host→root echo(string)");
-    group.bench_function("wasmtime TypedFunc", |b| b.iter(|| echo_typed.call(&mut store, (text,)).expect("call")));
+    group.bench_function("wasmtime TypedFunc", |b| {
+        b.iter(|| echo_typed.call(&mut store, (text,)).expect("call"))
+    });
     group.bench_function("wasmtime Func::call", |b| {
         let mut results = [Val::Bool(false)];
         b.iter(|| echo.call(&mut store, &[Val::String(text.into())], &mut results).expect("call"))
     });
-    group.bench_function("plugtree dispatch", |b| b.iter(|| tree.dispatch("test:app/values", "echo", &[Val::String(text.into())]).expect("dispatch")));
+    group.bench_function("plugtree dispatch", |b| {
+        b.iter(|| {
+            tree.dispatch("test:app/values", "echo", &[Val::String(text.into())]).expect("dispatch")
+        })
+    });
     group.bench_function("native Rust dyn trait call", |b| {
         let adder: Box<dyn Adder> = Box::new(NativeAdder);
         b.iter(|| black_box(&adder).echo(black_box(text)))
@@ -80,7 +101,12 @@ fn host_to_root(c: &mut Criterion) {
     // `tag(entry, extra)`: a record with a list of strings, in and out.
     let entry = Val::Record(vec![
         ("name".into(), Val::String("ana".into())),
-        ("tags".into(), Val::List(["a", "bb", "ccc", "dddd"].iter().map(|t| Val::String((*t).into())).collect())),
+        (
+            "tags".into(),
+            Val::List(
+                ["a", "bb", "ccc", "dddd"].iter().map(|t| Val::String((*t).into())).collect(),
+            ),
+        ),
         ("score".into(), Val::Option(Some(Box::new(Val::U32(7))))),
     ]);
     let args = [entry, Val::String("extra".into())];
@@ -89,7 +115,9 @@ fn host_to_root(c: &mut Criterion) {
         let mut results = [Val::Bool(false)];
         b.iter(|| tag.call(&mut store, &args, &mut results).expect("call"))
     });
-    group.bench_function("plugtree dispatch", |b| b.iter(|| tree.dispatch("test:app/values", "tag", &args).expect("dispatch")));
+    group.bench_function("plugtree dispatch", |b| {
+        b.iter(|| tree.dispatch("test:app/values", "tag", &args).expect("dispatch"))
+    });
     group.finish();
 }
 
@@ -118,32 +146,65 @@ impl Adder for NativeAdder {
 fn hops(c: &mut Criterion) {
     let engine = plugtree::default_engine().expect("engine");
     let (mut leaf_store, leaf) = raw_chain(&engine, 5, false);
-    let mut raw: Vec<_> = DEPTHS[1..].iter().map(|&(hops, top)| (hops, raw_chain(&engine, top, false))).collect();
+    let mut raw: Vec<_> =
+        DEPTHS[1..].iter().map(|&(hops, top)| (hops, raw_chain(&engine, top, false))).collect();
     let (mut one_store, one_store_hop) = raw_chain(&engine, 4, true);
     let trees = bench_chains(&engine);
 
     let mut group = c.benchmark_group("hops add(u32,u32)");
-    group.bench_function("wasmtime TypedFunc (leaf)", |b| b.iter(|| leaf.call(&mut leaf_store, (1, 2)).expect("call")));
+    group.bench_function("wasmtime TypedFunc (leaf)", |b| {
+        b.iter(|| leaf.call(&mut leaf_store, (1, 2)).expect("call"))
+    });
     for (hops, (store, add)) in &mut raw {
-        group.bench_function(BenchmarkId::new("wasmtime", format!("{hops} hops")), |b| b.iter(|| add.call(&mut *store, (1, 2)).expect("call")));
+        group.bench_function(BenchmarkId::new("wasmtime", format!("{hops} hops")), |b| {
+            b.iter(|| add.call(&mut *store, (1, 2)).expect("call"))
+        });
     }
-    group.bench_function(BenchmarkId::new("wasmtime one store", "1 hops"), |b| b.iter(|| one_store_hop.call(&mut one_store, (1, 2)).expect("call")));
+    group.bench_function(BenchmarkId::new("wasmtime one store", "1 hops"), |b| {
+        b.iter(|| one_store_hop.call(&mut one_store, (1, 2)).expect("call"))
+    });
     for (hops, tree, interface) in &trees {
-        group.bench_function(BenchmarkId::new("plugtree", format!("{hops} hops")), |b| b.iter(|| add_through(tree, interface)));
+        group.bench_function(BenchmarkId::new("plugtree", format!("{hops} hops")), |b| {
+            b.iter(|| add_through(tree, interface))
+        });
     }
     group.finish();
 
     let mut group = c.benchmark_group("each extra hop add(u32,u32)");
-    group.bench_function("wasmtime TypedFunc (leaf)", |b| b.iter(|| leaf.call(&mut leaf_store, (1, 2)).expect("call")));
+    group.bench_function("wasmtime TypedFunc (leaf)", |b| {
+        b.iter(|| leaf.call(&mut leaf_store, (1, 2)).expect("call"))
+    });
     for (hops, (store, add)) in &mut raw {
         group.bench_function(BenchmarkId::new("wasmtime", format!("{hops} deep")), |b| {
-            b.iter_custom(|iters| per_hop(iters, *hops, || { black_box(add.call(&mut *store, (1, 2)).expect("call")); }, || { black_box(leaf.call(&mut leaf_store, (1, 2)).expect("call")); }))
+            b.iter_custom(|iters| {
+                per_hop(
+                    iters,
+                    *hops,
+                    || {
+                        black_box(add.call(&mut *store, (1, 2)).expect("call"));
+                    },
+                    || {
+                        black_box(leaf.call(&mut leaf_store, (1, 2)).expect("call"));
+                    },
+                )
+            })
         });
     }
     let (_, base, base_interface) = &trees[0];
     for (hops, tree, interface) in &trees[1..] {
         group.bench_function(BenchmarkId::new("plugtree", format!("{hops} deep")), |b| {
-            b.iter_custom(|iters| per_hop(iters, *hops, || { black_box(add_through(tree, interface)); }, || { black_box(add_through(base, base_interface)); }))
+            b.iter_custom(|iters| {
+                per_hop(
+                    iters,
+                    *hops,
+                    || {
+                        black_box(add_through(tree, interface));
+                    },
+                    || {
+                        black_box(add_through(base, base_interface));
+                    },
+                )
+            })
         });
     }
     group.finish();
@@ -152,7 +213,12 @@ fn hops(c: &mut Criterion) {
 /// The time `chain` takes over `base`, divided by its `hops`, for `iters`
 /// calls of each: the two run in alternating blocks so that the VM's noise,
 /// which comes in bursts, lands on both alike and cancels out of the difference.
-fn per_hop(iters: u64, hops: u32, mut chain: impl FnMut(), mut base: impl FnMut()) -> std::time::Duration {
+fn per_hop(
+    iters: u64,
+    hops: u32,
+    mut chain: impl FnMut(),
+    mut base: impl FnMut(),
+) -> std::time::Duration {
     const BLOCK: u64 = 64;
     let (mut through, mut under) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
     let mut left = iters;
@@ -184,10 +250,14 @@ fn bytes_across_a_hop(c: &mut Criterion) {
     group.bench_function("plugtree send(0)", |b| b.iter(|| send(0)));
     for size in [1usize << 10, 64 << 10, 1 << 20] {
         group.throughput(Throughput::Bytes(size as u64));
-        group.bench_function(BenchmarkId::new("plugtree send", size), |b| b.iter(|| send(size as u32)));
+        group.bench_function(BenchmarkId::new("plugtree send", size), |b| {
+            b.iter(|| send(size as u32))
+        });
         let from = vec![0x5a_u8; size];
         let mut to = vec![0_u8; size];
-        group.bench_function(BenchmarkId::new("memcpy", size), |b| b.iter(|| to.copy_from_slice(black_box(&from))));
+        group.bench_function(BenchmarkId::new("memcpy", size), |b| {
+            b.iter(|| to.copy_from_slice(black_box(&from)))
+        });
     }
     group.finish();
 }
@@ -204,13 +274,20 @@ fn chain_depth(c: &mut Criterion) {
         &engine,
     );
     let bottom_only = load(
-        PluginTree::builder().wit(guests::app_wit().join("chain.wit")).root("test:chain/bottom").plugin("bottom", guests::guest("chain-bottom")),
+        PluginTree::builder()
+            .wit(guests::app_wit().join("chain.wit"))
+            .root("test:chain/bottom")
+            .plugin("bottom", guests::guest("chain-bottom")),
         &engine,
     );
     // `depth: func() -> u32` has no typed fast path: the `Val` path per hop.
     let mut group = c.benchmark_group("depth() through hops (Val path)");
-    group.bench_function("0 hops (bottom as root)", |b| b.iter(|| bottom_only.dispatch("test:chain/bottom", "depth", &[]).expect("dispatch")));
-    group.bench_function("2 hops (top → mid → bottom)", |b| b.iter(|| chain.dispatch("test:chain/top", "depth", &[]).expect("dispatch")));
+    group.bench_function("0 hops (bottom as root)", |b| {
+        b.iter(|| bottom_only.dispatch("test:chain/bottom", "depth", &[]).expect("dispatch"))
+    });
+    group.bench_function("2 hops (top → mid → bottom)", |b| {
+        b.iter(|| chain.dispatch("test:chain/top", "depth", &[]).expect("dispatch"))
+    });
     group.finish();
 }
 
@@ -231,7 +308,9 @@ fn fan_out(c: &mut Criterion) {
         );
         let fan = load(builder, &engine);
         group.throughput(Throughput::Elements(n as u64));
-        group.bench_function(BenchmarkId::new("call-many", n), |b| b.iter(|| fan.dispatch("test:card/collector", "call-many", &arg).expect("dispatch")));
+        group.bench_function(BenchmarkId::new("call-many", n), |b| {
+            b.iter(|| fan.dispatch("test:card/collector", "call-many", &arg).expect("dispatch"))
+        });
     }
     group.finish();
 }
@@ -247,10 +326,16 @@ fn resources(c: &mut Criterion) {
             .cardinality("test:res/spare", Cardinality::AtMostOne)
     };
     let user = load(
-        app().root("test:res/user").plugin("user", guests::guest("res-user")).plugin("counters", guests::guest("res-counters")),
+        app()
+            .root("test:res/user")
+            .plugin("user", guests::guest("res-user"))
+            .plugin("counters", guests::guest("res-counters")),
         &engine,
     );
-    let host = load(app().root("test:res/counters").plugin("counters", guests::guest("res-counters")), &engine);
+    let host = load(
+        app().root("test:res/counters").plugin("counters", guests::guest("res-counters")),
+        &engine,
+    );
     let counter = match host.dispatch("test:res/counters", "make", &[Val::U32(1)]) {
         Ok(Socket::ExactlyOne(_, Ok(Some(Val::Resource(r))))) => r,
         other => panic!("{other:?}"),
@@ -261,7 +346,10 @@ fn resources(c: &mut Criterion) {
         b.iter(|| user.dispatch("test:res/user", "churn", &[Val::U32(100)]).expect("dispatch"))
     });
     group.bench_function("host [method]counter.get", |b| {
-        b.iter(|| host.dispatch("test:res/counters", "[method]counter.get", &[Val::Resource(counter)]).expect("dispatch"))
+        b.iter(|| {
+            host.dispatch("test:res/counters", "[method]counter.get", &[Val::Resource(counter)])
+                .expect("dispatch")
+        })
     });
     group.bench_function("host name() (plain value, same plugin)", |b| {
         b.iter(|| host.dispatch("test:res/counters", "name", &[]).expect("dispatch"))

@@ -9,9 +9,9 @@
 //!
 //! `cargo bench --bench hop_floor [-- CALLS ROUNDS]` (default 20000 calls, 15 rounds).
 
+mod chains;
 #[path = "../tests/all/guests/mod.rs"]
 mod guests;
-mod chains;
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -27,13 +27,20 @@ fn main() {
     let calls = numbers.first().copied().unwrap_or(20_000);
     let rounds = numbers.get(1).copied().unwrap_or(15);
     let engine = plugtree::default_engine().expect("engine");
-    let mut raw: Vec<_> = DEPTHS.into_iter().map(|(hops, top)| (hops, raw_chain(&engine, top, false))).collect();
+    let mut raw: Vec<_> =
+        DEPTHS.into_iter().map(|(hops, top)| (hops, raw_chain(&engine, top, false))).collect();
     let (mut one_store, one_store_hop) = raw_chain(&engine, 4, true);
     let trees = bench_chains(&engine);
 
     // Host → root: the `values` guest as a one-plugin tree, and alone.
     let path = guests::guest("values");
-    let values = load(PluginTree::builder().wit(guests::app_wit().join("values.wit")).root("test:app/values").plugin("values", path.clone()), &engine);
+    let values = load(
+        PluginTree::builder()
+            .wit(guests::app_wit().join("values.wit"))
+            .root("test:app/values")
+            .plugin("values", path.clone()),
+        &engine,
+    );
     let component = Component::from_file(&engine, &path).expect("compiles");
     let mut store = floor_store(&engine, ());
     let instance = Linker::new(&engine).instantiate(&mut store, &component).expect("instantiates");
@@ -48,7 +55,12 @@ fn main() {
     let text = "hello, plugin world";
     let entry = Val::Record(vec![
         ("name".into(), Val::String("ana".into())),
-        ("tags".into(), Val::List(["a", "bb", "ccc", "dddd"].iter().map(|t| Val::String((*t).into())).collect())),
+        (
+            "tags".into(),
+            Val::List(
+                ["a", "bb", "ccc", "dddd"].iter().map(|t| Val::String((*t).into())).collect(),
+            ),
+        ),
         ("score".into(), Val::Option(Some(Box::new(Val::U32(7))))),
     ]);
     let add_args = [Val::U32(1), Val::U32(2)];
@@ -79,12 +91,18 @@ fn main() {
                 black_box(add_through(tree, interface));
             });
         }
-        for (name, func, args) in [("add", &add, &add_args[..]), ("echo", &echo, &echo_args[..]), ("tag", &tag, &tag_args[..])] {
+        for (name, func, args) in [
+            ("add", &add, &add_args[..]),
+            ("echo", &echo, &echo_args[..]),
+            ("tag", &tag, &tag_args[..]),
+        ] {
             time(format!("root {name} Func::call"), &mut || {
                 func.call(&mut store, black_box(args), &mut results).expect("call");
             });
             time(format!("root {name} plugtree"), &mut || {
-                black_box(values.dispatch("test:app/values", name, black_box(args)).expect("dispatch"));
+                black_box(
+                    values.dispatch("test:app/values", name, black_box(args)).expect("dispatch"),
+                );
             });
         }
         time("root add TypedFunc".into(), &mut || {
@@ -96,7 +114,9 @@ fn main() {
     }
 
     let typed = best["wasmtime 0"];
-    println!("best of {rounds} interleaved rounds of {calls} calls; `TypedFunc` on the leaf: {typed:.0} ns\n");
+    println!(
+        "best of {rounds} interleaved rounds of {calls} calls; `TypedFunc` on the leaf: {typed:.0} ns\n"
+    );
     println!("| per extra hop | 1 deep | 2 deep | 5 deep |");
     println!("|---|---:|---:|---:|");
     // A chain's hops are its time over `base`, its own 0-hop call.
@@ -117,11 +137,17 @@ fn main() {
     row("wasmtime alone, one store", "one store", typed);
     row("plugtree", "plugtree", best["plugtree 0"]);
 
-    println!("\n| host → root | TypedFunc | Func::call | plugtree dispatch | dispatch ÷ Func::call |");
+    println!(
+        "\n| host → root | TypedFunc | Func::call | plugtree dispatch | dispatch ÷ Func::call |"
+    );
     println!("|---|---:|---:|---:|---:|");
     for name in ["add", "echo", "tag"] {
-        let typed = best.get(&format!("root {name} TypedFunc")).map(|ns| format!("{ns:.0} ns")).unwrap_or_default();
-        let (raw, ours) = (best[&format!("root {name} Func::call")], best[&format!("root {name} plugtree")]);
+        let typed = best
+            .get(&format!("root {name} TypedFunc"))
+            .map(|ns| format!("{ns:.0} ns"))
+            .unwrap_or_default();
+        let (raw, ours) =
+            (best[&format!("root {name} Func::call")], best[&format!("root {name} plugtree")]);
         println!("| `{name}` | {typed} | {raw:.0} ns | {ours:.0} ns | {:.2}× |", ours / raw);
     }
 }

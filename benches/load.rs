@@ -26,7 +26,8 @@ fn distinct_plugins(dir: &Path, n: usize) -> Vec<PathBuf> {
         .map(|i| {
             let path = dir.join(format!("p{i}.wasm"));
             if !path.exists() {
-                std::fs::write(&path, with_custom_section(&base, &format!("plugtree-bench-{i}"))).expect("write");
+                std::fs::write(&path, with_custom_section(&base, &format!("plugtree-bench-{i}")))
+                    .expect("write");
             }
             path
         })
@@ -92,7 +93,10 @@ fn loading(c: &mut Criterion) {
     let cache_dir = scratch.join("cache");
 
     let mut group = c.benchmark_group("load N distinct small plugins");
-    group.sample_size(10).warm_up_time(Duration::from_millis(100)).measurement_time(Duration::from_secs(3));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(100))
+        .measurement_time(Duration::from_secs(3));
     for n in [1usize, 10, 100] {
         group.throughput(Throughput::Elements(n as u64));
         group.bench_function(BenchmarkId::new("cold", n), |b| {
@@ -104,7 +108,13 @@ fn loading(c: &mut Criterion) {
     for n in [1usize, 10, 100, 1000] {
         group.throughput(Throughput::Elements(n as u64));
         group.bench_function(BenchmarkId::new("cached", n), |b| {
-            b.iter(|| load(&engine, &all[..n], &LoadOptions::default().with_cache(ArtifactCache::new(&cache_dir))))
+            b.iter(|| {
+                load(
+                    &engine,
+                    &all[..n],
+                    &LoadOptions::default().with_cache(ArtifactCache::new(&cache_dir)),
+                )
+            })
         });
     }
     group.finish();
@@ -114,11 +124,20 @@ fn loading(c: &mut Criterion) {
     let pooled = Engine::new(&plugtree::pooling_engine_config(1000)).expect("pooled engine");
     load(&pooled, &all[..1], &LoadOptions::default().with_cache(ArtifactCache::new(&cache_dir)));
     let mut group = c.benchmark_group("load N distinct small plugins, pooling allocator");
-    group.sample_size(10).warm_up_time(Duration::from_millis(100)).measurement_time(Duration::from_secs(3));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(100))
+        .measurement_time(Duration::from_secs(3));
     for n in [1usize, 10, 100, 1000] {
         group.throughput(Throughput::Elements(n as u64));
         group.bench_function(BenchmarkId::new("cached", n), |b| {
-            b.iter(|| load(&pooled, &all[..n], &LoadOptions::default().with_cache(ArtifactCache::new(&cache_dir))))
+            b.iter(|| {
+                load(
+                    &pooled,
+                    &all[..n],
+                    &LoadOptions::default().with_cache(ArtifactCache::new(&cache_dir)),
+                )
+            })
         });
     }
     group.finish();
@@ -126,11 +145,16 @@ fn loading(c: &mut Criterion) {
     // Once each: a cold 1,000 (a thousand compiles), and the memory a loaded plugin adds.
     let start = Instant::now();
     let cold = load(&engine, &all, &LoadOptions::default());
-    eprintln!("load 1000 distinct plugins cold: {:.2?} ({} answers)", start.elapsed(), answers(&cold));
+    eprintln!(
+        "load 1000 distinct plugins cold: {:.2?} ({} answers)",
+        start.elapsed(),
+        answers(&cold)
+    );
     drop(cold);
     for (engine, allocator) in [(&engine, "on-demand"), (&pooled, "pooling")] {
         let before = rss();
-        let warm = load(engine, &all, &LoadOptions::default().with_cache(ArtifactCache::new(&cache_dir)));
+        let warm =
+            load(engine, &all, &LoadOptions::default().with_cache(ArtifactCache::new(&cache_dir)));
         let after = rss();
         eprintln!(
             "resident memory per loaded plugin, {allocator} allocator (1000 cached, RSS delta): {:.1} KiB ({} answers)",

@@ -58,7 +58,10 @@ fn throughput_with_threads(c: &mut Criterion) {
     let engine = plugtree::default_engine().expect("engine");
     let own: Vec<LoadedTree> = (0..4).map(|_| values_tree(&engine, Limits::default())).collect();
     let mut group = c.benchmark_group("throughput with threads");
-    group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
     for threads in [1, 2, 4] {
         group.throughput(Throughput::Elements((threads as u64) * CALLS_PER_THREAD));
         let cases: [(&str, &(dyn Fn(usize) + Sync)); 3] = [
@@ -67,7 +70,9 @@ fn throughput_with_threads(c: &mut Criterion) {
             ("control: spin, no wasm", &|_| _ = (0..300u64).fold(0, |acc, i| black_box(acc ^ i))),
         ];
         for (name, work) in cases {
-            group.bench_function(format!("{name}/{threads}"), |b| b.iter_custom(|iters| run_threads(threads, iters, work)));
+            group.bench_function(format!("{name}/{threads}"), |b| {
+                b.iter_custom(|iters| run_threads(threads, iters, work))
+            });
         }
     }
     group.finish();
@@ -84,17 +89,28 @@ fn bare_engine() -> Engine {
 /// The same `add` dispatched under different limits, and called with raw
 /// wasmtime on engines with and without instrumentation.
 fn cost_of_limits(c: &mut Criterion) {
-    assert_eq!(Limits::unlimited().deadline, None, "a bare engine cannot load a plugin with a deadline");
+    assert_eq!(
+        Limits::unlimited().deadline,
+        None,
+        "a bare engine cannot load a plugin with a deadline"
+    );
     let instrumented = plugtree::default_engine().expect("engine");
     let bare = bare_engine();
     let mut group = c.benchmark_group("cost of limits, add(u32,u32)");
-    group.sample_size(30).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+    group
+        .sample_size(30)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
 
     let cases = [
         ("(d) bare engine, unlimited", &bare, Limits::unlimited()),
         ("(a) default engine, unlimited", &instrumented, Limits::unlimited()),
         ("(b) default engine, default limits", &instrumented, Limits::default()),
-        ("(c) default limits + fuel 1e6", &instrumented, Limits::default().with_fuel(Some(1_000_000))),
+        (
+            "(c) default limits + fuel 1e6",
+            &instrumented,
+            Limits::default().with_fuel(Some(1_000_000)),
+        ),
     ];
     for (name, engine, limits) in cases {
         // Built per case and dropped after it, so the epoch ticker only runs while needed.
@@ -103,7 +119,9 @@ fn cost_of_limits(c: &mut Criterion) {
     }
 
     let component_bytes = std::fs::read(guests::guest("values")).expect("values guest");
-    for (name, engine, budgets) in [("bare engine", &bare, false), ("fuel + epochs", &instrumented, true)] {
+    for (name, engine, budgets) in
+        [("bare engine", &bare, false), ("fuel + epochs", &instrumented, true)]
+    {
         let component = Component::new(engine, &component_bytes).expect("compiles");
         let mut store = Store::new(engine, ());
         // Budgets set once and far away: only the instrumented code's own cost is measured.
@@ -111,13 +129,16 @@ fn cost_of_limits(c: &mut Criterion) {
             store.set_fuel(u64::MAX).expect("fuel");
             store.set_epoch_deadline(u64::MAX / 4);
         }
-        let instance = Linker::new(engine).instantiate(&mut store, &component).expect("instantiates");
+        let instance =
+            Linker::new(engine).instantiate(&mut store, &component).expect("instantiates");
         let iface = component.get_export_index(None, "test:app/values").expect("exported");
         let index = component.get_export_index(Some(&iface), "add").expect("add");
         let func = instance.get_func(&mut store, index).expect("add");
         let mut results = [Val::Bool(false)];
         group.bench_function(format!("wasmtime Func::call, {name}"), |b| {
-            b.iter(|| func.call(&mut store, &[Val::U32(1), Val::U32(2)], &mut results).expect("call"))
+            b.iter(|| {
+                func.call(&mut store, &[Val::U32(1), Val::U32(2)], &mut results).expect("call")
+            })
         });
     }
     group.finish();

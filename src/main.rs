@@ -167,7 +167,9 @@ fn main() -> ExitCode {
             cli::graph::run(&manifest.manifest, format)
         }
         Command::Watch { manifest, call } => cli::watch::run(&manifest.manifest, call.as_deref()),
-        Command::Wit { manifest, what: WitCommand::Socket { interface } } => cli::wit::socket(&manifest.manifest, &interface),
+        Command::Wit { manifest, what: WitCommand::Socket { interface } } => {
+            cli::wit::socket(&manifest.manifest, &interface)
+        }
         Command::New { manifest, wit, lang, plug, sockets, dir } => {
             let lang = match lang {
                 NewLang::Rust => cli::new::Lang::Rust,
@@ -194,5 +196,9 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
 }

@@ -51,14 +51,19 @@ pub fn floor_store<T: 'static>(engine: &wasmtime::Engine, data: T) -> Store<T> {
 
 /// [`bench_chain`] for each of [`DEPTHS`], with its hops and root interface.
 pub fn bench_chains(engine: &wasmtime::Engine) -> Vec<(u32, LoadedTree, String)> {
-    DEPTHS.into_iter().map(|(hops, top)| (hops, bench_chain(engine, top), format!("test:bench/level{top}"))).collect()
+    DEPTHS
+        .into_iter()
+        .map(|(hops, top)| (hops, bench_chain(engine, top), format!("test:bench/level{top}")))
+        .collect()
 }
 
 /// The benchmark chain from `test:bench/level{top}` down to level5, each
 /// level a plugin of its own.
 pub fn bench_chain(engine: &wasmtime::Engine, top: usize) -> LoadedTree {
     let builder = (top..=5).fold(
-        PluginTree::builder().wit(guests::app_wit().join("bench.wit")).root(format!("test:bench/level{top}")),
+        PluginTree::builder()
+            .wit(guests::app_wit().join("bench.wit"))
+            .root(format!("test:bench/level{top}")),
         |b, level| b.plugin(format!("level{level}"), guests::guest(&format!("bench-level{level}"))),
     );
     load(builder, engine)
@@ -84,19 +89,26 @@ pub type Add = wasmtime::component::TypedFunc<(u32, u32), (u32,)>;
 /// instead and a hop calls straight into it: no isolation, no lock.
 pub fn raw_chain(engine: &wasmtime::Engine, top: usize, one_store: bool) -> (Store<()>, Add) {
     let new_store = || floor_store(engine, ());
-    let compile = |level: usize| Component::from_file(engine, guests::guest(&format!("bench-level{level}"))).expect("compiles");
-    let instantiate = |linker: &Linker<()>, store: &mut Store<()>, component: &Component, level: usize| -> Add {
-        let instance = linker.instantiate(&mut *store, component).expect("instantiates");
-        let iface = component.get_export_index(None, format!("test:bench/level{level}")).expect("exported");
-        let add = component.get_export_index(Some(&iface), "add").expect("add");
-        instance.get_func(&mut *store, add).expect("func").typed(&*store).expect("typed")
+    let compile = |level: usize| {
+        Component::from_file(engine, guests::guest(&format!("bench-level{level}")))
+            .expect("compiles")
     };
+    let instantiate =
+        |linker: &Linker<()>, store: &mut Store<()>, component: &Component, level: usize| -> Add {
+            let instance = linker.instantiate(&mut *store, component).expect("instantiates");
+            let iface = component
+                .get_export_index(None, format!("test:bench/level{level}"))
+                .expect("exported");
+            let add = component.get_export_index(Some(&iface), "add").expect("add");
+            instance.get_func(&mut *store, add).expect("func").typed(&*store).expect("typed")
+        };
     let mut store = new_store();
     let mut below = instantiate(&Linker::new(engine), &mut store, &compile(5), 5);
     for level in (top..5).rev() {
         let below_store = (!one_store).then(|| std::mem::replace(&mut store, new_store()));
         let mut linker: Linker<()> = Linker::new(engine);
-        let mut socket = linker.instance(&format!("test:bench/level{}", level + 1)).expect("instance");
+        let mut socket =
+            linker.instance(&format!("test:bench/level{}", level + 1)).expect("instance");
         let add = below;
         match below_store {
             Some(other) => {
@@ -106,7 +118,9 @@ pub fn raw_chain(engine: &wasmtime::Engine, top: usize, one_store: bool) -> (Sto
                     Ok((Ok::<u32, RawProviderError>(add.call(&mut *other, (a, b))?.0),))
                 })
             }
-            None => socket.func_wrap("add", move |mut store, (a, b): (u32, u32)| Ok((Ok::<u32, RawProviderError>(add.call(&mut store, (a, b))?.0),))),
+            None => socket.func_wrap("add", move |mut store, (a, b): (u32, u32)| {
+                Ok((Ok::<u32, RawProviderError>(add.call(&mut store, (a, b))?.0),))
+            }),
         }
         .expect("func_wrap");
         let component = compile(level);
@@ -115,4 +129,3 @@ pub fn raw_chain(engine: &wasmtime::Engine, top: usize, one_store: bool) -> (Sto
     }
     (store, below)
 }
-

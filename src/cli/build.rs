@@ -58,7 +58,14 @@ fn build_rust(workspace: &Path, out: &Path) -> Result<Vec<PathBuf>, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     tracing::info!(workspace = %workspace.display(), "building guests");
     let mut child = Command::new(cargo)
-        .args(["build", "--release", "--target", TARGET, "--message-format=json-render-diagnostics", "--manifest-path"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            TARGET,
+            "--message-format=json-render-diagnostics",
+            "--manifest-path",
+        ])
         .arg(&manifest)
         // Host flags (coverage, target-cpu, …) must not leak into the guests.
         .env_remove("RUSTFLAGS")
@@ -93,7 +100,8 @@ fn build_rust(workspace: &Path, out: &Path) -> Result<Vec<PathBuf>, String> {
             .and_then(|e| e.encode())
             .map_err(|e| format!("cannot encode `{core}` as a component: {e:#}"))?;
         let path = out.join(format!("{name}.wasm"));
-        std::fs::write(&path, component).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+        std::fs::write(&path, component)
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
         built.push(path);
     }
     if built.is_empty() {
@@ -115,7 +123,11 @@ fn cdylib_artifact(line: &str) -> Option<(String, String)> {
         return None;
     }
     let name = target["name"].as_str()?.replace('_', "-");
-    let file = message["filenames"].as_array()?.iter().filter_map(|f| f.as_str()).find(|f| f.ends_with(".wasm"))?;
+    let file = message["filenames"]
+        .as_array()?
+        .iter()
+        .filter_map(|f| f.as_str())
+        .find(|f| f.ends_with(".wasm"))?;
     Some((name, file.to_string()))
 }
 
@@ -133,8 +145,10 @@ fn projects(dir: &Path) -> Result<Vec<Project>, String> {
     if let Some(project) = project(dir) {
         return Ok(vec![project]);
     }
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
-    let mut projects: Vec<Project> = entries.filter_map(|e| e.ok()).filter_map(|e| project(&e.path())).collect();
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+    let mut projects: Vec<Project> =
+        entries.filter_map(|e| e.ok()).filter_map(|e| project(&e.path())).collect();
     projects.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(projects)
 }
@@ -143,7 +157,9 @@ fn project(dir: &Path) -> Option<Project> {
     if !dir.join("wit").is_dir() {
         return None;
     }
-    let language = [Language::Python, Language::JavaScript].into_iter().find(|l| dir.join(l.entry()).is_file())?;
+    let language = [Language::Python, Language::JavaScript]
+        .into_iter()
+        .find(|l| dir.join(l.entry()).is_file())?;
     // `plugtree build .` inside a project names it after the real folder.
     let name = std::fs::canonicalize(dir).ok()?.file_name()?.to_str()?.to_string();
     Some(Project { name, language, dir: dir.to_path_buf() })
@@ -160,19 +176,28 @@ fn build_project(project: &Project, out: &Path, cache: &Path) -> Result<(PathBuf
     if !hit {
         let world = world(&project.dir.join("wit"))?;
         let toolchain = toolchains::ensure(cache, project.language)?;
-        std::fs::create_dir_all(&builds).map_err(|e| format!("cannot create `{}`: {e}", builds.display()))?;
+        std::fs::create_dir_all(&builds)
+            .map_err(|e| format!("cannot create `{}`: {e}", builds.display()))?;
         // Written aside, then renamed: a parallel build never reads half a component.
         let tmp = builds.join(format!("{}-{key}.{}.tmp", project.name, std::process::id()));
         let wit = project.dir.join("wit");
         let mut command = toolchain.command();
         let what = match project.language {
             Language::Python => {
-                command.arg("-d").arg(&wit).args(["-w", &world, "componentize", "-p"]).arg(&project.dir);
+                command
+                    .arg("-d")
+                    .arg(&wit)
+                    .args(["-w", &world, "componentize", "-p"])
+                    .arg(&project.dir);
                 command.args(["app", "-o"]).arg(&tmp);
                 "componentize-py"
             }
             Language::JavaScript => {
-                command.arg(project.dir.join("app.js")).arg("--wit").arg(&wit).args(["--world-name", &world]);
+                command
+                    .arg(project.dir.join("app.js"))
+                    .arg("--wit")
+                    .arg(&wit)
+                    .args(["--world-name", &world]);
                 // Without them the component imports wasi:http, which no plugin gets.
                 command.args(["--disable", "http", "fetch-event", "--out"]).arg(&tmp);
                 "componentize-js"
@@ -180,20 +205,28 @@ fn build_project(project: &Project, out: &Path, cache: &Path) -> Result<(PathBuf
         };
         eprintln!("componentizing {} with {what}…", project.dir.display());
         toolchains::run(&mut command, &format!("{what} on `{}`", project.dir.display()))?;
-        std::fs::rename(&tmp, &cached).map_err(|e| format!("cannot write `{}`: {e}", cached.display()))?;
+        std::fs::rename(&tmp, &cached)
+            .map_err(|e| format!("cannot write `{}`: {e}", cached.display()))?;
     }
-    std::fs::copy(&cached, &target).map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
+    std::fs::copy(&cached, &target)
+        .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
     Ok((target, hit))
 }
 
 /// The one world of the WIT package in `wit` (its `deps/` may hold others).
 fn world(wit: &Path) -> Result<String, String> {
     let mut resolve = wit_parser::Resolve::default();
-    let (package, _) = resolve.push_dir(wit).map_err(|e| format!("cannot read WIT from `{}`: {e:#}", wit.display()))?;
+    let (package, _) = resolve
+        .push_dir(wit)
+        .map_err(|e| format!("cannot read WIT from `{}`: {e:#}", wit.display()))?;
     let worlds: Vec<&String> = resolve.packages[package].worlds.keys().collect();
     match worlds[..] {
         [world] => Ok(world.clone()),
-        _ => Err(format!("the WIT package in `{}` must define exactly one world, it defines {}", wit.display(), worlds.len())),
+        _ => Err(format!(
+            "the WIT package in `{}` must define exactly one world, it defines {}",
+            wit.display(),
+            worlds.len()
+        )),
     }
 }
 
@@ -208,7 +241,8 @@ fn source_hash(project: &Project) -> Result<String, String> {
         entries.sort();
         for path in entries {
             let skipped = path.file_name().and_then(|n| n.to_str()).is_none_or(|n| {
-                n.starts_with('.') || matches!(n, "node_modules" | "__pycache__" | "components" | "target")
+                n.starts_with('.')
+                    || matches!(n, "node_modules" | "__pycache__" | "components" | "target")
             });
             if skipped {
                 continue;
@@ -216,7 +250,8 @@ fn source_hash(project: &Project) -> Result<String, String> {
             if path.is_dir() {
                 walk(&path, root, into)?;
             } else {
-                let bytes = std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+                let bytes = std::fs::read(&path)
+                    .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
                 into.extend(path.strip_prefix(root).unwrap_or(&path).to_string_lossy().as_bytes());
                 into.push(0);
                 into.extend((bytes.len() as u64).to_le_bytes());

@@ -68,7 +68,12 @@ pub fn run(manifest: &Path, call: &str, json: bool) -> Status {
 
 /// Calls `call` on a loaded tree and prints the answers (text or JSON, with
 /// `warnings` in the JSON report).
-pub fn call_and_print(tree: &plugtree::LoadedTree, call: &str, json: bool, warnings: Vec<Problem>) -> Status {
+pub fn call_and_print(
+    tree: &plugtree::LoadedTree,
+    call: &str,
+    json: bool,
+    warnings: Vec<Problem>,
+) -> Status {
     let ParsedCall { interface, function, args } = match tree.parse_call(call) {
         Ok(parsed) => parsed,
         Err(bad) => {
@@ -85,14 +90,10 @@ pub fn call_and_print(tree: &plugtree::LoadedTree, call: &str, json: bool, warni
     };
     let results: Vec<PluginResult> =
         answers.into_vec().into_iter().map(|(id, a)| to_result((id.to_string(), a))).collect();
-    let status = if results.iter().any(|r| r.error.is_some()) { Status::Partial } else { Status::Ok };
+    let status =
+        if results.iter().any(|r| r.error.is_some()) { Status::Partial } else { Status::Ok };
     if json {
-        super::print_json(&Report {
-            interface,
-            function,
-            results,
-            warnings,
-        });
+        super::print_json(&Report { interface, function, results, warnings });
     } else {
         for r in results {
             match (r.value, r.error) {

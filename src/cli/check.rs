@@ -66,7 +66,15 @@ struct DirReport {
 impl CapabilitiesReport {
     fn new(g: &Grants) -> Self {
         CapabilitiesReport {
-            dirs: g.dirs.iter().map(|d| DirReport { host: d.host.display().to_string(), guest: d.guest.clone(), mode: d.mode }).collect(),
+            dirs: g
+                .dirs
+                .iter()
+                .map(|d| DirReport {
+                    host: d.host.display().to_string(),
+                    guest: d.guest.clone(),
+                    mode: d.mode,
+                })
+                .collect(),
             env: g.env.keys().cloned().collect(),
             args: g.args.clone(),
             stdout: g.stdout,
@@ -81,7 +89,11 @@ impl CapabilitiesReport {
 /// One line: `nothing`, or each capability (`dirs /data = host (ro); env K; stdout`), then `(strict)`.
 fn capabilities_text(plugin: &PluginView<'_>) -> String {
     let g = plugin.capabilities();
-    let mut parts: Vec<String> = g.dirs.iter().map(|d| format!("dir {} = {} ({})", d.guest, d.host.display(), d.mode)).collect();
+    let mut parts: Vec<String> = g
+        .dirs
+        .iter()
+        .map(|d| format!("dir {} = {} ({})", d.guest, d.host.display(), d.mode))
+        .collect();
     if !g.env.is_empty() {
         parts.push(format!("env {}", g.env.keys().cloned().collect::<Vec<_>>().join(" ")));
     }
@@ -102,7 +114,12 @@ pub fn run(manifest: &Path, json: bool) -> Status {
         Ok(loaded) => loaded,
         Err(problem) => {
             if json {
-                super::print_json(&Report { status: "failed", root: None, plugins: Vec::new(), errors: vec![problem] });
+                super::print_json(&Report {
+                    status: "failed",
+                    root: None,
+                    plugins: Vec::new(),
+                    errors: vec![problem],
+                });
             } else {
                 problem.eprint("error");
             }
@@ -121,7 +138,9 @@ pub fn run(manifest: &Path, json: bool) -> Status {
 fn status_of(loaded: &Loaded) -> Status {
     if loaded.problems.is_empty() {
         Status::Ok
-    } else if loaded.tree.root_unsatisfied().is_none() && loaded.tree.root_providers().next().is_some() {
+    } else if loaded.tree.root_unsatisfied().is_none()
+        && loaded.tree.root_providers().next().is_some()
+    {
         Status::Partial
     } else {
         Status::Failed
@@ -161,20 +180,32 @@ fn report(loaded: &Loaded, status: Status) -> Report {
             sockets: p.sockets().map(|s| socket(tree, s)).collect(),
             capabilities: CapabilitiesReport::new(&p.capabilities()),
             wasi: p.wasi_imports().map(String::from).collect(),
-            errors: loaded.problems.iter().filter(|e| e.plugin.as_deref() == Some(p.id.as_str())).cloned().collect(),
+            errors: loaded
+                .problems
+                .iter()
+                .filter(|e| e.plugin.as_deref() == Some(p.id.as_str()))
+                .cloned()
+                .collect(),
         })
         .collect();
-    let errors = loaded.problems.iter().filter(|e| !e.plugin.as_ref().is_some_and(|p| ids.contains(p))).cloned().collect();
+    let errors = loaded
+        .problems
+        .iter()
+        .filter(|e| !e.plugin.as_ref().is_some_and(|p| ids.contains(p)))
+        .cloned()
+        .collect();
     Report { status: status_word(status), root: Some(socket(tree, tree.root())), plugins, errors }
 }
 
 /// Prints the tree from the root, then the plugins outside it, then the other errors.
 fn print_text(loaded: &Loaded) {
     let tree = loaded.tree.tree();
-    let mut printer = TextTree { tree, problems: &loaded.problems, shown: HashSet::new(), path: Vec::new() };
+    let mut printer =
+        TextTree { tree, problems: &loaded.problems, shown: HashSet::new(), path: Vec::new() };
     println!("root {} ({})", tree.root(), cardinality(tree, tree.root()));
     printer.providers(tree.root(), 1);
-    let outside: Vec<_> = tree.plugins().filter(|p| !printer.shown.contains(p.id.as_str())).collect();
+    let outside: Vec<_> =
+        tree.plugins().filter(|p| !printer.shown.contains(p.id.as_str())).collect();
     if !outside.is_empty() {
         println!("not in the tree:");
         for p in outside {
@@ -182,7 +213,11 @@ fn print_text(loaded: &Loaded) {
         }
     }
     let ids: HashSet<&str> = tree.plugins().map(|p| p.id.as_str()).collect();
-    let other: Vec<_> = loaded.problems.iter().filter(|e| !e.plugin.as_deref().is_some_and(|p| ids.contains(p))).collect();
+    let other: Vec<_> = loaded
+        .problems
+        .iter()
+        .filter(|e| !e.plugin.as_deref().is_some_and(|p| ids.contains(p)))
+        .collect();
     if !other.is_empty() {
         println!("errors:");
         for problem in other {
@@ -228,7 +263,10 @@ impl TextTree<'_> {
     fn plugin(&mut self, id: &str, depth: usize) {
         let Some(plugin) = self.tree.plugins().find(|p| p.id.as_str() == id) else { return };
         let indent = "  ".repeat(depth);
-        let status = serde_json::to_value(plugin.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+        let status = serde_json::to_value(plugin.status)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
         // A plugin shared by several consumers is printed in full once.
         if !self.shown.insert(id.to_string()) || self.path.iter().any(|p| p == id) {
             println!("{indent}{id} ({status}, see above)");

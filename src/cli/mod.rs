@@ -94,12 +94,14 @@ pub struct Loaded {
 /// # Errors
 /// The manifest or the app's WIT is unusable, or wasmtime has no engine.
 pub fn load(manifest: &Path) -> Result<Loaded, Problem> {
-    let (tree, build_errors) = PluginTree::from_manifest(manifest).map_err(|e| Problem::new(None, &e))?;
+    let (tree, build_errors) =
+        PluginTree::from_manifest(manifest).map_err(|e| Problem::new(None, &e))?;
     let engine = plugtree::default_engine().map_err(|e| Problem::new(None, e.as_ref()))?;
     // Compiling many plugins takes seconds: say so on a terminal, then clear the line.
     let progress = std::io::stderr().is_terminal();
     if progress {
-        let ready = tree.plugins().filter(|p| p.status == plugtree::resolve::PluginStatus::Ready).count();
+        let ready =
+            tree.plugins().filter(|p| p.status == plugtree::resolve::PluginStatus::Ready).count();
         eprint!("compiling and linking {ready} plugin(s)…\r");
     }
     let mut options = LoadOptions::default();

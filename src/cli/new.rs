@@ -48,10 +48,24 @@ pub struct Request {
 
 /// Runs `plugtree new`, the app's WIT and cardinalities taken from the
 /// manifest, or only from `--wit` paths (every socket then exactly-one).
-pub fn run(lang: Lang, plug: String, sockets: Vec<String>, manifest: &Path, wit: Vec<PathBuf>, dir: PathBuf) -> Status {
+pub fn run(
+    lang: Lang,
+    plug: String,
+    sockets: Vec<String>,
+    manifest: &Path,
+    wit: Vec<PathBuf>,
+    dir: PathBuf,
+) -> Status {
     let request = if wit.is_empty() {
         match plugtree::Manifest::from_path(manifest) {
-            Ok(m) => Request { lang, plug, sockets, wit: m.wit.clone(), cardinality: m.cardinality.clone().into_iter().collect(), dir },
+            Ok(m) => Request {
+                lang,
+                plug,
+                sockets,
+                wit: m.wit.clone(),
+                cardinality: m.cardinality.clone().into_iter().collect(),
+                dir,
+            },
             Err(e) => {
                 eprintln!("error: {e} (give the app's WIT with --wit PATH instead)");
                 return Status::Failed;
@@ -78,19 +92,32 @@ pub fn run(lang: Lang, plug: String, sockets: Vec<String>, manifest: &Path, wit:
 /// Writes the project; the files written.
 pub fn create(request: &Request) -> Result<Vec<PathBuf>, String> {
     let dir = &request.dir;
-    if dir.exists() && std::fs::read_dir(dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?.next().is_some() {
+    if dir.exists()
+        && std::fs::read_dir(dir)
+            .map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?
+            .next()
+            .is_some()
+    {
         return Err(format!("`{}` exists and is not empty", dir.display()));
     }
     let name = project_name(dir)?;
     let mut resolve = Resolve::default();
     for path in &request.wit {
-        resolve.push_path(path).map_err(|e| format!("cannot read WIT from `{}`: {e:#}", path.display()))?;
+        resolve
+            .push_path(path)
+            .map_err(|e| format!("cannot read WIT from `{}`: {e:#}", path.display()))?;
     }
     if find(&resolve, SOCKET_TYPES_INTERFACE).is_none() {
-        resolve.push_str("plugtree-socket.wit", SOCKET_ABI_WIT).map_err(|e| format!("cannot read plugtree's socket ABI: {e:#}"))?;
+        resolve
+            .push_str("plugtree-socket.wit", SOCKET_ABI_WIT)
+            .map_err(|e| format!("cannot read plugtree's socket ABI: {e:#}"))?;
     }
-    let abi = find(&resolve, SOCKET_TYPES_INTERFACE).ok_or("plugtree's socket ABI has no types interface")?;
-    let lookup = |name: &str| find(&resolve, name).ok_or_else(|| format!("interface `{name}` is not defined in the app's WIT"));
+    let abi = find(&resolve, SOCKET_TYPES_INTERFACE)
+        .ok_or("plugtree's socket ABI has no types interface")?;
+    let lookup = |name: &str| {
+        find(&resolve, name)
+            .ok_or_else(|| format!("interface `{name}` is not defined in the app's WIT"))
+    };
     let plug = lookup(&request.plug)?;
     let sockets = request.sockets.iter().map(|s| lookup(s)).collect::<Result<Vec<_>, _>>()?;
     if sockets.contains(&plug) {
@@ -99,16 +126,25 @@ pub fn create(request: &Request) -> Result<Vec<PathBuf>, String> {
     // The plug's functions, read before the sockets are rewritten.
     let functions: Vec<Function> = resolve.interfaces[plug].functions.values().cloned().collect();
     let stub = match request.lang {
-        Lang::Rust => rust_stub(&resolve, plug, &request.plug, &functions, !sockets.is_empty(), &name)?,
+        Lang::Rust => {
+            rust_stub(&resolve, plug, &request.plug, &functions, !sockets.is_empty(), &name)?
+        }
         Lang::Python => python_stub(&resolve, plug, &request.plug, &functions),
         Lang::Js => js_stub(&resolve, plug, &request.plug, &functions),
     };
     for (socket, name) in sockets.iter().zip(&request.sockets) {
-        rewrite(&mut resolve, *socket, abi, request.cardinality.get(name).copied().unwrap_or_default())?;
+        rewrite(
+            &mut resolve,
+            *socket,
+            abi,
+            request.cardinality.get(name).copied().unwrap_or_default(),
+        )?;
     }
 
     let mut files: Vec<(PathBuf, String)> = Vec::new();
-    let mut world = format!("// What `{name}` exports (its plug) and imports (its sockets, in the socket ABI).\npackage plugin:{name};\n\nworld plugin {{\n");
+    let mut world = format!(
+        "// What `{name}` exports (its plug) and imports (its sockets, in the socket ABI).\npackage plugin:{name};\n\nworld plugin {{\n"
+    );
     for socket in &request.sockets {
         let cardinality = request.cardinality.get(socket).copied().unwrap_or_default();
         let _ = writeln!(world, "    import {socket}; // {cardinality}");
@@ -121,9 +157,17 @@ pub fn create(request: &Request) -> Result<Vec<PathBuf>, String> {
             continue;
         }
         let mut printer = WitPrinter::default();
-        printer.print(&resolve, id, &[]).map_err(|e| format!("cannot print WIT package `{}`: {e:#}", package.name))?;
+        printer
+            .print(&resolve, id, &[])
+            .map_err(|e| format!("cannot print WIT package `{}`: {e:#}", package.name))?;
         let file = format!("wit/deps/{}-{}.wit", package.name.namespace, package.name.name);
-        files.push((file.into(), format!("// The app's WIT, sockets in the socket ABI: written by plugtree new.\n{}", printer.output)));
+        files.push((
+            file.into(),
+            format!(
+                "// The app's WIT, sockets in the socket ABI: written by plugtree new.\n{}",
+                printer.output
+            ),
+        ));
     }
     files.push(("wit/deps/plugtree-socket.wit".into(), SOCKET_ABI_WIT.to_string()));
     files.extend(stub);
@@ -133,9 +177,11 @@ pub fn create(request: &Request) -> Result<Vec<PathBuf>, String> {
     for (file, text) in files {
         let path = dir.join(file);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
         }
-        std::fs::write(&path, text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+        std::fs::write(&path, text)
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
         written.push(path);
     }
     Ok(written)
@@ -143,7 +189,10 @@ pub fn create(request: &Request) -> Result<Vec<PathBuf>, String> {
 
 /// The folder's name as a WIT package name: lowercase words joined by `-`.
 fn project_name(dir: &Path) -> Result<String, String> {
-    let raw = dir.file_name().and_then(|n| n.to_str()).ok_or_else(|| format!("`{}` has no folder name", dir.display()))?;
+    let raw = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| format!("`{}` has no folder name", dir.display()))?;
     let words: Vec<String> = raw
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -169,7 +218,11 @@ fn readme(name: &str, request: &Request) -> String {
          the sockets in the socket ABI and plugtree's socket types. Every function is a stub\n\
          that answers `TODO`: fill them in.\n",
         request.plug,
-        if request.sockets.is_empty() { String::new() } else { format!(", its sockets `{}`", request.sockets.join("`, `")) }
+        if request.sockets.is_empty() {
+            String::new()
+        } else {
+            format!(", its sockets `{}`", request.sockets.join("`, `"))
+        }
     )
 }
 
@@ -212,11 +265,20 @@ fn placeholder(resolve: &Resolve, result: Option<Type>) -> Placeholder {
         Some(Type::String) => Placeholder::Text,
         Some(Type::Bool) => Placeholder::Zero("false", "False", "false"),
         Some(Type::F32 | Type::F64) => Placeholder::Zero("0.0", "0.0", "0"),
-        Some(Type::U8 | Type::U16 | Type::U32 | Type::U64 | Type::S8 | Type::S16 | Type::S32 | Type::S64) => {
-            Placeholder::Zero("0", "0", "0")
-        }
+        Some(
+            Type::U8
+            | Type::U16
+            | Type::U32
+            | Type::U64
+            | Type::S8
+            | Type::S16
+            | Type::S32
+            | Type::S64,
+        ) => Placeholder::Zero("0", "0", "0"),
         Some(Type::Id(id)) => match &resolve.types[id].kind {
-            TypeDefKind::List(Type::U8) => Placeholder::Zero("Vec::new()", "b\"\"", "new Uint8Array()"),
+            TypeDefKind::List(Type::U8) => {
+                Placeholder::Zero("Vec::new()", "b\"\"", "new Uint8Array()")
+            }
             TypeDefKind::List(_) => Placeholder::Zero("Vec::new()", "[]", "[]"),
             TypeDefKind::Option(_) => Placeholder::Zero("None", "None", "undefined"),
             TypeDefKind::Type(t) => placeholder(resolve, Some(*t)),
@@ -242,16 +304,21 @@ fn rust_type(resolve: &Resolve, ty: Type) -> Result<String, String> {
         Type::F64 => "f64".into(),
         Type::Char => "char".into(),
         Type::String => "String".into(),
-        Type::ErrorContext => return Err("`plugtree new --lang rust` cannot stub an error-context".into()),
+        Type::ErrorContext => {
+            return Err("`plugtree new --lang rust` cannot stub an error-context".into());
+        }
         Type::Id(id) => {
             let def = &resolve.types[id];
             if let Some(name) = &def.name {
                 if matches!(def.kind, TypeDefKind::Resource | TypeDefKind::Handle(_)) {
-                    return Err(format!("`plugtree new --lang rust` cannot stub resources yet (`{name}`)"));
+                    return Err(format!(
+                        "`plugtree new --lang rust` cannot stub resources yet (`{name}`)"
+                    ));
                 }
                 return Ok(camel(name, true));
             }
-            let optional = |t: &Option<Type>| t.map_or(Ok("()".to_string()), |t| rust_type(resolve, t));
+            let optional =
+                |t: &Option<Type>| t.map_or(Ok("()".to_string()), |t| rust_type(resolve, t));
             match &def.kind {
                 TypeDefKind::List(t) => format!("Vec<{}>", rust_type(resolve, *t)?),
                 TypeDefKind::Option(t) => format!("Option<{}>", rust_type(resolve, *t)?),
@@ -276,13 +343,22 @@ fn rust_stub(
     name: &str,
 ) -> Result<Vec<(PathBuf, String)>, String> {
     let interface = &resolve.interfaces[plug];
-    let package = interface.package.map(|p| &resolve.packages[p].name).ok_or("the plug has no package")?;
+    let package =
+        interface.package.map(|p| &resolve.packages[p].name).ok_or("the plug has no package")?;
     let short = interface.name.as_deref().ok_or("the plug has no name")?;
-    let module = format!("exports::{}::{}::{}", snake(&package.namespace), snake(&package.name), snake(short));
+    let module = format!(
+        "exports::{}::{}::{}",
+        snake(&package.namespace),
+        snake(&package.name),
+        snake(short)
+    );
     let mut body = String::new();
     for f in functions {
         if !matches!(f.kind, wit_parser::FunctionKind::Freestanding) {
-            return Err(format!("`plugtree new --lang rust` cannot stub resources yet (`{}`)", f.name));
+            return Err(format!(
+                "`plugtree new --lang rust` cannot stub resources yet (`{}`)",
+                f.name
+            ));
         }
         let params = f
             .params
@@ -300,9 +376,18 @@ fn rust_stub(
             Placeholder::Zero(rust, _, _) => format!("{rust} // {todo}"),
             Placeholder::Fail => format!("todo!({:?})", &todo["TODO: ".len()..]),
         };
-        let _ = writeln!(body, "    fn {}({}){result} {{\n        {answer}\n    }}", snake(&f.name), params.join(", "));
+        let _ = writeln!(
+            body,
+            "    fn {}({}){result} {{\n        {answer}\n    }}",
+            snake(&f.name),
+            params.join(", ")
+        );
     }
-    let generate_all = if has_sockets { "\n    // Also the plugtree:socket types the sockets use.\n    generate_all," } else { "" };
+    let generate_all = if has_sockets {
+        "\n    // Also the plugtree:socket types the sockets use.\n    generate_all,"
+    } else {
+        ""
+    };
     let lib = format!(
         "//! Exports `{plug_name}`: every function is a stub to fill in.\n\
          wit_bindgen::generate!({{\n    path: \"wit\",\n    world: \"plugin\",{generate_all}\n}});\n\n\
@@ -317,12 +402,19 @@ fn rust_stub(
     Ok(vec![("src/lib.rs".into(), lib), ("Cargo.toml".into(), cargo)])
 }
 
-fn python_stub(resolve: &Resolve, plug: InterfaceId, plug_name: &str, functions: &[Function]) -> Vec<(PathBuf, String)> {
+fn python_stub(
+    resolve: &Resolve,
+    plug: InterfaceId,
+    plug_name: &str,
+    functions: &[Function],
+) -> Vec<(PathBuf, String)> {
     let short = resolve.interfaces[plug].name.clone().unwrap_or_default();
     let class = camel(&short, true);
     let mut body = String::new();
     for f in functions {
-        let params: Vec<String> = std::iter::once("self".to_string()).chain(f.params.iter().map(|p| snake(&p.name))).collect();
+        let params: Vec<String> = std::iter::once("self".to_string())
+            .chain(f.params.iter().map(|p| snake(&p.name)))
+            .collect();
         let todo = format!("TODO: implement {plug_name}.{}", f.name);
         let answer = match placeholder(resolve, f.result) {
             Placeholder::Nothing => format!("pass  # {todo}"),
@@ -330,7 +422,12 @@ fn python_stub(resolve: &Resolve, plug: InterfaceId, plug_name: &str, functions:
             Placeholder::Zero(_, python, _) => format!("return {python}  # {todo}"),
             Placeholder::Fail => format!("raise NotImplementedError({todo:?})"),
         };
-        let _ = writeln!(body, "\n    def {}({}):\n        {answer}", snake(&f.name), params.join(", "));
+        let _ = writeln!(
+            body,
+            "\n    def {}({}):\n        {answer}",
+            snake(&f.name),
+            params.join(", ")
+        );
     }
     let app = format!(
         "\"\"\"Exports `{plug_name}`: every function is a stub to fill in.\n\n\
@@ -341,7 +438,12 @@ fn python_stub(resolve: &Resolve, plug: InterfaceId, plug_name: &str, functions:
     vec![("app.py".into(), app)]
 }
 
-fn js_stub(resolve: &Resolve, plug: InterfaceId, plug_name: &str, functions: &[Function]) -> Vec<(PathBuf, String)> {
+fn js_stub(
+    resolve: &Resolve,
+    plug: InterfaceId,
+    plug_name: &str,
+    functions: &[Function],
+) -> Vec<(PathBuf, String)> {
     let short = resolve.interfaces[plug].name.clone().unwrap_or_default();
     let mut body = String::new();
     for f in functions {
@@ -353,8 +455,16 @@ fn js_stub(resolve: &Resolve, plug: InterfaceId, plug_name: &str, functions: &[F
             Placeholder::Zero(_, _, js) => format!("return {js}; // {todo}"),
             Placeholder::Fail => format!("throw new Error({todo:?});"),
         };
-        let _ = writeln!(body, "  {}({}) {{\n    {answer}\n  }},", camel(&f.name, false), params.join(", "));
+        let _ = writeln!(
+            body,
+            "  {}({}) {{\n    {answer}\n  }},",
+            camel(&f.name, false),
+            params.join(", ")
+        );
     }
-    let app = format!("// Exports `{plug_name}`: every function is a stub to fill in.\nexport const {} = {{\n{body}}};\n", camel(&short, false));
+    let app = format!(
+        "// Exports `{plug_name}`: every function is a stub to fill in.\nexport const {} = {{\n{body}}};\n",
+        camel(&short, false)
+    );
     vec![("app.js".into(), app)]
 }

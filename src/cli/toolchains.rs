@@ -82,10 +82,16 @@ impl Toolchain {
 /// The toolchain for `language` in `cache`, installed first if it is not yet.
 /// Says on stderr what it installs.
 pub fn ensure(cache: &Path, language: Language) -> Result<Toolchain, String> {
-    let dir = cache.join("toolchains").join(format!("{}-{}", language.name(), short_hash(language.pin().as_bytes())));
+    let dir = cache.join("toolchains").join(format!(
+        "{}-{}",
+        language.name(),
+        short_hash(language.pin().as_bytes())
+    ));
     let stamp = dir.join("installed");
     let toolchain = match language {
-        Language::Python => Toolchain { program: dir.join("venv/bin/componentize-py"), prefix: vec![] },
+        Language::Python => {
+            Toolchain { program: dir.join("venv/bin/componentize-py"), prefix: vec![] }
+        }
         Language::JavaScript => Toolchain {
             program: PathBuf::from("node"),
             prefix: vec![dir.join("node_modules/@bytecodealliance/componentize-js/src/cli.js")],
@@ -97,16 +103,19 @@ pub fn ensure(cache: &Path, language: Language) -> Result<Toolchain, String> {
     // One install at a time per toolchain, across threads and processes (two
     // builds that need it at once): the second waits, then finds the stamp.
     let toolchains = cache.join("toolchains");
-    std::fs::create_dir_all(&toolchains).map_err(|e| format!("cannot create `{}`: {e}", toolchains.display()))?;
+    std::fs::create_dir_all(&toolchains)
+        .map_err(|e| format!("cannot create `{}`: {e}", toolchains.display()))?;
     let lock_path = toolchains.join(format!("{}.lock", language.name()));
-    let lock = std::fs::File::create(&lock_path).map_err(|e| format!("cannot create `{}`: {e}", lock_path.display()))?;
+    let lock = std::fs::File::create(&lock_path)
+        .map_err(|e| format!("cannot create `{}`: {e}", lock_path.display()))?;
     lock.lock().map_err(|e| format!("cannot lock `{}`: {e}", lock_path.display()))?;
     if stamp.is_file() {
         return Ok(toolchain);
     }
     // A half-finished install (interrupted, failed) is started over.
     if dir.exists() {
-        std::fs::remove_dir_all(&dir).map_err(|e| format!("cannot clear `{}`: {e}", dir.display()))?;
+        std::fs::remove_dir_all(&dir)
+            .map_err(|e| format!("cannot clear `{}`: {e}", dir.display()))?;
     }
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
     match language {
@@ -115,7 +124,10 @@ pub fn ensure(cache: &Path, language: Language) -> Result<Toolchain, String> {
             std::fs::write(dir.join("requirements.txt"), PYTHON_REQUIREMENTS)
                 .map_err(|e| format!("cannot write into `{}`: {e}", dir.display()))?;
             let python = std::env::var_os("PLUGTREE_PYTHON").unwrap_or_else(|| "python3".into());
-            run(Command::new(python).args(["-m", "venv"]).arg(dir.join("venv")), "python3 -m venv")?;
+            run(
+                Command::new(python).args(["-m", "venv"]).arg(dir.join("venv")),
+                "python3 -m venv",
+            )?;
             run(
                 Command::new(dir.join("venv/bin/pip"))
                     .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
@@ -126,14 +138,22 @@ pub fn ensure(cache: &Path, language: Language) -> Result<Toolchain, String> {
         Language::JavaScript => {
             eprintln!("installing componentize-js (npm) into {} (once)", dir.display());
             for (name, text) in [("package.json", JS_PACKAGE), ("package-lock.json", JS_LOCK)] {
-                std::fs::write(dir.join(name), text).map_err(|e| format!("cannot write into `{}`: {e}", dir.display()))?;
+                std::fs::write(dir.join(name), text)
+                    .map_err(|e| format!("cannot write into `{}`: {e}", dir.display()))?;
             }
             // `install` from the lock, not `ci`: npm's lock omits optional platform
             // packages that were never published, which `npm ci` refuses. No install
             // scripts: the packages ship their binaries, nothing needs building.
             run(
                 Command::new("npm")
-                    .args(["install", "--no-save", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"])
+                    .args([
+                        "install",
+                        "--no-save",
+                        "--ignore-scripts",
+                        "--no-audit",
+                        "--no-fund",
+                        "--loglevel=error",
+                    ])
                     .current_dir(&dir),
                 "npm install",
             )?;

@@ -53,7 +53,9 @@ pub fn run(manifest: &Path, call: Option<&str>) -> Status {
     let watched: Vec<Watched> = described
         .plugins
         .iter()
-        .filter_map(|p| Some(Watched { id: p.id.clone(), path: p.path.clone(), key: key_of(&p.path)? }))
+        .filter_map(|p| {
+            Some(Watched { id: p.id.clone(), path: p.path.clone(), key: key_of(&p.path)? })
+        })
         .collect();
     let (send, events) = mpsc::channel();
     let mut watcher = match notify::recommended_watcher(move |event| {
@@ -76,7 +78,11 @@ pub fn run(manifest: &Path, call: Option<&str>) -> Status {
     if let Some(call) = call {
         super::call::call_and_print(&tree, call, false, Vec::new());
     }
-    println!("watching {} plugin file(s) in {} folder(s); Ctrl-C stops", watched.len(), folders.len());
+    println!(
+        "watching {} plugin file(s) in {} folder(s); Ctrl-C stops",
+        watched.len(),
+        folders.len()
+    );
     while let Ok(first) = events.recv() {
         let mut batch = vec![first];
         while let Ok(more) = events.recv_timeout(SETTLE) {
@@ -99,11 +105,21 @@ pub fn run(manifest: &Path, call: Option<&str>) -> Status {
                     let reach = if done.consumers.is_empty() {
                         String::new()
                     } else {
-                        format!("; calls from {} now reach it", done.consumers.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))
+                        format!(
+                            "; calls from {} now reach it",
+                            done.consumers
+                                .iter()
+                                .map(|c| format!("`{c}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
                     };
                     println!("reloaded `{id}` from {}{reach}", w.path.display());
                 }
-                Err(e) => println!("reload of `{id}` refused, the old version keeps running: {}", super::indent(&e.to_string(), "")),
+                Err(e) => println!(
+                    "reload of `{id}` refused, the old version keeps running: {}",
+                    super::indent(&e.to_string(), "")
+                ),
             }
             if let Some(call) = call {
                 super::call::call_and_print(&tree, call, false, Vec::new());

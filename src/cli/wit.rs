@@ -30,26 +30,34 @@ pub fn socket(manifest: &Path, interface: &str) -> Status {
 
 /// The app interface named `name` (`pkg:ns/iface`).
 pub(super) fn find(resolve: &Resolve, name: &str) -> Option<InterfaceId> {
-    resolve.interfaces.iter().map(|(id, _)| id).find(|id| resolve.id_of(*id).as_deref() == Some(name))
+    resolve
+        .interfaces
+        .iter()
+        .map(|(id, _)| id)
+        .find(|id| resolve.id_of(*id).as_deref() == Some(name))
 }
 
 fn socket_wit(manifest: &Path, name: &str) -> Result<String, String> {
     let manifest = plugtree::Manifest::from_path(manifest).map_err(|e| e.to_string())?;
     let mut resolve = Resolve::default();
     for path in &manifest.wit {
-        resolve.push_path(path).map_err(|e| format!("cannot read WIT from `{}`: {e:#}", path.display()))?;
+        resolve
+            .push_path(path)
+            .map_err(|e| format!("cannot read WIT from `{}`: {e:#}", path.display()))?;
     }
     if is_abi_interface(name) {
         return Err(format!("`{name}` belongs to plugtree's socket ABI, not to the app"));
     }
-    let id = find(&resolve, name).ok_or_else(|| format!("interface `{name}` is not defined in the app's WIT"))?;
+    let id = find(&resolve, name)
+        .ok_or_else(|| format!("interface `{name}` is not defined in the app's WIT"))?;
     let abi = match find(&resolve, SOCKET_TYPES_INTERFACE) {
         Some(abi) => abi,
         None => {
             resolve
                 .push_str("plugtree-socket.wit", SOCKET_ABI_WIT)
                 .map_err(|e| format!("cannot read plugtree's socket ABI: {e:#}"))?;
-            find(&resolve, SOCKET_TYPES_INTERFACE).ok_or("plugtree's socket ABI has no types interface")?
+            find(&resolve, SOCKET_TYPES_INTERFACE)
+                .ok_or("plugtree's socket ABI has no types interface")?
         }
     };
     let cardinality = manifest.cardinality.get(name).copied().unwrap_or_default();
@@ -86,10 +94,20 @@ fn anonymous(kind: TypeDefKind) -> TypeDef {
 
 /// Adds `use plugtree:socket/types@0.1.0.{provider-error}` to the interface
 /// and rewrites every function's result by `cardinality`.
-pub(super) fn rewrite(resolve: &mut Resolve, id: InterfaceId, abi: InterfaceId, cardinality: Cardinality) -> Result<(), String> {
-    let provider_error = *resolve.interfaces[abi].types.get("provider-error").ok_or("no `provider-error` in the socket ABI")?;
+pub(super) fn rewrite(
+    resolve: &mut Resolve,
+    id: InterfaceId,
+    abi: InterfaceId,
+    cardinality: Cardinality,
+) -> Result<(), String> {
+    let provider_error = *resolve.interfaces[abi]
+        .types
+        .get("provider-error")
+        .ok_or("no `provider-error` in the socket ABI")?;
     if resolve.interfaces[id].types.contains_key("provider-error") {
-        return Err("the interface defines its own `provider-error`, which the socket ABI needs".into());
+        return Err(
+            "the interface defines its own `provider-error`, which the socket ABI needs".into()
+        );
     }
     let local = resolve.types.alloc(TypeDef {
         name: Some("provider-error".into()),
@@ -99,14 +117,18 @@ pub(super) fn rewrite(resolve: &mut Resolve, id: InterfaceId, abi: InterfaceId, 
     resolve.interfaces[id].types.shift_insert(0, "provider-error".into(), local);
     let names: Vec<String> = resolve.interfaces[id].functions.keys().cloned().collect();
     for name in names {
-        let Some(result) = resolve.interfaces[id].functions.get(&name).map(|f| f.result) else { continue };
+        let Some(result) = resolve.interfaces[id].functions.get(&name).map(|f| f.result) else {
+            continue;
+        };
         let one = resolve.types.alloc(anonymous(TypeDefKind::Result(wit_parser::Result_ {
             ok: result,
             err: Some(Type::Id(local)),
         })));
         let shaped = match cardinality {
             Cardinality::ExactlyOne => one,
-            Cardinality::AtMostOne => resolve.types.alloc(anonymous(TypeDefKind::Option(Type::Id(one)))),
+            Cardinality::AtMostOne => {
+                resolve.types.alloc(anonymous(TypeDefKind::Option(Type::Id(one))))
+            }
             Cardinality::Any => {
                 let pair = resolve.types.alloc(anonymous(TypeDefKind::Tuple(wit_parser::Tuple {
                     types: vec![Type::String, Type::Id(one)],

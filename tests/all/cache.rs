@@ -115,7 +115,11 @@ fn another_engines_entries_are_ignored() {
     // header names the engine they were compiled for.
     let theirs: Vec<_> = all.iter().filter(|p| !ours.contains(p)).collect();
     for (mine, their) in ours.iter().zip(&theirs) {
-        assert_eq!(mine.file_name(), their.file_name(), "one entry per component in each engine's folder");
+        assert_eq!(
+            mine.file_name(),
+            their.file_name(),
+            "one entry per component in each engine's folder"
+        );
         std::fs::copy(mine, their).expect("copy");
     }
     let (loaded, moved_stats) = load_chain(&other, &dir);
@@ -140,7 +144,8 @@ fn identical_components_compile_once() {
     let (loaded, load_errors) = tree.load_with(guests::engine(), &options);
     assert!(load_errors.is_empty(), "{load_errors:?}");
     assert_eq!(options.cache().expect("cache").stats(), stats(0, 2, 0, 2));
-    let answers = loaded.dispatch("test:card/many", "greet", &[Val::String("ana".into())]).expect("dispatch");
+    let answers =
+        loaded.dispatch("test:card/many", "greet", &[Val::String("ana".into())]).expect("dispatch");
     let greeting = |s: &str| Ok(Some(Val::String(s.into())));
     assert_eq!(
         answers,
@@ -168,9 +173,11 @@ fn the_cache_is_usable_on_its_own() {
 fn the_command_line_caches_in_the_user_cache_dir_unless_told_not_to() {
     let dir = scratch("cli");
     std::fs::create_dir_all(&dir).expect("scratch");
-    let mut manifest = format!("root = \"test:chain/top\"\nwit = {:?}\n", guests::app_wit().join("chain.wit"));
+    let mut manifest =
+        format!("root = \"test:chain/top\"\nwit = {:?}\n", guests::app_wit().join("chain.wit"));
     for name in ["chain-top", "chain-mid", "chain-bottom"] {
-        manifest.push_str(&format!("[[plugins]]\nid = {name:?}\npath = {:?}\n", guests::guest(name)));
+        manifest
+            .push_str(&format!("[[plugins]]\nid = {name:?}\npath = {:?}\n", guests::guest(name)));
     }
     let manifest_path = dir.join("plugtree.toml");
     std::fs::write(&manifest_path, manifest).expect("manifest");
@@ -211,13 +218,20 @@ fn reloads_compile_through_the_trees_cache() {
     assert!(load_errors.is_empty(), "{load_errors:?}");
     let cache = options.cache().expect("cache");
     assert_eq!(cache.stats(), stats(0, 1, 0, 1));
-    let greet = |tree: &LoadedTree| tree.dispatch("test:card/many", "greet", &[Val::String("ana".into())]);
+    let greet =
+        |tree: &LoadedTree| tree.dispatch("test:card/many", "greet", &[Val::String("ana".into())]);
     // A new component is compiled once and stored…
     loaded.reload("greeter", guests::guest("many-fr")).expect("reloads");
     assert_eq!(cache.stats(), stats(0, 2, 0, 2));
-    assert_eq!(greet(&loaded), Ok(Socket::Any(vec![("greeter".into(), Ok(Some(Val::String("bonjour, ana".into()))))])));
+    assert_eq!(
+        greet(&loaded),
+        Ok(Socket::Any(vec![("greeter".into(), Ok(Some(Val::String("bonjour, ana".into()))))]))
+    );
     // …and going back to the first one deserializes it.
     loaded.reload("greeter", guests::guest("many-en")).expect("reloads");
     assert_eq!(cache.stats(), stats(1, 2, 0, 2));
-    assert_eq!(greet(&loaded), Ok(Socket::Any(vec![("greeter".into(), Ok(Some(Val::String("hello, ana".into()))))])));
+    assert_eq!(
+        greet(&loaded),
+        Ok(Socket::Any(vec![("greeter".into(), Ok(Some(Val::String("hello, ana".into()))))]))
+    );
 }

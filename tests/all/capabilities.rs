@@ -81,7 +81,13 @@ fn the_guest_imports_wasi_like_real_guests_do() {
     assert!(errors.is_empty(), "{errors:?}");
     let plugin = tree.plugins().next().unwrap();
     let imports: Vec<&str> = plugin.wasi_imports().map(|i| i.split('@').next().unwrap()).collect();
-    for wanted in ["wasi:cli/environment", "wasi:cli/stdout", "wasi:filesystem/preopens", "wasi:sockets/tcp", "wasi:io/streams"] {
+    for wanted in [
+        "wasi:cli/environment",
+        "wasi:cli/stdout",
+        "wasi:filesystem/preopens",
+        "wasi:sockets/tcp",
+        "wasi:io/streams",
+    ] {
         assert!(imports.contains(&wanted), "{wanted} in {imports:?}");
     }
     assert_eq!(plugin.sockets().count(), 0, "WASI imports are not sockets");
@@ -111,8 +117,13 @@ fn without_the_grant_the_plugin_loads_but_reading_is_denied() {
 fn strict_mode_refuses_the_plugin_naming_the_missing_grant() {
     let dir = fixture("strict");
     // Everything but `dirs`: only the filesystem imports are refused.
-    let all_but_dirs =
-        Grants::none().env("K", "v").stdout(true).stderr(true).network("127.0.0.1", 9).name_lookup(true).strict(true);
+    let all_but_dirs = Grants::none()
+        .env("K", "v")
+        .stdout(true)
+        .stderr(true)
+        .network("127.0.0.1", 9)
+        .name_lookup(true)
+        .strict(true);
     let (tree, errors) = build(all_but_dirs.clone());
     let refused: Vec<(String, Capability)> = errors
         .iter()
@@ -126,11 +137,15 @@ fn strict_mode_refuses_the_plugin_naming_the_missing_grant() {
         .collect();
     assert_eq!(
         refused,
-        [("wasi:filesystem/types".to_string(), Capability::Dirs), ("wasi:filesystem/preopens".to_string(), Capability::Dirs)]
+        [
+            ("wasi:filesystem/types".to_string(), Capability::Dirs),
+            ("wasi:filesystem/preopens".to_string(), Capability::Dirs)
+        ]
     );
     let message = errors[0].to_string();
     assert!(
-        message.starts_with("plugin `probe` imports `wasi:filesystem/types@") && message.ends_with("` but is not granted `dirs` (strict mode)"),
+        message.starts_with("plugin `probe` imports `wasi:filesystem/types@")
+            && message.ends_with("` but is not granted `dirs` (strict mode)"),
         "{message}"
     );
     let (loaded, _) = tree.load(guests::engine());
@@ -159,7 +174,10 @@ fn strict_mode_names_a_grant_for_every_ungranted_import() {
         .collect();
     grants.sort();
     grants.dedup();
-    assert_eq!(grants, ["`dirs`", "`env` or `args`", "`name-lookup`", "`network`", "`stderr`", "`stdout`"]);
+    assert_eq!(
+        grants,
+        ["`dirs`", "`env` or `args`", "`name-lookup`", "`network`", "`stderr`", "`stdout`"]
+    );
     // Plumbing (io, clocks, random, exit, stdin, terminal) needs no grant.
     assert!(errors.iter().all(|e| !matches!(e, BuildError::UngrantedWasi { import, .. }
         if ["wasi:io/", "wasi:clocks/", "wasi:random/", "wasi:cli/exit", "wasi:cli/terminal"].iter().any(|p| import.starts_with(p)))));
@@ -169,19 +187,34 @@ fn strict_mode_names_a_grant_for_every_ungranted_import() {
 fn paths_outside_the_preopen_are_denied() {
     let dir = fixture("outside");
     let tree = load(Grants::none().dir(dir.join("data"), "/data", DirMode::ReadOnly));
-    assert_eq!(std::fs::read_to_string(dir.join("data/escape")).unwrap(), "the secret", "the host can follow it");
-    for path in ["/data/../secret.txt", "../secret.txt", "/data/escape", "/etc/hostname", &dir.join("secret.txt").display().to_string()] {
+    assert_eq!(
+        std::fs::read_to_string(dir.join("data/escape")).unwrap(),
+        "the secret",
+        "the host can follow it"
+    );
+    for path in [
+        "/data/../secret.txt",
+        "../secret.txt",
+        "/data/escape",
+        "/etc/hostname",
+        &dir.join("secret.txt").display().to_string(),
+    ] {
         let denied = err(read(&tree, path));
         assert!(!denied.contains("the secret"), "{path}: {denied}");
     }
-    assert_eq!(read(&tree, "/data/hello.txt"), ok(s("hello from the host")), "the plugin still works");
+    assert_eq!(
+        read(&tree, "/data/hello.txt"),
+        ok(s("hello from the host")),
+        "the plugin still works"
+    );
 }
 
 #[test]
 fn read_only_dirs_refuse_writes_and_read_write_dirs_accept_them() {
     let dir = fixture("modes");
     let ro = load(Grants::none().dir(dir.join("data"), "/data", DirMode::ReadOnly));
-    let write = |tree: &LoadedTree| call(tree, "write", &[s("/data/new.txt"), s("written by the guest")]);
+    let write =
+        |tree: &LoadedTree| call(tree, "write", &[s("/data/new.txt"), s("written by the guest")]);
     assert!(matches!(write(&ro), Val::Result(Err(_))));
     assert!(!dir.join("data/new.txt").exists());
     let rw = load(Grants::none().dir(dir.join("data"), "/data", DirMode::ReadWrite));
@@ -224,12 +257,15 @@ fn network_reaches_only_granted_addresses() {
 
 fn resolves_to_ipv4_loopback() -> bool {
     use std::net::ToSocketAddrs;
-    ("localhost", 1).to_socket_addrs().is_ok_and(|mut a| a.any(|a| a.ip() == std::net::Ipv4Addr::LOCALHOST))
+    ("localhost", 1)
+        .to_socket_addrs()
+        .is_ok_and(|mut a| a.any(|a| a.ip() == std::net::Ipv4Addr::LOCALHOST))
 }
 
 #[test]
 fn a_grant_that_cannot_be_set_up_fails_the_load_naming_it() {
-    let missing = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/capabilities-tests/no-such-dir");
+    let missing =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("target/capabilities-tests/no-such-dir");
     let (tree, errors) = build(Grants::none().dir(&missing, "/data", DirMode::ReadOnly));
     assert!(errors.is_empty(), "{errors:?}");
     let (_, errors) = tree.load(guests::engine());
@@ -237,7 +273,10 @@ fn a_grant_that_cannot_be_set_up_fails_the_load_naming_it() {
         matches!(&errors[0], LoadError::Grant { plugin, grant: Capability::Dirs, value, .. } if plugin == "probe" && *value == missing.display().to_string()),
         "{errors:?}"
     );
-    assert_eq!(errors[0].to_string(), format!("plugin `probe` cannot be granted `dirs` `{}`", missing.display()));
+    assert_eq!(
+        errors[0].to_string(),
+        format!("plugin `probe` cannot be granted `dirs` `{}`", missing.display())
+    );
 }
 
 #[test]
@@ -252,7 +291,10 @@ fn plugins_without_wasi_imports_are_unchanged() {
     assert!(errors.is_empty(), "{errors:?}");
     let plugin = tree.plugins().next().unwrap();
     assert_eq!(plugin.wasi_imports().count(), 0);
-    assert!(plugin.capabilities().is_nothing(), "a grant for an interface it does not import has no effect");
+    assert!(
+        plugin.capabilities().is_nothing(),
+        "a grant for an interface it does not import has no effect"
+    );
 }
 
 // The command line: `check` shows capabilities, `call` shows granted stdout.
@@ -266,7 +308,9 @@ fn manifest(dir: &Path, grants: &str) -> String {
     let wit = guests::wasi_wit();
     let guest = guests::wasi_guest("wasi-files");
     let grants = if grants.is_empty() { String::new() } else { format!("grants = {grants}\n") };
-    let text = format!("root = {PROBE:?}\nwit = {wit:?}\n[[plugins]]\nid = \"probe\"\npath = {guest:?}\n{grants}");
+    let text = format!(
+        "root = {PROBE:?}\nwit = {wit:?}\n[[plugins]]\nid = \"probe\"\npath = {guest:?}\n{grants}"
+    );
     let path = dir.join("plugtree.toml");
     std::fs::write(&path, text).unwrap();
     path.display().to_string()
@@ -279,7 +323,10 @@ fn check_prints_effective_capabilities() {
     let text = String::from_utf8(bare.stdout).unwrap();
     assert_eq!(text.lines().nth(2), Some("    capabilities: nothing"), "{text}");
 
-    let path = manifest(&dir, r#"{ dirs = [{ host = "data", guest = "/data", mode = "ro" }], env = { K = "secret-value" }, stdout = true, network = ["127.0.0.1:8080"], strict = true }"#);
+    let path = manifest(
+        &dir,
+        r#"{ dirs = [{ host = "data", guest = "/data", mode = "ro" }], env = { K = "secret-value" }, stdout = true, network = ["127.0.0.1:8080"], strict = true }"#,
+    );
     let granted = plugtree(&["check", "-m", &path]);
     let text = String::from_utf8(granted.stdout).unwrap();
     // stderr, args and name lookup are imported but not granted: strict refuses those imports.
@@ -287,7 +334,10 @@ fn check_prints_effective_capabilities() {
     let host = dir.join("data");
     assert_eq!(
         text.lines().nth(2).map(String::from),
-        Some(format!("    capabilities: dir /data = {} (ro); env K; stdout; network 127.0.0.1:8080 (strict)", host.display())),
+        Some(format!(
+            "    capabilities: dir /data = {} (ro); env K; stdout; network 127.0.0.1:8080 (strict)",
+            host.display()
+        )),
         "{text}"
     );
     assert!(text.contains("error: plugin `probe` imports `wasi:cli/stderr@"), "{text}");
@@ -304,14 +354,25 @@ fn check_prints_effective_capabilities() {
             "network": ["127.0.0.1:8080"], "name_lookup": false, "strict": true,
         })
     );
-    assert!(plugin["wasi"].as_array().unwrap().iter().any(|i| i.as_str().unwrap().starts_with("wasi:filesystem/types@")));
+    assert!(
+        plugin["wasi"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i.as_str().unwrap().starts_with("wasi:filesystem/types@"))
+    );
 }
 
 #[test]
 fn stdout_is_discarded_unless_granted() {
     let dir = fixture("stdout");
     let print = |grants: &str| {
-        let out = plugtree(&["call", "-m", &manifest(&dir, grants), r#"test:files/probe.print("marker-7f3a")"#]);
+        let out = plugtree(&[
+            "call",
+            "-m",
+            &manifest(&dir, grants),
+            r#"test:files/probe.print("marker-7f3a")"#,
+        ]);
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
         (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
     };

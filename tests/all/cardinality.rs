@@ -5,15 +5,17 @@
 use crate::guests;
 
 use plugtree::resolve::{PluginStatus, Unsatisfied};
-use plugtree::{BuildError, Cardinality, CallError, LoadedTree, PluginTree, Socket, TreeBuilder, Val};
-
+use plugtree::{
+    BuildError, CallError, Cardinality, LoadedTree, PluginTree, Socket, TreeBuilder, Val,
+};
 
 fn collector_with(providers: &[&str]) -> TreeBuilder {
-    providers
-        .iter()
-        .fold(guests::card_app().root("test:card/collector").plugin("collector", guests::guest("collector")), |b, p| {
-            b.plugin(*p, guests::guest(p))
-        })
+    providers.iter().fold(
+        guests::card_app()
+            .root("test:card/collector")
+            .plugin("collector", guests::guest("collector")),
+        |b, p| b.plugin(*p, guests::guest(p)),
+    )
 }
 
 fn load(builder: TreeBuilder) -> (LoadedTree, Vec<BuildError>) {
@@ -44,10 +46,14 @@ fn entry(id: &str, v: Val) -> Val {
 
 #[test]
 fn one_provider_each_and_several_on_any() {
-    let (tree, errors) = load(collector_with(&["one-en", "maybe-en", "many-en", "many-fr", "many-de"]));
+    let (tree, errors) =
+        load(collector_with(&["one-en", "maybe-en", "many-en", "many-fr", "many-de"]));
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(collect(&tree, "call-one", "ana"), ok(s("hello, ana")));
-    assert_eq!(collect(&tree, "call-maybe", "ana"), Val::Option(Some(Box::new(ok(s("hello, ana"))))));
+    assert_eq!(
+        collect(&tree, "call-maybe", "ana"),
+        Val::Option(Some(Box::new(ok(s("hello, ana")))))
+    );
     assert_eq!(
         collect(&tree, "call-many", "ana"),
         Val::List(vec![
@@ -60,7 +66,11 @@ fn one_provider_each_and_several_on_any() {
     let done = Val::Result(Ok(None));
     assert_eq!(
         collect(&tree, "notify-many", "hi"),
-        Val::List(vec![entry("many-en", done.clone()), entry("many-fr", done.clone()), entry("many-de", done)])
+        Val::List(vec![
+            entry("many-en", done.clone()),
+            entry("many-fr", done.clone()),
+            entry("many-de", done)
+        ])
     );
 }
 
@@ -86,7 +96,9 @@ fn exactly_one_with_none_or_two_providers_fails_the_consumer() {
             ready: ready.clone(),
             failed: vec![],
         }));
-        assert!(matches!(&errors[1], BuildError::Unsatisfied(u) if u.consumer.is_none() && u.interface == "test:card/collector"));
+        assert!(
+            matches!(&errors[1], BuildError::Unsatisfied(u) if u.consumer.is_none() && u.interface == "test:card/collector")
+        );
         let collector = tree.plugins().find(|p| p.id == "collector").expect("listed");
         assert_eq!(collector.status, PluginStatus::Failed);
     }
@@ -94,7 +106,8 @@ fn exactly_one_with_none_or_two_providers_fails_the_consumer() {
 
 #[test]
 fn a_failed_optional_provider_is_absorbed_by_its_socket() {
-    let (tree, errors) = load(collector_with(&["one-en"]).plugin("maybe-broken", b"not a component".to_vec()));
+    let (tree, errors) =
+        load(collector_with(&["one-en"]).plugin("maybe-broken", b"not a component".to_vec()));
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0].plugin().map(|p| p.as_str()), Some("maybe-broken"));
     assert_eq!(collect(&tree, "call-maybe", "bo"), Val::Option(None));
@@ -129,11 +142,14 @@ fn a_trapping_provider_reaches_the_consumer_as_a_value() {
 
 #[test]
 fn the_root_socket_takes_every_cardinality() {
-    let greet = |tree: &LoadedTree, root: &str| tree.dispatch(root, "greet", &[s("io")]).expect("dispatch");
-    let (any, _) = load(guests::card_app().root("test:card/many").plugin("many-en", guests::guest("many-en")).plugin(
-        "many-trap",
-        guests::guest("many-trap"),
-    ));
+    let greet =
+        |tree: &LoadedTree, root: &str| tree.dispatch(root, "greet", &[s("io")]).expect("dispatch");
+    let (any, _) = load(
+        guests::card_app()
+            .root("test:card/many")
+            .plugin("many-en", guests::guest("many-en"))
+            .plugin("many-trap", guests::guest("many-trap")),
+    );
     let Socket::Any(answers) = greet(&any, "test:card/many") else { panic!("any") };
     assert_eq!(answers[0], ("many-en".into(), Ok(Some(s("hello, io")))));
     assert_eq!(answers[1].0, "many-trap");
@@ -149,8 +165,13 @@ fn the_root_socket_takes_every_cardinality() {
     let (none, errors) = load(guests::card_app().root("test:card/maybe"));
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(greet(&none, "test:card/maybe"), Socket::AtMostOne(None));
-    let (some, _) = load(guests::card_app().root("test:card/maybe").plugin("maybe-en", guests::guest("maybe-en")));
-    assert_eq!(greet(&some, "test:card/maybe"), Socket::AtMostOne(Some(("maybe-en".into(), Ok(Some(s("hello, io")))))));
+    let (some, _) = load(
+        guests::card_app().root("test:card/maybe").plugin("maybe-en", guests::guest("maybe-en")),
+    );
+    assert_eq!(
+        greet(&some, "test:card/maybe"),
+        Socket::AtMostOne(Some(("maybe-en".into(), Ok(Some(s("hello, io"))))))
+    );
 }
 
 #[test]
@@ -186,7 +207,10 @@ fn a_consumer_built_for_another_cardinality_is_rejected_with_both_shapes() {
 
 /// `root` with two working providers (`a` and `b`, each the guest `guest`).
 fn two_on_the_root(root: &str, guest: &str) -> (LoadedTree, Vec<BuildError>) {
-    let builder = guests::card_app().root(root).plugin("a", guests::guest(guest)).plugin("b", guests::guest(guest));
+    let builder = guests::card_app()
+        .root(root)
+        .plugin("a", guests::guest(guest))
+        .plugin("b", guests::guest(guest));
     load(builder)
 }
 
@@ -195,9 +219,10 @@ fn an_over_subscribed_root_is_refused_as_an_inner_socket_is() {
     // The inner socket: `collector` with two `exactly-one` providers fails.
     let (_, inner) = collector_with(&["one-en", "one-fr"]).build().expect("valid WIT");
     let BuildError::Unsatisfied(inner) = &inner[0] else { panic!("{inner:?}") };
-    for (root, cardinality, guest) in
-        [("test:card/one", Cardinality::ExactlyOne, "one-en"), ("test:card/maybe", Cardinality::AtMostOne, "maybe-en")]
-    {
+    for (root, cardinality, guest) in [
+        ("test:card/one", Cardinality::ExactlyOne, "one-en"),
+        ("test:card/maybe", Cardinality::AtMostOne, "maybe-en"),
+    ] {
         let (tree, errors) = two_on_the_root(root, guest);
         let refused = Unsatisfied {
             consumer: None,
@@ -208,15 +233,26 @@ fn an_over_subscribed_root_is_refused_as_an_inner_socket_is() {
         };
         assert!(matches!(&errors[..], [BuildError::Unsatisfied(u)] if *u == refused), "{errors:?}");
         // The same rule as the inner socket's, for the host as consumer.
-        assert_eq!((inner.cardinality, inner.ready.len(), inner.failed.len()), (Cardinality::ExactlyOne, 2, 0));
+        assert_eq!(
+            (inner.cardinality, inner.ready.len(), inner.failed.len()),
+            (Cardinality::ExactlyOne, 2, 0)
+        );
         assert_eq!(
             refused.to_string(),
-            format!("the root socket needs {cardinality} provider of `{root}` but has 2 working (`a`, `b`)")
+            format!(
+                "the root socket needs {cardinality} provider of `{root}` but has 2 working (`a`, `b`)"
+            )
         );
         assert_eq!(tree.root_unsatisfied(), Some(&refused));
         // Both answer no call, on the typed fast path or the `Val` one.
-        assert_eq!(tree.dispatch(root, "greet", &[s("io")]), Err(plugtree::DispatchError::Unsatisfied(refused.clone())));
-        assert_eq!(tree.dispatch(root, "notify", &[s("io")]), Err(plugtree::DispatchError::Unsatisfied(refused)));
+        assert_eq!(
+            tree.dispatch(root, "greet", &[s("io")]),
+            Err(plugtree::DispatchError::Unsatisfied(refused.clone()))
+        );
+        assert_eq!(
+            tree.dispatch(root, "notify", &[s("io")]),
+            Err(plugtree::DispatchError::Unsatisfied(refused))
+        );
     }
 }
 
@@ -231,14 +267,31 @@ fn answers_name_their_plugin_when_an_earlier_provider_failed() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     let (tree, load_errors) = tree.load(&plugtree::default_engine().expect("engine"));
     assert!(load_errors.is_empty(), "{load_errors:?}");
-    let greet = |tree: &LoadedTree, root: &str| tree.dispatch(root, "greet", &[s("io")]).expect("dispatch");
-    assert_eq!(greet(&tree, "test:card/maybe"), Socket::AtMostOne(Some(("maybe-en".into(), Ok(Some(s("hello, io")))))));
-    assert_eq!(greet(&tree, "test:card/maybe").into_vec(), vec![("maybe-en".into(), Ok(Some(s("hello, io"))))]);
+    let greet =
+        |tree: &LoadedTree, root: &str| tree.dispatch(root, "greet", &[s("io")]).expect("dispatch");
+    assert_eq!(
+        greet(&tree, "test:card/maybe"),
+        Socket::AtMostOne(Some(("maybe-en".into(), Ok(Some(s("hello, io"))))))
+    );
+    assert_eq!(
+        greet(&tree, "test:card/maybe").into_vec(),
+        vec![("maybe-en".into(), Ok(Some(s("hello, io"))))]
+    );
 
     // `any`: the first provider traps once and is left out from then on.
-    let (tree, _) =
-        load(guests::card_app().root("test:card/many").plugin("many-trap", guests::guest("many-trap")).plugin("many-en", guests::guest("many-en")));
+    let (tree, _) = load(
+        guests::card_app()
+            .root("test:card/many")
+            .plugin("many-trap", guests::guest("many-trap"))
+            .plugin("many-en", guests::guest("many-en")),
+    );
     let first = greet(&tree, "test:card/many").into_vec();
-    assert_eq!(first.iter().map(|(id, a)| (id.as_str(), a.is_ok())).collect::<Vec<_>>(), vec![("many-trap", false), ("many-en", true)]);
-    assert_eq!(greet(&tree, "test:card/many"), Socket::Any(vec![("many-en".into(), Ok(Some(s("hello, io"))))]));
+    assert_eq!(
+        first.iter().map(|(id, a)| (id.as_str(), a.is_ok())).collect::<Vec<_>>(),
+        vec![("many-trap", false), ("many-en", true)]
+    );
+    assert_eq!(
+        greet(&tree, "test:card/many"),
+        Socket::Any(vec![("many-en".into(), Ok(Some(s("hello, io"))))])
+    );
 }

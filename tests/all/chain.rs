@@ -7,7 +7,8 @@ use plugtree::resolve::{PluginStatus, Unsatisfied};
 use plugtree::{BuildError, Cardinality, DispatchError, PluginTree, Socket, Val};
 
 fn manifest(dir: &std::path::Path, plugins: &[&str]) -> std::path::PathBuf {
-    let mut text = format!("root = \"test:chain/top\"\nwit = {:?}\n", guests::app_wit().join("chain.wit"));
+    let mut text =
+        format!("root = \"test:chain/top\"\nwit = {:?}\n", guests::app_wit().join("chain.wit"));
     for name in plugins {
         text.push_str(&format!("[[plugins]]\nid = \"{name}\"\npath = {:?}\n", guests::guest(name)));
     }
@@ -27,7 +28,8 @@ fn three_deep_from_a_manifest() {
     let path = manifest(&scratch("full"), &["chain-top", "chain-mid", "chain-bottom"]);
     let (tree, build_errors) = PluginTree::from_manifest(&path).expect("valid manifest");
     assert!(build_errors.is_empty(), "{build_errors:?}");
-    let statuses: Vec<_> = tree.plugins().map(|p| (p.id.to_string(), p.plug.map(str::to_string), p.status)).collect();
+    let statuses: Vec<_> =
+        tree.plugins().map(|p| (p.id.to_string(), p.plug.map(str::to_string), p.status)).collect();
     assert_eq!(
         statuses,
         vec![
@@ -40,10 +42,16 @@ fn three_deep_from_a_manifest() {
     assert_eq!(top.sockets().collect::<Vec<_>>(), vec!["test:chain/mid"]);
     let (loaded, load_errors) = tree.load(&plugtree::default_engine().expect("engine"));
     assert!(load_errors.is_empty(), "{load_errors:?}");
-    assert_eq!(loaded.dispatch("test:chain/top", "depth", &[]), Ok(Socket::ExactlyOne("chain-top".into(), Ok(Some(Val::U32(3))))));
+    assert_eq!(
+        loaded.dispatch("test:chain/top", "depth", &[]),
+        Ok(Socket::ExactlyOne("chain-top".into(), Ok(Some(Val::U32(3)))))
+    );
     assert_eq!(
         loaded.dispatch("test:chain/top", "trace", &[Val::String("x".into())]),
-        Ok(Socket::ExactlyOne("chain-top".into(), Ok(Some(Val::String("x>top>mid>bottom".into())))))
+        Ok(Socket::ExactlyOne(
+            "chain-top".into(),
+            Ok(Some(Val::String("x>top>mid>bottom".into())))
+        ))
     );
 }
 

@@ -11,7 +11,11 @@ fn repo() -> &'static Path {
 
 /// Runs the binary with `args`.
 fn plugtree(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plugtree")).args(args).current_dir(repo()).output().expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_plugtree"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("the binary runs")
 }
 
 fn stdout(output: &Output) -> String {
@@ -43,7 +47,10 @@ fn manifest(name: &str, root: &str, cardinality: &str, plugins: &[&str]) -> Stri
     let dir = repo().join("target/cli-tests").join(name);
     std::fs::create_dir_all(&dir).unwrap();
     let demo_dir = repo().join("demo");
-    let mut text = format!("root = {root:?}\nwit = {:?}\n[cardinality]\n{cardinality}\n", demo_dir.join("wit"));
+    let mut text = format!(
+        "root = {root:?}\nwit = {:?}\n[cardinality]\n{cardinality}\n",
+        demo_dir.join("wit")
+    );
     for id in plugins {
         let path = match *id {
             "corrupt" => demo_dir.join("broken/corrupt.wasm"),
@@ -56,7 +63,8 @@ fn manifest(name: &str, root: &str, cardinality: &str, plugins: &[&str]) -> Stri
     path.to_str().unwrap().to_string()
 }
 
-const DEMO_CARDINALITY: &str = "\"demo:text/filter\" = \"any\"\n\"demo:text/spellcheck\" = \"at-most-one\"";
+const DEMO_CARDINALITY: &str =
+    "\"demo:text/filter\" = \"any\"\n\"demo:text/spellcheck\" = \"at-most-one\"";
 
 #[test]
 fn build_encodes_every_cdylib_of_a_workspace() {
@@ -64,17 +72,24 @@ fn build_encodes_every_cdylib_of_a_workspace() {
     let _ = std::fs::remove_dir_all(&out);
     let output = plugtree(&["build", "demo/plugins", "-o", out.to_str().unwrap()]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
-    let expected: Vec<String> = ["dictionary", "emoji", "pipeline", "reverse", "shout", "spellcheck", "upper"]
-        .iter()
-        .map(|n| format!("built {}", out.join(format!("{n}.wasm")).display()))
-        .collect();
+    let expected: Vec<String> =
+        ["dictionary", "emoji", "pipeline", "reverse", "shout", "spellcheck", "upper"]
+            .iter()
+            .map(|n| format!("built {}", out.join(format!("{n}.wasm")).display()))
+            .collect();
     let printed = stdout(&output);
     let lines: Vec<&str> = printed.lines().collect();
     assert_eq!(lines[..7], expected);
     // Then the Python and JavaScript plugins, maybe from plugtree's build cache.
     assert_eq!(lines.len(), 9, "{lines:?}");
-    assert!(lines[7].starts_with(&format!("built {} (js", out.join("snake.wasm").display())), "{lines:?}");
-    assert!(lines[8].starts_with(&format!("built {} (python", out.join("title.wasm").display())), "{lines:?}");
+    assert!(
+        lines[7].starts_with(&format!("built {} (js", out.join("snake.wasm").display())),
+        "{lines:?}"
+    );
+    assert!(
+        lines[8].starts_with(&format!("built {} (python", out.join("title.wasm").display())),
+        "{lines:?}"
+    );
     let bytes = std::fs::read(out.join("upper.wasm")).unwrap();
     // A component's preamble: magic, then version 0x0d and layer 1.
     assert_eq!(&bytes[..8], b"\0asm\x0d\x00\x01\x00");
@@ -143,7 +158,21 @@ fn check_json_reports_every_plugin_with_its_errors() {
     );
     let plugins = report["plugins"].as_array().unwrap();
     let ids: Vec<&str> = plugins.iter().map(|p| p["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["pipeline", "upper", "reverse", "title", "snake", "emoji", "shout", "corrupt", "spellcheck", "dictionary"]);
+    assert_eq!(
+        ids,
+        [
+            "pipeline",
+            "upper",
+            "reverse",
+            "title",
+            "snake",
+            "emoji",
+            "shout",
+            "corrupt",
+            "spellcheck",
+            "dictionary"
+        ]
+    );
     assert_eq!(
         plugins[0]["sockets"],
         serde_json::json!([
@@ -249,7 +278,12 @@ fn call_prints_the_demo_answer_in_wave() {
 
 #[test]
 fn call_reports_a_failing_plugin_with_exit_1() {
-    let path = manifest("filters", "demo:text/filter", "\"demo:text/filter\" = \"any\"", &["upper", "shout", "reverse"]);
+    let path = manifest(
+        "filters",
+        "demo:text/filter",
+        "\"demo:text/filter\" = \"any\"",
+        &["upper", "shout", "reverse"],
+    );
     let output = plugtree(&["call", "-m", &path, "demo:text/filter.apply(\"abc\")"]);
     assert_eq!(code(&output), 1);
     let out = stdout(&output);
@@ -266,14 +300,17 @@ fn call_reports_a_failing_plugin_with_exit_1() {
     let results = report["results"].as_array().unwrap();
     assert_eq!(results[0], serde_json::json!({"plugin": "upper", "value": "\"ABC\""}));
     assert_eq!(results[1]["plugin"], "shout");
-    assert!(results[1]["error"].as_str().unwrap().starts_with("plugin `shout` trapped in `apply`: "));
+    assert!(
+        results[1]["error"].as_str().unwrap().starts_with("plugin `shout` trapped in `apply`: ")
+    );
     assert_eq!(results[2], serde_json::json!({"plugin": "reverse", "value": "\"cba\""}));
     assert_eq!(report["warnings"], serde_json::json!([]));
 }
 
 #[test]
 fn call_json_gives_the_wave_value_per_plugin() {
-    let output = plugtree(&["call", "--json", "-m", demo(), "demo:text/pipeline.run(\"rust tree\")"]);
+    let output =
+        plugtree(&["call", "--json", "-m", demo(), "demo:text/pipeline.run(\"rust tree\")"]);
     assert_eq!(code(&output), 0);
     let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(
@@ -299,11 +336,19 @@ fn bad_call(call: &str) -> Vec<String> {
 fn call_points_at_bad_wave_and_wrong_arguments_with_exit_2() {
     assert_eq!(
         bad_call("demo:text/pipeline.run(\"a\""),
-        ["error: invalid WAVE: unexpected end of input", "  demo:text/pipeline.run(\"a\"", "                            ^"]
+        [
+            "error: invalid WAVE: unexpected end of input",
+            "  demo:text/pipeline.run(\"a\"",
+            "                            ^"
+        ]
     );
     assert_eq!(
         bad_call("demo:text/pipeline.run(42)"),
-        ["error: wrong arguments for `run(text: string)`: invalid value type", "  demo:text/pipeline.run(42)", "                         ^^"]
+        [
+            "error: wrong arguments for `run(text: string)`: invalid value type",
+            "  demo:text/pipeline.run(42)",
+            "                         ^^"
+        ]
     );
     assert_eq!(
         bad_call("demo:text/pipeline.run(\"a\", 1)"),
@@ -315,7 +360,11 @@ fn call_points_at_bad_wave_and_wrong_arguments_with_exit_2() {
     );
     assert_eq!(
         bad_call("demo:text/pipeline.walk(\"a\")"),
-        ["error: `demo:text/pipeline` has no function `walk` (it has: run)", "  demo:text/pipeline.walk(\"a\")", "                     ^^^^"]
+        [
+            "error: `demo:text/pipeline` has no function `walk` (it has: run)",
+            "  demo:text/pipeline.walk(\"a\")",
+            "                     ^^^^"
+        ]
     );
     assert_eq!(
         bad_call("demo:text/filter.apply(\"a\")"),
@@ -381,29 +430,53 @@ fn wit_socket_prints_the_consumer_side_interface() {
     );
     let at_most_one = plugtree(&["wit", "-m", demo(), "socket", "demo:text/spellcheck"]);
     assert!(
-        stdout(&at_most_one).contains("  check: func(text: string) -> option<result<list<string>, provider-error>>;\n"),
+        stdout(&at_most_one).contains(
+            "  check: func(text: string) -> option<result<list<string>, provider-error>>;\n"
+        ),
         "{}",
         stdout(&at_most_one)
     );
     let exactly_one = plugtree(&["wit", "-m", demo(), "socket", "demo:text/dictionary"]);
-    assert!(stdout(&exactly_one).contains("  emoji: func(word: string) -> result<option<string>, provider-error>;\n"));
+    assert!(
+        stdout(&exactly_one)
+            .contains("  emoji: func(word: string) -> result<option<string>, provider-error>;\n")
+    );
 
     let unknown = plugtree(&["wit", "-m", demo(), "socket", "demo:text/nothing"]);
     assert_eq!(code(&unknown), 2);
-    assert_eq!(stderr(&unknown), "error: interface `demo:text/nothing` is not defined in the app's WIT\n");
+    assert_eq!(
+        stderr(&unknown),
+        "error: interface `demo:text/nothing` is not defined in the app's WIT\n"
+    );
 }
 
 #[test]
 fn wit_socket_output_builds_the_demo_consumers() {
     // The hand-written consumer views of the demo use exactly what `wit socket` prints.
-    let view = |plugin: &str| std::fs::read_to_string(repo().join(format!("demo/plugins/{plugin}/wit/{plugin}.wit"))).unwrap();
+    let view = |plugin: &str| {
+        std::fs::read_to_string(repo().join(format!("demo/plugins/{plugin}/wit/{plugin}.wit")))
+            .unwrap()
+    };
     for (interface, consumer, line) in [
-        ("filter", "pipeline", "apply: func(text: string) -> list<tuple<string, result<string, provider-error>>>;"),
-        ("spellcheck", "pipeline", "check: func(text: string) -> option<result<list<string>, provider-error>>;"),
+        (
+            "filter",
+            "pipeline",
+            "apply: func(text: string) -> list<tuple<string, result<string, provider-error>>>;",
+        ),
+        (
+            "spellcheck",
+            "pipeline",
+            "check: func(text: string) -> option<result<list<string>, provider-error>>;",
+        ),
         ("dictionary", "emoji", "known: func(word: string) -> result<bool, provider-error>;"),
-        ("dictionary", "spellcheck", "emoji: func(word: string) -> result<option<string>, provider-error>;"),
+        (
+            "dictionary",
+            "spellcheck",
+            "emoji: func(word: string) -> result<option<string>, provider-error>;",
+        ),
     ] {
-        let printed = stdout(&plugtree(&["wit", "-m", demo(), "socket", &format!("demo:text/{interface}")]));
+        let printed =
+            stdout(&plugtree(&["wit", "-m", demo(), "socket", &format!("demo:text/{interface}")]));
         assert!(printed.contains(line), "{printed}");
         assert!(view(consumer).contains(line), "{consumer} does not import {line}");
     }
@@ -419,9 +492,14 @@ fn check_and_graph_show_host_plugs_from_the_manifest() {
     assert_eq!(code(&check), 0, "{}", stderr(&check));
     // Nothing in this app imports the store, so it is listed outside the tree.
     assert!(stdout(&check).contains("store (unused, host plug)"), "{}", stdout(&check));
-    let json: serde_json::Value = serde_json::from_slice(&plugtree(&["check", "--json", "-m", &path]).stdout).unwrap();
-    let store = json["plugins"].as_array().unwrap().iter().find(|p| p["id"] == "store").unwrap().clone();
-    assert_eq!((store["kind"].as_str(), store["plug"].as_str()), (Some("host"), Some("plugtree:host/kv")));
+    let json: serde_json::Value =
+        serde_json::from_slice(&plugtree(&["check", "--json", "-m", &path]).stdout).unwrap();
+    let store =
+        json["plugins"].as_array().unwrap().iter().find(|p| p["id"] == "store").unwrap().clone();
+    assert_eq!(
+        (store["kind"].as_str(), store["plug"].as_str()),
+        (Some("host"), Some("plugtree:host/kv"))
+    );
     let dot = stdout(&plugtree(&["graph", "-m", &path]));
     assert!(dot.contains("label = \"store\\n(host, unused)\""), "{dot}");
 }
@@ -457,7 +535,8 @@ fn wait_for(lines: &std::sync::mpsc::Receiver<String>, wanted: impl Fn(&str) -> 
 
 #[test]
 fn watch_reloads_a_changed_plugin_and_keeps_the_old_one_on_a_broken_build() {
-    let path = manifest("watch", "demo:text/pipeline", DEMO_CARDINALITY, &["pipeline", "dictionary"]);
+    let path =
+        manifest("watch", "demo:text/pipeline", DEMO_CARDINALITY, &["pipeline", "dictionary"]);
     let dir = Path::new(&path).parent().unwrap().to_path_buf();
     let filter = dir.join("filter.wasm");
     let components = repo().join("demo/components");
@@ -484,7 +563,11 @@ fn watch_reloads_a_changed_plugin_and_keeps_the_old_one_on_a_broken_build() {
 
     replace(&std::fs::read(components.join("reverse.wasm")).unwrap());
     let reloaded = wait_for(&lines, |l| l.starts_with("reload"));
-    assert!(reloaded.starts_with("reloaded `f` from") && reloaded.ends_with("calls from `pipeline` now reach it"), "{reloaded}");
+    assert!(
+        reloaded.starts_with("reloaded `f` from")
+            && reloaded.ends_with("calls from `pipeline` now reach it"),
+        "{reloaded}"
+    );
     let after = wait_for(&lines, |l| l.starts_with("pipeline: "));
     assert!(after.contains("outputs: [(\"f\", \"ih\")]"), "{after}");
 
@@ -501,8 +584,15 @@ fn watch_reloads_a_changed_plugin_and_keeps_the_old_one_on_a_broken_build() {
 fn call_and_check_refuse_a_root_with_more_providers_than_its_cardinality() {
     for cardinality in ["exactly-one", "at-most-one"] {
         let name = format!("over-subscribed-{cardinality}");
-        let path = manifest(&name, "demo:text/filter", &format!("\"demo:text/filter\" = \"{cardinality}\""), &["upper", "reverse"]);
-        let refused = format!("the root socket needs {cardinality} provider of `demo:text/filter` but has 2 working (`upper`, `reverse`)");
+        let path = manifest(
+            &name,
+            "demo:text/filter",
+            &format!("\"demo:text/filter\" = \"{cardinality}\""),
+            &["upper", "reverse"],
+        );
+        let refused = format!(
+            "the root socket needs {cardinality} provider of `demo:text/filter` but has 2 working (`upper`, `reverse`)"
+        );
         let call = plugtree(&["call", "-m", &path, "demo:text/filter.apply(\"abc\")"]);
         assert_eq!(code(&call), 2, "{}", stderr(&call));
         assert_eq!(stdout(&call), "");

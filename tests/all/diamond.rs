@@ -23,6 +23,18 @@ fn one_shared_instance_serves_both_consumers() {
     assert!(load_errors.is_empty(), "{load_errors:?}");
     // left, right, left: one counter behind both, so 1, 2, 3 (two instances would give 1, 1, 2).
     let run = || loaded.dispatch("test:diamond/top", "run", &[]);
-    assert_eq!(run(), Ok(Socket::ExactlyOne("top".into(), Ok(Some(Val::List(vec![Val::U32(1), Val::U32(2), Val::U32(3)]))))));
-    assert_eq!(run(), Ok(Socket::ExactlyOne("top".into(), Ok(Some(Val::List(vec![Val::U32(4), Val::U32(5), Val::U32(6)]))))));
+    assert_eq!(
+        run(),
+        Ok(Socket::ExactlyOne(
+            "top".into(),
+            Ok(Some(Val::List(vec![Val::U32(1), Val::U32(2), Val::U32(3)])))
+        ))
+    );
+    assert_eq!(
+        run(),
+        Ok(Socket::ExactlyOne(
+            "top".into(),
+            Ok(Some(Val::List(vec![Val::U32(4), Val::U32(5), Val::U32(6)])))
+        ))
+    );
 }

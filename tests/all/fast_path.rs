@@ -14,11 +14,12 @@ use plugtree::{Limits, LoadedTree, PluginTree, Socket, TreeBuilder, Val};
 /// The chain from `test:bench/level{top}` down to level5.
 fn chain(top: usize) -> TreeBuilder {
     (top..=5).fold(
-        PluginTree::builder().wit(guests::app_wit().join("bench.wit")).root(format!("test:bench/level{top}")),
+        PluginTree::builder()
+            .wit(guests::app_wit().join("bench.wit"))
+            .root(format!("test:bench/level{top}")),
         |b, level| b.plugin(format!("level{level}"), guests::guest(&format!("bench-level{level}"))),
     )
 }
-
 
 fn call(tree: &LoadedTree, top: usize, function: &str, args: &[Val]) -> Val {
     match tree.dispatch(&format!("test:bench/level{top}"), function, args) {
@@ -43,9 +44,15 @@ fn payloads_cross_one_and_five_hops_whole() {
     let five_hops = load(chain(0));
     let long: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
     let reversed: Vec<u8> = long.iter().rev().copied().collect();
-    assert!(call(&five_hops, 0, "mirror", &[bytes(&long)]) == bytes(&reversed), "100 kB mirrored through five hops");
+    assert!(
+        call(&five_hops, 0, "mirror", &[bytes(&long)]) == bytes(&reversed),
+        "100 kB mirrored through five hops"
+    );
     assert_eq!(call(&five_hops, 0, "add", &[Val::U32(2), Val::U32(3)]), Val::U32(5));
-    assert_eq!(call(&five_hops, 0, "echo", &[Val::String("héllo, wörld".into())]), Val::String("héllo, wörld".into()));
+    assert_eq!(
+        call(&five_hops, 0, "echo", &[Val::String("héllo, wörld".into())]),
+        Val::String("héllo, wörld".into())
+    );
     assert_eq!(call(&five_hops, 0, "send", &[Val::U32(65536)]), Val::U32(65536));
 }
 
@@ -77,7 +84,10 @@ fn a_host_plug_behind_a_fast_socket_answers_and_fails_as_a_value() {
     assert_eq!(call(&tree, 4, "mirror", std::slice::from_ref(&bytes)), bytes);
     // A panic is the consumer's `trapped`, which level4 answers as "".
     assert_eq!(call(&tree, 4, "echo", &[Val::String("boom".into())]), Val::String(String::new()));
-    assert_eq!(call(&tree, 4, "echo", &[Val::String("still here".into())]), Val::String("STILL HERE".into()));
+    assert_eq!(
+        call(&tree, 4, "echo", &[Val::String("still here".into())]),
+        Val::String("STILL HERE".into())
+    );
 }
 
 #[test]

@@ -20,7 +20,7 @@
 //!   allocation) where no panic can be caught.
 //!
 //! ```sh
-//! PLUGTREE_FUZZ_SECONDS=60 cargo test --test fuzz -- --nocapture --test-threads=1
+//! PLUGTREE_FUZZ_SECONDS=60 cargo test --test all fuzz:: -- --nocapture --test-threads=1
 //! ```
 
 use crate::guests;
@@ -33,8 +33,8 @@ use std::time::{Duration, Instant};
 
 use plugtree::dispatch::to_wave;
 use plugtree::{
-    CallError, CallParseError, Catalog, DispatchError, Engine, Limits, LoadedTree, Manifest, PluginSource, PluginTree,
-    Socket, Val,
+    CallError, CallParseError, Catalog, DispatchError, Engine, Limits, LoadedTree, Manifest,
+    PluginSource, PluginTree, Socket, Val,
 };
 
 // ---------------------------------------------------------------------------
@@ -46,7 +46,9 @@ fn budget() -> Duration {
     let seconds = if text.trim().is_empty() {
         3.0
     } else {
-        text.trim().parse::<f64>().unwrap_or_else(|_| panic!("PLUGTREE_FUZZ_SECONDS={text:?} is not a number"))
+        text.trim()
+            .parse::<f64>()
+            .unwrap_or_else(|_| panic!("PLUGTREE_FUZZ_SECONDS={text:?} is not a number"))
     };
     Duration::from_secs_f64(seconds.clamp(0.0, 24.0 * 3600.0))
 }
@@ -66,7 +68,10 @@ fn base_seed() -> u64 {
 /// The input to replay instead of fuzzing, if any.
 fn replay() -> Option<Vec<u8>> {
     let path = std::env::var_os("PLUGTREE_FUZZ_REPLAY")?;
-    Some(std::fs::read(&path).unwrap_or_else(|e| panic!("PLUGTREE_FUZZ_REPLAY={}: {e}", Path::new(&path).display())))
+    Some(
+        std::fs::read(&path)
+            .unwrap_or_else(|e| panic!("PLUGTREE_FUZZ_REPLAY={}: {e}", Path::new(&path).display())),
+    )
 }
 
 fn repo() -> &'static Path {
@@ -108,7 +113,8 @@ impl Rng {
 
 /// FNV-1a, to give each target its own seed.
 fn fnv(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    text.bytes()
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 // ---------------------------------------------------------------------------
@@ -116,7 +122,8 @@ fn fnv(text: &str) -> u64 {
 
 const INTERESTING_8: [u8; 9] = [0x80, 0xff, 0, 1, 16, 32, 64, 100, 127];
 const INTERESTING_16: [u16; 10] = [0x8000, 0xff7f, 128, 255, 256, 512, 1000, 1024, 4096, 32767];
-const INTERESTING_32: [u32; 8] = [0x8000_0000, 0xfa00_00fa, 0xffff_7fff, 32768, 65535, 65536, 100_663_045, 0x7fff_ffff];
+const INTERESTING_32: [u32; 8] =
+    [0x8000_0000, 0xfa00_00fa, 0xffff_7fff, 32768, 65535, 65536, 100_663_045, 0x7fff_ffff];
 
 struct Mutator {
     rng: Rng,
@@ -177,7 +184,11 @@ impl Mutator {
             4 => {
                 let at = rng.below(len);
                 let delta = 1 + rng.below(35) as u8;
-                data[at] = if rng.one_in(2) { data[at].wrapping_add(delta) } else { data[at].wrapping_sub(delta) };
+                data[at] = if rng.one_in(2) {
+                    data[at].wrapping_add(delta)
+                } else {
+                    data[at].wrapping_sub(delta)
+                };
             }
             5 => {
                 let at = rng.below(len);
@@ -200,7 +211,11 @@ impl Mutator {
             9 => {
                 // Insert a run of one byte (random, or one already present).
                 let n = self.block_len(64);
-                let byte = if len > 0 && self.rng.one_in(2) { data[self.rng.below(len)] } else { self.rng.next() as u8 };
+                let byte = if len > 0 && self.rng.one_in(2) {
+                    data[self.rng.below(len)]
+                } else {
+                    self.rng.next() as u8
+                };
                 let at = self.rng.below(len + 1);
                 data.splice(at..at, std::iter::repeat_n(byte, n));
             }
@@ -280,7 +295,11 @@ fn show(input: &[u8], shape: Shape) -> String {
         Shape::Text => format!("{:?}", text(input)),
         Shape::Bytes => {
             let hex: String = input.iter().take(4096).map(|b| format!("{b:02x}")).collect();
-            if input.len() > 4096 { format!("{hex}… ({} bytes in all)", input.len()) } else { hex }
+            if input.len() > 4096 {
+                format!("{hex}… ({} bytes in all)", input.len())
+            } else {
+                hex
+            }
         }
     }
 }
@@ -316,7 +335,11 @@ fn fuzz(target: Target<'_>, mut run: impl FnMut(&[u8], usize) -> Verdict) {
     });
     let mut mutator = Mutator { rng: Rng::new(seed ^ fnv(name)), dict, max_len };
     // `is_seed`: an unmutated seed (numbered from 0) or a mutant (numbered from 1).
-    let fail = |is_seed: bool, iteration: u64, input: &[u8], payload: Box<dyn std::any::Any + Send>| -> ! {
+    let fail = |is_seed: bool,
+                iteration: u64,
+                input: &[u8],
+                payload: Box<dyn std::any::Any + Send>|
+     -> ! {
         let message = payload
             .downcast_ref::<String>()
             .map(String::as_str)
@@ -326,7 +349,7 @@ fn fuzz(target: Target<'_>, mut run: impl FnMut(&[u8], usize) -> Verdict) {
         let path = save(name, seed, iteration, input);
         panic!(
             "fuzz {name}: {what} {iteration} (PLUGTREE_FUZZ_SEED={seed:#x}) panicked: {message}\n\
-             input ({} bytes): {}\nsaved to {} (replay with PLUGTREE_FUZZ_REPLAY=that-file cargo test --test fuzz {name})",
+             input ({} bytes): {}\nsaved to {} (replay with PLUGTREE_FUZZ_REPLAY=that-file cargo test --test all fuzz::{name})",
             input.len(),
             show(input, shape),
             path.display(),
@@ -338,7 +361,10 @@ fn fuzz(target: Target<'_>, mut run: impl FnMut(&[u8], usize) -> Verdict) {
     for (i, input) in seeds.iter().enumerate() {
         match catch_unwind(AssertUnwindSafe(|| run(input, i))) {
             Ok(Verdict::Accepted) => {}
-            Ok(verdict) => panic!("fuzz {name}: seed {i} is not accepted ({verdict:?}): {}", show(input, shape)),
+            Ok(verdict) => panic!(
+                "fuzz {name}: seed {i} is not accepted ({verdict:?}): {}",
+                show(input, shape)
+            ),
             Err(payload) => fail(true, i as u64, input, payload),
         }
     }
@@ -350,7 +376,11 @@ fn fuzz(target: Target<'_>, mut run: impl FnMut(&[u8], usize) -> Verdict) {
     let (mut iterations, mut accepted, mut stopped) = (0u64, 0u64, false);
     while start.elapsed() < budget {
         // Mostly mutate a seed (the corpus grows with mutants that were accepted).
-        let parent = if mutator.rng.one_in(2) { mutator.rng.below(seed_count) } else { mutator.rng.below(corpus.len()) };
+        let parent = if mutator.rng.one_in(2) {
+            mutator.rng.below(seed_count)
+        } else {
+            mutator.rng.below(corpus.len())
+        };
         let input = mutator.havoc(&corpus[parent], &corpus);
         let origin = lineage[parent];
         iterations += 1;
@@ -393,7 +423,10 @@ fn tokens(list: &[&str]) -> Vec<Vec<u8>> {
 
 /// Asserts that `span` is a range of `text` on `char` boundaries.
 fn assert_char_range(text: &str, span: std::ops::Range<usize>, what: &dyn std::fmt::Display) {
-    assert!(text.get(span.clone()).is_some(), "span {span:?} of `{what}` is not a char range of the input {text:?}");
+    assert!(
+        text.get(span.clone()).is_some(),
+        "span {span:?} of `{what}` is not a char range of the input {text:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -403,17 +436,21 @@ fn assert_char_range(text: &str, span: std::ops::Range<usize>, what: &dyn std::f
 #[should_panic(expected = "fuzz self-test: seed 1 (PLUGTREE_FUZZ_SEED=")]
 fn the_driver_reports_a_panicking_input() {
     let seeds = vec![b"fine".to_vec(), b"boom".to_vec()];
-    fuzz(Target { name: "self-test", seeds, dict: Vec::new(), max_len: 16, shape: Shape::Text }, |input, _| {
-        assert_ne!(input, b"boom", "boom");
-        Verdict::Accepted
-    });
+    fuzz(
+        Target { name: "self-test", seeds, dict: Vec::new(), max_len: 16, shape: Shape::Text },
+        |input, _| {
+            assert_ne!(input, b"boom", "boom");
+            Verdict::Accepted
+        },
+    );
 }
 
 #[test]
 fn mutations_are_deterministic_and_bounded() {
     let corpus = vec![b"hello world".to_vec(), Vec::new(), b"{x: [1, 2]}".to_vec()];
     let run = |seed| {
-        let mut m = Mutator { rng: Rng::new(seed), dict: tokens(&["some(", "\u{1F600}"]), max_len: 64 };
+        let mut m =
+            Mutator { rng: Rng::new(seed), dict: tokens(&["some(", "\u{1F600}"]), max_len: 64 };
         (0..2000).map(|i| m.havoc(&corpus[i % corpus.len()], &corpus)).collect::<Vec<_>>()
     };
     let (a, b) = (run(7), run(7));
@@ -430,7 +467,8 @@ fn mutations_are_deterministic_and_bounded() {
 
 #[test]
 fn manifest() {
-    let demo = std::fs::read_to_string(repo().join("demo/plugtree.toml")).expect("the demo manifest");
+    let demo =
+        std::fs::read_to_string(repo().join("demo/plugtree.toml")).expect("the demo manifest");
     // The demo's plugins exist only once built: its seed names files that always do.
     let demo: String = demo
         .lines()
@@ -453,35 +491,95 @@ fn manifest() {
     ];
     let seeds: Vec<Vec<u8>> = seeds.iter().map(|s| s.as_bytes().to_vec()).collect();
     let dict = tokens(&[
-        "root", "wit", "cardinality", "plugins", "id", "path", " = ", "=", "\"", "'", "[cardinality]\n", "[[plugins]]\n",
-        "\"any\"", "\"at-most-one\"", "\"exactly-one\"", "[", "]", "{", "}", ",", "\n", "#", "'''", "\"\"\"", "\\u00e9",
-        "\\", "é", "👋", "\0", "\r\n", "\t", "true", "1979-05-27T07:32:00Z", "inf", "nan", "0x1F", "1e400", "-0",
-        "\"Cargo.toml\"", "\"wit\"", "\"demo/wit\"", "\"../\"", "\"/\"", "\".\"", "\"\"", "\"demo:text/filter\"", "a.b.c",
-        "[plugins.x]", "limits", "deadline", "memory", "\"16 MiB\"", "\"2s\"",
+        "root",
+        "wit",
+        "cardinality",
+        "plugins",
+        "id",
+        "path",
+        " = ",
+        "=",
+        "\"",
+        "'",
+        "[cardinality]\n",
+        "[[plugins]]\n",
+        "\"any\"",
+        "\"at-most-one\"",
+        "\"exactly-one\"",
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        "\n",
+        "#",
+        "'''",
+        "\"\"\"",
+        "\\u00e9",
+        "\\",
+        "é",
+        "👋",
+        "\0",
+        "\r\n",
+        "\t",
+        "true",
+        "1979-05-27T07:32:00Z",
+        "inf",
+        "nan",
+        "0x1F",
+        "1e400",
+        "-0",
+        "\"Cargo.toml\"",
+        "\"wit\"",
+        "\"demo/wit\"",
+        "\"../\"",
+        "\"/\"",
+        "\".\"",
+        "\"\"",
+        "\"demo:text/filter\"",
+        "a.b.c",
+        "[plugins.x]",
+        "limits",
+        "deadline",
+        "memory",
+        "\"16 MiB\"",
+        "\"2s\"",
     ]);
     let base = repo();
-    fuzz(Target { name: "manifest", seeds, dict, max_len: 4096, shape: Shape::Text }, |input, _| {
-        let text = text(input);
-        match Manifest::parse(&text, Path::new("plugtree.toml"), base) {
-            Ok(m) => {
-                // What validation promises.
-                let mut ids = std::collections::HashSet::new();
-                for p in &m.plugins {
-                    assert!(!p.id.as_str().is_empty(), "an empty plugin id was accepted");
-                    assert!(ids.insert(p.id.clone()), "duplicate plugin id `{}` was accepted", p.id);
-                    assert!(p.path.is_file(), "plugin `{}`: {} is not a file", p.id, p.path.display());
+    fuzz(
+        Target { name: "manifest", seeds, dict, max_len: 4096, shape: Shape::Text },
+        |input, _| {
+            let text = text(input);
+            match Manifest::parse(&text, Path::new("plugtree.toml"), base) {
+                Ok(m) => {
+                    // What validation promises.
+                    let mut ids = std::collections::HashSet::new();
+                    for p in &m.plugins {
+                        assert!(!p.id.as_str().is_empty(), "an empty plugin id was accepted");
+                        assert!(
+                            ids.insert(p.id.clone()),
+                            "duplicate plugin id `{}` was accepted",
+                            p.id
+                        );
+                        assert!(
+                            p.path.is_file(),
+                            "plugin `{}`: {} is not a file",
+                            p.id,
+                            p.path.display()
+                        );
+                    }
+                    for w in &m.wit {
+                        assert!(w.exists(), "WIT path {} does not exist", w.display());
+                    }
+                    Verdict::Accepted
                 }
-                for w in &m.wit {
-                    assert!(w.exists(), "WIT path {} does not exist", w.display());
+                Err(e) => {
+                    assert!(!e.to_string().is_empty());
+                    Verdict::Rejected
                 }
-                Verdict::Accepted
             }
-            Err(e) => {
-                assert!(!e.to_string().is_empty());
-                Verdict::Rejected
-            }
-        }
-    });
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -501,34 +599,109 @@ fn wit_seeds() -> Vec<Vec<u8>> {
 #[test]
 fn wit() {
     let dict = tokens(&[
-        "package ", "interface ", "world ", "func", "record ", "variant ", "enum ", "flags ", "resource ", "type ",
-        "use ", "import ", "export ", "include ", " with ", " as ", "constructor", "static ", "borrow<", "own<",
-        "list<", "option<", "result<", "tuple<", "future<", "stream<", "map<", "u8", "s16", "u32", "s64", "f32",
-        "f64", "char", "bool", "string", "error-context", "->", ": ", ";", "{", "}", "(", ")", "<", ">", ", ", ", 4>",
-        "_", "@1.0.0", "@since(version = 1.0.0)\n", "@unstable(feature = x)\n", "@deprecated(version = 1.0.0)\n",
-        "/// doc\n", "/* c */", "// c\n", "%", "%interface", "-", ".", "/", "*", ":", "a:b", "a:b/c.{d}", "é", "\0",
-        "\n", "\n}\n", "x: func(a: u32) -> u32;\n", "interface i { f: func(); }\n", "self",
+        "package ",
+        "interface ",
+        "world ",
+        "func",
+        "record ",
+        "variant ",
+        "enum ",
+        "flags ",
+        "resource ",
+        "type ",
+        "use ",
+        "import ",
+        "export ",
+        "include ",
+        " with ",
+        " as ",
+        "constructor",
+        "static ",
+        "borrow<",
+        "own<",
+        "list<",
+        "option<",
+        "result<",
+        "tuple<",
+        "future<",
+        "stream<",
+        "map<",
+        "u8",
+        "s16",
+        "u32",
+        "s64",
+        "f32",
+        "f64",
+        "char",
+        "bool",
+        "string",
+        "error-context",
+        "->",
+        ": ",
+        ";",
+        "{",
+        "}",
+        "(",
+        ")",
+        "<",
+        ">",
+        ", ",
+        ", 4>",
+        "_",
+        "@1.0.0",
+        "@since(version = 1.0.0)\n",
+        "@unstable(feature = x)\n",
+        "@deprecated(version = 1.0.0)\n",
+        "/// doc\n",
+        "/* c */",
+        "// c\n",
+        "%",
+        "%interface",
+        "-",
+        ".",
+        "/",
+        "*",
+        ":",
+        "a:b",
+        "a:b/c.{d}",
+        "é",
+        "\0",
+        "\n",
+        "\n}\n",
+        "x: func(a: u32) -> u32;\n",
+        "interface i { f: func(); }\n",
+        "self",
     ]);
-    fuzz(Target { name: "wit", seeds: wit_seeds(), dict, max_len: 16 * 1024, shape: Shape::Text }, |input, _| {
-        let text = text(input);
-        let catalog = match Catalog::from_wit_text("fuzz.wit", &text) {
-            Ok(catalog) => catalog,
-            Err(e) => {
-                assert!(!e.to_string().is_empty());
-                return Verdict::Rejected;
-            }
-        };
-        let Some(root) = catalog.iter().find(|i| !i.functions.is_empty()) else { return Verdict::Accepted };
-        // What parsed as a catalog builds as a tree rooted at any interface with functions.
-        let (tree, _no_provider) = PluginTree::builder()
-            .wit_text("fuzz.wit", text.as_str())
-            .root(root.name.as_str())
-            .build()
-            .unwrap_or_else(|e| panic!("WIT that parsed as a catalog does not build a tree rooted at `{}`: {e}", root.name));
-        assert_eq!(tree.root(), root.name);
-        assert_eq!(tree.catalog().get(&root.name).map(|i| &i.functions), Some(&root.functions));
-        Verdict::Accepted
-    });
+    fuzz(
+        Target { name: "wit", seeds: wit_seeds(), dict, max_len: 16 * 1024, shape: Shape::Text },
+        |input, _| {
+            let text = text(input);
+            let catalog = match Catalog::from_wit_text("fuzz.wit", &text) {
+                Ok(catalog) => catalog,
+                Err(e) => {
+                    assert!(!e.to_string().is_empty());
+                    return Verdict::Rejected;
+                }
+            };
+            let Some(root) = catalog.iter().find(|i| !i.functions.is_empty()) else {
+                return Verdict::Accepted;
+            };
+            // What parsed as a catalog builds as a tree rooted at any interface with functions.
+            let (tree, _no_provider) = PluginTree::builder()
+                .wit_text("fuzz.wit", text.as_str())
+                .root(root.name.as_str())
+                .build()
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "WIT that parsed as a catalog does not build a tree rooted at `{}`: {e}",
+                        root.name
+                    )
+                });
+            assert_eq!(tree.root(), root.name);
+            assert_eq!(tree.catalog().get(&root.name).map(|i| &i.functions), Some(&root.functions));
+            Verdict::Accepted
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -545,7 +718,10 @@ const HANG: Duration = Duration::from_secs(30);
 /// Runs `f` on its own thread and waits at most `limit` for it; a panic in
 /// `f` is resumed here. `None` when it did not finish (the thread is left
 /// behind).
-fn with_timeout<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+fn with_timeout<T: Send + 'static>(
+    limit: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
     let (tx, rx) = mpsc::channel();
     std::thread::Builder::new()
         .name("fuzz-guest".into())
@@ -593,7 +769,10 @@ fn load_and_call(engine: &Engine, setup: &ComponentSetup, bytes: Vec<u8>, call: 
     for (id, path) in &setup.helpers {
         builder = builder.plugin(*id, path.clone());
     }
-    let (tree, build_errors) = builder.plugin("fuzzed", PluginSource::Bytes(bytes)).build().expect("the app's WIT is valid");
+    let (tree, build_errors) = builder
+        .plugin("fuzzed", PluginSource::Bytes(bytes))
+        .build()
+        .expect("the app's WIT is valid");
     for e in &build_errors {
         assert!(!e.to_string().is_empty());
     }
@@ -611,7 +790,9 @@ fn load_and_call(engine: &Engine, setup: &ComponentSetup, bytes: Vec<u8>, call: 
             assert!(check(&value), "`{function}` answered {value:?}");
             Outcome::Answered(value)
         }
-        Ok(Socket::ExactlyOne(_, Err(e @ CallError::Reentrant { .. }))) => panic!("`{function}` on a tree without cycles: {e}"),
+        Ok(Socket::ExactlyOne(_, Err(e @ CallError::Reentrant { .. }))) => {
+            panic!("`{function}` on a tree without cycles: {e}")
+        }
         // A trap, a limit (e.g. the deadline of a guest that loops), …
         Ok(Socket::ExactlyOne(_, Err(_))) => Outcome::Trapped,
         other => panic!("`{function}` on a loaded root answered {other:?}"),
@@ -631,7 +812,11 @@ fn components() {
                 calls: vec![
                     ("add", vec![Val::U32(40), Val::U32(2)], |v| matches!(v, Val::U32(_))),
                     ("echo", vec![Val::String("héllo".into())], |v| matches!(v, Val::String(_))),
-                    ("bytes", vec![Val::U32(3)], |v| matches!(v, Val::List(l) if l.iter().all(|b| matches!(b, Val::U8(_))))),
+                    (
+                        "bytes",
+                        vec![Val::U32(3)],
+                        |v| matches!(v, Val::List(l) if l.iter().all(|b| matches!(b, Val::U8(_)))),
+                    ),
                     ("find", vec![Val::String("red".into())], |v| matches!(v, Val::Option(_))),
                 ],
             },
@@ -649,36 +834,65 @@ fn components() {
             },
         ),
     ];
-    let seeds: Vec<Vec<u8>> = setups.iter().map(|(path, _)| std::fs::read(path).expect("a guest component")).collect();
+    let seeds: Vec<Vec<u8>> =
+        setups.iter().map(|(path, _)| std::fs::read(path).expect("a guest component")).collect();
     // Each seed loads and answers its first call right before it is mutated.
-    for ((seed, (path, setup)), answer) in seeds.iter().zip(&setups).zip([Val::U32(42), Val::U32(2)]) {
+    for ((seed, (path, setup)), answer) in
+        seeds.iter().zip(&setups).zip([Val::U32(42), Val::U32(2)])
+    {
         let outcome = load_and_call(&engine, setup, seed.clone(), 0);
         assert_eq!(outcome, Outcome::Answered(answer), "{}", path.display());
     }
     let (values, mid) = (seeds[0].clone(), seeds[1].clone());
     let setups = Arc::new(setups.map(|(_, setup)| setup));
     let mut dict = tokens(&[
-        "\0asm", "\x0d\x00\x01\x00", "\x01\x00\x00\x00", "test:app/values", "test:chain/bottom", "test:chain/mid", "add",
-        "echo", "bytes", "depth", "trace", "memory", "cabi_realloc", "cabi_post_", "component-type", "\x00\x61\x73\x6d",
+        "\0asm",
+        "\x0d\x00\x01\x00",
+        "\x01\x00\x00\x00",
+        "test:app/values",
+        "test:chain/bottom",
+        "test:chain/mid",
+        "add",
+        "echo",
+        "bytes",
+        "depth",
+        "trace",
+        "memory",
+        "cabi_realloc",
+        "cabi_post_",
+        "component-type",
+        "\x00\x61\x73\x6d",
     ]);
-    for leb in [&[0x80u8, 0x80, 0x80, 0x80, 0x08][..], &[0xff, 0xff, 0xff, 0xff, 0x0f], &[0x80, 0x01], &[0x7f], &[0x40]] {
+    for leb in [
+        &[0x80u8, 0x80, 0x80, 0x80, 0x08][..],
+        &[0xff, 0xff, 0xff, 0xff, 0x0f],
+        &[0x80, 0x01],
+        &[0x7f],
+        &[0x40],
+    ] {
         dict.push(leb.to_vec());
     }
     let max_len = values.len().max(mid.len()) + 4096;
     let mut call = 0usize;
-    fuzz(Target { name: "components", seeds: vec![values, mid], dict, max_len, shape: Shape::Bytes }, |input, setup| {
-        call += 1;
-        // A mutant is loaded into the tree of the seed it descends from.
-        let (engine, setups, bytes, n) = (engine.clone(), Arc::clone(&setups), input.to_vec(), call);
-        match with_timeout(HANG, move || load_and_call(&engine, &setups[setup], bytes, n)) {
-            Some(Outcome::Answered(_) | Outcome::Trapped) => Verdict::Accepted,
-            Some(Outcome::Refused) => Verdict::Rejected,
-            None => {
-                eprintln!("fuzz components: a mutated guest did not load and answer within {HANG:?}; stopping this target");
-                Verdict::Stop
+    fuzz(
+        Target { name: "components", seeds: vec![values, mid], dict, max_len, shape: Shape::Bytes },
+        |input, setup| {
+            call += 1;
+            // A mutant is loaded into the tree of the seed it descends from.
+            let (engine, setups, bytes, n) =
+                (engine.clone(), Arc::clone(&setups), input.to_vec(), call);
+            match with_timeout(HANG, move || load_and_call(&engine, &setups[setup], bytes, n)) {
+                Some(Outcome::Answered(_) | Outcome::Trapped) => Verdict::Accepted,
+                Some(Outcome::Refused) => Verdict::Rejected,
+                None => {
+                    eprintln!(
+                        "fuzz components: a mutated guest did not load and answer within {HANG:?}; stopping this target"
+                    );
+                    Verdict::Stop
+                }
             }
-        }
-    });
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -726,21 +940,25 @@ fn expected(function: &str, args: &[Val]) -> Option<Option<Val>> {
             }
             Some(Val::Record(fields))
         }
-        ("area", [Val::Variant(case, payload)]) => Some(Val::Float64(match (case.as_str(), payload.as_deref()) {
-            ("circle", Some(Val::Float64(r))) => 3.0 * r * r,
-            ("rect", Some(Val::Tuple(wh))) => match wh.as_slice() {
-                [Val::Float64(w), Val::Float64(h)] => w * h,
+        ("area", [Val::Variant(case, payload)]) => {
+            Some(Val::Float64(match (case.as_str(), payload.as_deref()) {
+                ("circle", Some(Val::Float64(r))) => 3.0 * r * r,
+                ("rect", Some(Val::Tuple(wh))) => match wh.as_slice() {
+                    [Val::Float64(w), Val::Float64(h)] => w * h,
+                    _ => return None,
+                },
+                ("empty", None) => 0.0,
                 _ => return None,
-            },
-            ("empty", None) => 0.0,
-            _ => return None,
-        })),
+            }))
+        }
         ("checked-div", [Val::U32(a), Val::U32(b)]) => Some(Val::Result(match a.checked_div(*b) {
             Some(q) => Ok(some(Val::U32(q))),
             None => Err(some(Val::String("division by zero".into()))),
         })),
         ("find", [Val::String(name)]) => Some(Val::Option(
-            ["red", "green", "blue"].contains(&name.as_str()).then(|| Box::new(Val::Enum(name.clone()))),
+            ["red", "green", "blue"]
+                .contains(&name.as_str())
+                .then(|| Box::new(Val::Enum(name.clone()))),
         )),
         ("grant", [Val::Flags(given)]) => Some(Val::Flags(
             ["read", "write", "exec"]
@@ -775,58 +993,141 @@ fn wave_calls() {
     ];
     // Every function of the root has a seed.
     for f in tree.root_functions() {
-        assert!(seeds.iter().any(|s| s.starts_with(&format!("{VALUES}.{}(", f.name))), "no seed calls `{}`", f.name);
+        assert!(
+            seeds.iter().any(|s| s.starts_with(&format!("{VALUES}.{}(", f.name))),
+            "no seed calls `{}`",
+            f.name
+        );
     }
     let dict = tokens(&[
-        "(", ")", "[", "]", "{", "}", ", ", ":", "\"", "'", "some(", "none", "ok(", "err(", "true", "false", "nan", "inf",
-        "-inf", "-", "1e9", "4294967295", "4294967296", "-1", "0", "3.5", "circle(", "rect(", "empty", "red", "green",
-        "blue", "read", "write", "exec", "name: ", "tags: ", "score: ", "\\u{1F600}", "\\u{D800}", "\\n", "\\\"", "'\\''",
-        "\"\"\"\n", "%", ".", "é", "👋", "\0", "add", "echo", "tag", "area", "checked-div", "find", "grant", "nothing",
-        "bytes", "test:app/values", "test:app/values.", "@1.0.0", "/", " ",
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        ", ",
+        ":",
+        "\"",
+        "'",
+        "some(",
+        "none",
+        "ok(",
+        "err(",
+        "true",
+        "false",
+        "nan",
+        "inf",
+        "-inf",
+        "-",
+        "1e9",
+        "4294967295",
+        "4294967296",
+        "-1",
+        "0",
+        "3.5",
+        "circle(",
+        "rect(",
+        "empty",
+        "red",
+        "green",
+        "blue",
+        "read",
+        "write",
+        "exec",
+        "name: ",
+        "tags: ",
+        "score: ",
+        "\\u{1F600}",
+        "\\u{D800}",
+        "\\n",
+        "\\\"",
+        "'\\''",
+        "\"\"\"\n",
+        "%",
+        ".",
+        "é",
+        "👋",
+        "\0",
+        "add",
+        "echo",
+        "tag",
+        "area",
+        "checked-div",
+        "find",
+        "grant",
+        "nothing",
+        "bytes",
+        "test:app/values",
+        "test:app/values.",
+        "@1.0.0",
+        "/",
+        " ",
     ]);
     let seeds: Vec<Vec<u8>> = seeds.iter().map(|s| s.as_bytes().to_vec()).collect();
-    fuzz(Target { name: "wave_calls", seeds, dict, max_len: 1024, shape: Shape::Text }, |input, _| {
-        let text = text(input);
-        let call = match tree.parse_call(&text) {
-            Ok(call) => call,
-            Err(e) => {
-                let message = e.to_string();
-                assert!(!message.is_empty());
-                if let Some(span) = e.span() {
-                    assert_char_range(&text, span, &message);
-                } else {
-                    assert!(matches!(e, CallParseError::UnwritableParam { .. } | CallParseError::Unpassable), "{e:?}");
+    fuzz(
+        Target { name: "wave_calls", seeds, dict, max_len: 1024, shape: Shape::Text },
+        |input, _| {
+            let text = text(input);
+            let call = match tree.parse_call(&text) {
+                Ok(call) => call,
+                Err(e) => {
+                    let message = e.to_string();
+                    assert!(!message.is_empty());
+                    if let Some(span) = e.span() {
+                        assert_char_range(&text, span, &message);
+                    } else {
+                        assert!(
+                            matches!(
+                                e,
+                                CallParseError::UnwritableParam { .. } | CallParseError::Unpassable
+                            ),
+                            "{e:?}"
+                        );
+                    }
+                    return Verdict::Rejected;
                 }
-                return Verdict::Rejected;
+            };
+            assert_eq!(call.interface, VALUES);
+            // What the parser prints back in WAVE parses to the same arguments.
+            let again = format!(
+                "{}.{}({})",
+                call.interface,
+                call.function,
+                call.args.iter().map(to_wave).collect::<Vec<_>>().join(", ")
+            );
+            match tree.parse_call(&again) {
+                Ok(reparsed) => assert_eq!(reparsed.args, call.args, "{again}"),
+                Err(e) => panic!("the WAVE of parsed arguments does not parse: {again}: {e}"),
             }
-        };
-        assert_eq!(call.interface, VALUES);
-        // What the parser prints back in WAVE parses to the same arguments.
-        let again = format!("{}.{}({})", call.interface, call.function, call.args.iter().map(to_wave).collect::<Vec<_>>().join(", "));
-        match tree.parse_call(&again) {
-            Ok(reparsed) => assert_eq!(reparsed.args, call.args, "{again}"),
-            Err(e) => panic!("the WAVE of parsed arguments does not parse: {again}: {e}"),
-        }
-        // A big list would be made of millions of `Val`s (here and when the
-        // answer is lifted): only small ones are called.
-        if matches!((call.function.as_str(), call.args.as_slice()), ("bytes", [Val::U32(n)]) if *n > 1 << 16) {
-            return Verdict::Accepted;
-        }
-        let want = expected(&call.function, &call.args)
-            .unwrap_or_else(|| panic!("parse_call accepted arguments not of `{}`'s types: {:?}", call.function, call.args));
-        match tree.dispatch(&call.interface, &call.function, &call.args) {
-            Ok(Socket::ExactlyOne(_, Ok(got))) => assert_eq!(got, want, "{text}"),
-            Ok(Socket::ExactlyOne(_, Err(e))) => {
-                // The guest failed (it should not): a trapped plugin stays disabled, so reload.
-                eprintln!("fuzz wave_calls: {text:?}: {e}");
-                tree = values_tree(&engine);
+            // A big list would be made of millions of `Val`s (here and when the
+            // answer is lifted): only small ones are called.
+            if matches!((call.function.as_str(), call.args.as_slice()), ("bytes", [Val::U32(n)]) if *n > 1 << 16)
+            {
+                return Verdict::Accepted;
             }
-            Ok(other) => panic!("an exactly-one root answered {other:?}"),
-            Err(e @ (DispatchError::ArgumentCount { .. } | DispatchError::ArgumentType { .. })) => {
-                panic!("dispatch refuses what parse_call accepted: {text}: {e}")
+            let want = expected(&call.function, &call.args).unwrap_or_else(|| {
+                panic!(
+                    "parse_call accepted arguments not of `{}`'s types: {:?}",
+                    call.function, call.args
+                )
+            });
+            match tree.dispatch(&call.interface, &call.function, &call.args) {
+                Ok(Socket::ExactlyOne(_, Ok(got))) => assert_eq!(got, want, "{text}"),
+                Ok(Socket::ExactlyOne(_, Err(e))) => {
+                    // The guest failed (it should not): a trapped plugin stays disabled, so reload.
+                    eprintln!("fuzz wave_calls: {text:?}: {e}");
+                    tree = values_tree(&engine);
+                }
+                Ok(other) => panic!("an exactly-one root answered {other:?}"),
+                Err(
+                    e @ (DispatchError::ArgumentCount { .. } | DispatchError::ArgumentType { .. }),
+                ) => {
+                    panic!("dispatch refuses what parse_call accepted: {text}: {e}")
+                }
+                Err(e) => panic!("{text}: {e}"),
             }
-            Err(e) => panic!("{text}: {e}"),
-        }
-        Verdict::Accepted
-    });
+            Verdict::Accepted
+        },
+    );
 }

@@ -73,20 +73,13 @@ fn names<'a>(
 fn shape(name: &str) -> (Vec<String>, Vec<String>) {
     let (resolve, world) = load(name);
     let world = &resolve.worlds[world];
-    (
-        names(&resolve, world.exports.iter()),
-        names(&resolve, world.imports.iter()),
-    )
+    (names(&resolve, world.exports.iter()), names(&resolve, world.imports.iter()))
 }
 
 /// The interface `iface` that a world imports or exports.
 fn interface(resolve: &Resolve, world: WorldId, iface: &str, export: bool) -> InterfaceId {
     let world = &resolve.worlds[world];
-    let items = if export {
-        &world.exports
-    } else {
-        &world.imports
-    };
+    let items = if export { &world.exports } else { &world.imports };
     items
         .keys()
         .find_map(|key| match key {
@@ -112,11 +105,7 @@ fn strings(items: &[&str]) -> Vec<String> {
 fn every_guest_builds_into_a_component() {
     for name in GUESTS {
         let (resolve, world) = load(name);
-        assert_eq!(
-            resolve.worlds[world].exports.len(),
-            1,
-            "{name} exports one interface"
-        );
+        assert_eq!(resolve.worlds[world].exports.len(), 1, "{name} exports one interface");
     }
 }
 
@@ -141,16 +130,8 @@ fn consumers_import_their_sockets_and_the_socket_types() {
     for (name, export, imports) in [
         ("chain-mid", "test:chain/mid", &["test:chain/bottom"][..]),
         ("chain-top", "test:chain/top", &["test:chain/mid"]),
-        (
-            "diamond-left",
-            "test:diamond/left",
-            &["test:diamond/shared"],
-        ),
-        (
-            "diamond-top",
-            "test:diamond/top",
-            &["test:diamond/left", "test:diamond/right"],
-        ),
+        ("diamond-left", "test:diamond/left", &["test:diamond/shared"]),
+        ("diamond-top", "test:diamond/top", &["test:diamond/left", "test:diamond/right"]),
         (
             "collector",
             "test:card/collector",
@@ -175,24 +156,16 @@ fn socket_functions_have_the_socket_abi_shape() {
     let Some(Type::Id(result)) = resolve.interfaces[bottom].functions["depth"].result else {
         panic!("depth returns no named type");
     };
-    let TypeDefKind::Result(result) = &resolve.types[result].kind else {
-        panic!("not a result")
-    };
+    let TypeDefKind::Result(result) = &resolve.types[result].kind else { panic!("not a result") };
     assert_eq!(result.ok, Some(Type::U32));
-    let Some(Type::Id(err)) = result.err else {
-        panic!("no named error type")
-    };
+    let Some(Type::Id(err)) = result.err else { panic!("no named error type") };
     // `use plugtree:socket/types@0.1.0.{provider-error}`: an alias in bottom
     // of the type defined by the socket package.
-    let TypeDefKind::Type(Type::Id(err)) = resolve.types[err].kind else {
-        panic!("not a use")
-    };
+    let TypeDefKind::Type(Type::Id(err)) = resolve.types[err].kind else { panic!("not a use") };
     let err = &resolve.types[err];
     assert_eq!(err.name.as_deref(), Some("provider-error"));
     assert!(matches!(err.kind, TypeDefKind::Variant(_)));
-    let TypeOwner::Interface(owner) = err.owner else {
-        panic!("owned by a world")
-    };
+    let TypeOwner::Interface(owner) = err.owner else { panic!("owned by a world") };
     assert_eq!(resolve.id_of(owner).as_deref(), Some(SOCKET));
 }
 
@@ -200,45 +173,24 @@ fn socket_functions_have_the_socket_abi_shape() {
 fn consumers_only_import_the_socket_functions_they_call() {
     // collector never calls one.notify or maybe.notify: the encoder drops them.
     let (resolve, world) = load("collector");
-    assert_eq!(
-        functions(&resolve, world, "test:card/one", false),
-        ["greet"]
-    );
-    assert_eq!(
-        functions(&resolve, world, "test:card/maybe", false),
-        ["greet"]
-    );
-    assert_eq!(
-        functions(&resolve, world, "test:card/many", false),
-        ["greet", "notify"]
-    );
+    assert_eq!(functions(&resolve, world, "test:card/one", false), ["greet"]);
+    assert_eq!(functions(&resolve, world, "test:card/maybe", false), ["greet"]);
+    assert_eq!(functions(&resolve, world, "test:card/many", false), ["greet", "notify"]);
 }
 
 #[test]
 fn broken_leaves_have_the_expected_shape() {
     let (resolve, world) = load("leaf-missing");
-    assert_eq!(
-        functions(&resolve, world, "test:partial/leaf", true),
-        ["value"]
-    );
+    assert_eq!(functions(&resolve, world, "test:partial/leaf", true), ["value"]);
 
     let (resolve, world) = load("leaf-wrong");
-    assert_eq!(
-        functions(&resolve, world, "test:partial/leaf", true),
-        ["label", "value"]
-    );
+    assert_eq!(functions(&resolve, world, "test:partial/leaf", true), ["label", "value"]);
     let leaf = interface(&resolve, world, "test:partial/leaf", true);
-    assert_eq!(
-        resolve.interfaces[leaf].functions["value"].result,
-        Some(Type::String)
-    );
+    assert_eq!(resolve.interfaces[leaf].functions["value"].result, Some(Type::String));
 
     assert_eq!(
         shape("leaf-ghost"),
-        (
-            strings(&["test:partial/leaf"]),
-            strings(&["test:ghost/spooky"])
-        )
+        (strings(&["test:partial/leaf"]), strings(&["test:ghost/spooky"]))
     );
 }
 
@@ -246,15 +198,9 @@ fn broken_leaves_have_the_expected_shape() {
 fn trap_on_start_wat_exports_leaf() {
     let bytes = wat::parse_file(guests::wat("leaf-trap-start")).expect("parse WAT");
     let (resolve, world) = decode(&bytes);
-    assert_eq!(
-        names(&resolve, resolve.worlds[world].exports.iter()),
-        ["test:partial/leaf"]
-    );
+    assert_eq!(names(&resolve, resolve.worlds[world].exports.iter()), ["test:partial/leaf"]);
     assert!(resolve.worlds[world].imports.is_empty());
-    assert_eq!(
-        functions(&resolve, world, "test:partial/leaf", true),
-        ["label", "value"]
-    );
+    assert_eq!(functions(&resolve, world, "test:partial/leaf", true), ["label", "value"]);
 }
 
 #[test]
@@ -263,16 +209,10 @@ fn hostile_guests_have_the_expected_shape() {
         shape("hostile-villain"),
         (strings(&["hostile:hoard/tokens", "test:hostile/attack"]), vec![])
     );
-    assert_eq!(
-        shape("hostile-bystander"),
-        (strings(&["test:hostile/attack"]), vec![])
-    );
+    assert_eq!(shape("hostile-bystander"), (strings(&["test:hostile/attack"]), vec![]));
     assert_eq!(
         shape("hostile-front"),
-        (
-            strings(&["test:hostile/front"]),
-            strings(&[SOCKET, "test:hostile/attack"])
-        )
+        (strings(&["test:hostile/front"]), strings(&[SOCKET, "test:hostile/attack"]))
     );
     for wat in ["leaf-spin-start", "leaf-recurse"] {
         let bytes = wat::parse_file(guests::wat(wat)).expect("parse WAT");
@@ -328,9 +268,6 @@ fn app_wit_holds_one_file_per_package() {
     for file in &files {
         let mut resolve = Resolve::default();
         let pkg = resolve.push_file(guests::app_wit().join(file)).unwrap();
-        assert!(
-            resolve.packages[pkg].worlds.is_empty(),
-            "{file} holds only interfaces"
-        );
+        assert!(resolve.packages[pkg].worlds.is_empty(), "{file} holds only interfaces");
     }
 }

@@ -12,7 +12,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use plugtree::host::{HOST_WIT, HostError, HostPlug, Log, LogLevel, LogLine, MemoryKv};
 use plugtree::resolve::{PluginStatus, Unsatisfied};
-use plugtree::{BuildError, CallError, Cardinality, LoadedTree, PluginKind, PluginTree, Socket, TreeBuilder, Val, ValueType};
+use plugtree::{
+    BuildError, CallError, Cardinality, LoadedTree, PluginKind, PluginTree, Socket, TreeBuilder,
+    Val, ValueType,
+};
 
 fn s(text: &str) -> Val {
     Val::String(text.into())
@@ -29,7 +32,6 @@ fn err(text: &str) -> Val {
 fn entry(id: &str, v: Val) -> Val {
     Val::Tuple(vec![s(id), v])
 }
-
 
 fn one(tree: &LoadedTree, interface: &str, function: &str, args: &[Val]) -> Val {
     match tree.dispatch(interface, function, args) {
@@ -59,14 +61,18 @@ fn a_guest_keeps_notes_in_the_hosts_store_and_logs_to_the_host() {
     // The host sees what the guest stored, and the guest what the host stored.
     assert_eq!(kv.get("todo"), Some(b"write tests".to_vec()));
     kv.set("from-host", b"hi".to_vec()).expect("room");
-    assert_eq!(one(&tree, notes, "recall", &[s("from-host")]), ok(Some(Val::Option(Some(Box::new(s("hi")))))));
+    assert_eq!(
+        one(&tree, notes, "recall", &[s("from-host")]),
+        ok(Some(Val::Option(Some(Box::new(s("hi"))))))
+    );
     assert_eq!(one(&tree, notes, "recall", &[s("nothing")]), ok(Some(Val::Option(None))));
     let keys = Val::List(vec![s("from-host"), s("idea"), s("todo")]);
     assert_eq!(one(&tree, notes, "keys", &[]), ok(Some(keys)));
     assert_eq!(one(&tree, notes, "forget", &[s("todo")]), ok(Some(Val::Bool(true))));
     assert_eq!(one(&tree, notes, "forget", &[s("todo")]), ok(Some(Val::Bool(false))));
     assert_eq!(kv.keys(), vec!["from-host".to_string(), "idea".to_string()]);
-    let line = |level, message: &str| LogLine { plug: "log".into(), level, message: message.into() };
+    let line =
+        |level, message: &str| LogLine { plug: "log".into(), level, message: message.into() };
     assert_eq!(
         log.lines(),
         vec![
@@ -78,7 +84,8 @@ fn a_guest_keeps_notes_in_the_hosts_store_and_logs_to_the_host() {
             line(LogLevel::Warn, "forgot todo"),
         ]
     );
-    let kinds: Vec<_> = tree.tree().plugins().map(|p| (p.id.to_string(), p.kind, p.status)).collect();
+    let kinds: Vec<_> =
+        tree.tree().plugins().map(|p| (p.id.to_string(), p.kind, p.status)).collect();
     assert_eq!(
         kinds,
         vec![
@@ -97,14 +104,19 @@ fn a_host_plugs_error_reaches_the_guest_as_a_value() {
     assert_eq!(one(&tree, "test:host/notes", "remember", &[s("a"), s("0123456789")]), ok(None));
     assert_eq!(
         one(&tree, "test:host/notes", "remember", &[s("b"), s("0123456789")]),
-        err("unavailable: the key-value store is full: storing 10 bytes under `b` would take it past its 16 bytes")
+        err(
+            "unavailable: the key-value store is full: storing 10 bytes under `b` would take it past its 16 bytes"
+        )
     );
     assert_eq!(kv.keys(), vec!["a".to_string()]);
     // A second log plug on the `any` socket: both get every line.
     let second = Log::new();
     let tree = load(notes_app(&kv, &log).host_plug(second.plug("audit")));
     assert_eq!(one(&tree, "test:host/notes", "forget", &[s("a")]), ok(Some(Val::Bool(true))));
-    assert_eq!(second.lines(), vec![LogLine { plug: "audit".into(), level: LogLevel::Warn, message: "forgot a".into() }]);
+    assert_eq!(
+        second.lines(),
+        vec![LogLine { plug: "audit".into(), level: LogLevel::Warn, message: "forgot a".into() }]
+    );
     assert_eq!(log.lines().last().map(|l| l.message.as_str()), Some("forgot a"));
 }
 
@@ -112,14 +124,18 @@ fn a_host_plugs_error_reaches_the_guest_as_a_value() {
 fn the_kv_socket_counts_host_plugs_for_its_cardinality() {
     let (kv, log) = (MemoryKv::new(), Log::new());
     // Two stores on an exactly-one socket: the consumer cannot be linked.
-    let (tree, errors) = notes_app(&kv, &log).host_plug(MemoryKv::new().plug("kv2")).build().expect("valid WIT");
+    let (tree, errors) =
+        notes_app(&kv, &log).host_plug(MemoryKv::new().plug("kv2")).build().expect("valid WIT");
     // …and so the root, which only `notes` provides, is not satisfied either.
     assert!(
         matches!(&errors[..], [BuildError::Unsatisfied(Unsatisfied { consumer: Some(c), interface, ready, .. }), BuildError::Unsatisfied(root)]
             if *c == "notes" && interface == "plugtree:host/kv" && *ready == ["kv", "kv2"] && root.consumer.is_none()),
         "{errors:?}"
     );
-    assert_eq!(tree.plugins().find(|p| p.id == "notes").map(|p| p.status), Some(PluginStatus::Failed));
+    assert_eq!(
+        tree.plugins().find(|p| p.id == "notes").map(|p| p.status),
+        Some(PluginStatus::Failed)
+    );
     // No store at all: likewise.
     let (_, errors) = PluginTree::builder()
         .wit(guests::app_wit().join("host.wit"))
@@ -131,7 +147,6 @@ fn the_kv_socket_counts_host_plugs_for_its_cardinality() {
         .expect("valid WIT");
     assert!(errors.iter().any(|e| matches!(e, BuildError::Unsatisfied(u) if u.interface == "plugtree:host/kv" && u.ready.is_empty())), "{errors:?}");
 }
-
 
 /// A typed greeter for `test:card/many` (or `one`, `maybe`: same functions).
 fn host_greeter(id: &str, interface: &str, notified: Arc<AtomicUsize>) -> HostPlug {
@@ -173,7 +188,10 @@ fn host_plugs_sit_beside_components_on_any_sockets() {
             .host_plug(host_greeter("pirate", "test:card/many", notified.clone())),
     );
     let collector = "test:card/collector";
-    assert_eq!(one(&tree, collector, "call-one", &[s("bo")]), Val::Result(Ok(Some(Box::new(s("ahoy, bo"))))));
+    assert_eq!(
+        one(&tree, collector, "call-one", &[s("bo")]),
+        Val::Result(Ok(Some(Box::new(s("ahoy, bo")))))
+    );
     assert_eq!(one(&tree, collector, "call-maybe", &[s("bo")]), Val::Option(None));
     let ok_s = |t: &str| Val::Result(Ok(Some(Box::new(s(t)))));
     assert_eq!(
@@ -215,21 +233,36 @@ fn dynamic_host_functions_are_checked_on_every_answer() {
     assert_eq!(many(&tree), answer(Val::Result(Ok(Some(Box::new(s("yo, cy")))))));
     assert_eq!(
         many(&tree),
-        answer(err("trapped: host plug `shifty` answered `greet` with a u32 value that does not fit, which its WIT result does not admit"))
+        answer(err(
+            "trapped: host plug `shifty` answered `greet` with a u32 value that does not fit, which its WIT result does not admit"
+        ))
     );
     assert_eq!(many(&tree), answer(err("unavailable: the backend is down")));
-    assert_eq!(many(&tree), answer(err("trapped: host plug `shifty` panicked in `greet`: host bug")));
+    assert_eq!(
+        many(&tree),
+        answer(err("trapped: host plug `shifty` panicked in `greet`: host bug"))
+    );
     // Host plugs are not disabled by their failures: the next call runs again.
-    assert_eq!(many(&tree), answer(err("trapped: host plug `shifty` panicked in `greet`: host bug")));
+    assert_eq!(
+        many(&tree),
+        answer(err("trapped: host plug `shifty` panicked in `greet`: host bug"))
+    );
     assert_eq!(calls.load(Ordering::Relaxed), 5);
     assert!(tree.failures().is_empty());
     // The host's own dispatch sees the same failure as a typed error.
-    let direct = load(guests::card_app().root("test:card/many").host_plug(HostPlug::new("down", "test:card/many")
-        .func_dynamic("greet", |_| Err(HostError::new("offline")))
-        .func_dynamic("notify", |_| Ok(vec![]))));
+    let direct = load(
+        guests::card_app().root("test:card/many").host_plug(
+            HostPlug::new("down", "test:card/many")
+                .func_dynamic("greet", |_| Err(HostError::new("offline")))
+                .func_dynamic("notify", |_| Ok(vec![])),
+        ),
+    );
     assert_eq!(
         direct.dispatch("test:card/many", "greet", &[s("x")]).expect("dispatch"),
-        Socket::Any(vec![("down".into(), Err(CallError::Unavailable { plugin: "down".into(), reason: "offline".into() }))])
+        Socket::Any(vec![(
+            "down".into(),
+            Err(CallError::Unavailable { plugin: "down".into(), reason: "offline".into() })
+        )])
     );
 }
 
@@ -239,21 +272,34 @@ fn host_plugs_are_checked_against_the_wit_when_the_tree_is_built() {
     type Expected = Box<dyn Fn(&BuildError) -> bool>;
     let cases: Vec<(HostPlug, Expected)> = vec![
         (
-            HostPlug::new("wrong", "test:card/many").func("greet", |n: u32| -> Result<u32, HostError> { Ok(n) }).func("notify", |_: String| Ok(())),
-            Box::new(|e| matches!(e, BuildError::PlugMismatch { plugin, function, found, .. }
-                if *plugin == "wrong" && function == "greet" && found.params[0].1 == ValueType::U32)),
+            HostPlug::new("wrong", "test:card/many")
+                .func("greet", |n: u32| -> Result<u32, HostError> { Ok(n) })
+                .func("notify", |_: String| Ok(())),
+            Box::new(|e| {
+                matches!(e, BuildError::PlugMismatch { plugin, function, found, .. }
+                if *plugin == "wrong" && function == "greet" && found.params[0].1 == ValueType::U32)
+            }),
         ),
         (
             HostPlug::new("partial", "test:card/many").func("greet", greet),
-            Box::new(|e| matches!(e, BuildError::MissingExport { plugin, function, .. } if *plugin == "partial" && function == "notify")),
+            Box::new(
+                |e| matches!(e, BuildError::MissingExport { plugin, function, .. } if *plugin == "partial" && function == "notify"),
+            ),
         ),
         (
-            HostPlug::new("extra", "test:card/many").func("greet", greet).func("notify", |_: String| Ok(())).func("shout", greet),
-            Box::new(|e| matches!(e, BuildError::HostPlugExtraFunction { plugin, function, .. } if *plugin == "extra" && function == "shout")),
+            HostPlug::new("extra", "test:card/many")
+                .func("greet", greet)
+                .func("notify", |_: String| Ok(()))
+                .func("shout", greet),
+            Box::new(
+                |e| matches!(e, BuildError::HostPlugExtraFunction { plugin, function, .. } if *plugin == "extra" && function == "shout"),
+            ),
         ),
         (
             HostPlug::new("lost", "test:card/nowhere").func("greet", greet),
-            Box::new(|e| matches!(e, BuildError::HostPlugInterface { plugin, interface } if *plugin == "lost" && interface == "test:card/nowhere")),
+            Box::new(
+                |e| matches!(e, BuildError::HostPlugInterface { plugin, interface } if *plugin == "lost" && interface == "test:card/nowhere"),
+            ),
         ),
     ];
     for (plug, expected) in cases {
@@ -265,7 +311,10 @@ fn host_plugs_are_checked_against_the_wit_when_the_tree_is_built() {
             .build()
             .expect("valid WIT");
         assert!(matches!(&errors[..], [e] if expected(e)), "{id}: {errors:?}");
-        assert_eq!(tree.plugins().find(|p| *p.id == id).map(|p| p.status), Some(PluginStatus::Failed));
+        assert_eq!(
+            tree.plugins().find(|p| *p.id == id).map(|p| p.status),
+            Some(PluginStatus::Failed)
+        );
         // The rest of the tree still loads and answers.
         let (loaded, load_errors) = tree.load(guests::engine());
         assert!(load_errors.is_empty());
@@ -292,7 +341,12 @@ fn a_host_plug_that_panicked_leaves_its_consumer_callable_on_the_same_thread() {
             _ => Err(HostError::new("expected one string")),
         })
         .func_dynamic("notify", |_| Ok(vec![]));
-    let tree = load(guests::card_app().root("test:card/collector").plugin("collector", guests::guest("collector")).host_plug(plug));
+    let tree = load(
+        guests::card_app()
+            .root("test:card/collector")
+            .plugin("collector", guests::guest("collector"))
+            .host_plug(plug),
+    );
     let call_one = || one(&tree, "test:card/collector", "call-one", &[s("cy")]);
     assert_eq!(call_one(), err("trapped: host plug `flaky` panicked in `greet`: host bug"));
     // This thread is not left inside `collector`: the next call answers.

@@ -9,7 +9,10 @@ use crate::guests::load;
 
 use std::time::{Duration, Instant};
 
-use plugtree::{CallError, Cardinality, Engine, Limit, Limits, LoadError, LoadedTree, PluginTree, Socket, TreeBuilder, Val};
+use plugtree::{
+    CallError, Cardinality, Engine, Limit, Limits, LoadError, LoadedTree, PluginTree, Socket,
+    TreeBuilder, Val,
+};
 
 /// Tight limits, so that each attack ends fast.
 fn tight() -> Limits {
@@ -20,9 +23,10 @@ fn tight() -> Limits {
 }
 
 fn app() -> TreeBuilder {
-    PluginTree::builder().wit(guests::app_wit().join("hostile.wit")).cardinality("test:hostile/attack", Cardinality::Any)
+    PluginTree::builder()
+        .wit(guests::app_wit().join("hostile.wit"))
+        .cardinality("test:hostile/attack", Cardinality::Any)
 }
-
 
 /// The host calls `attack` on the villain (with `villain` limits) and the bystander.
 fn attack_tree(villain: Limits) -> LoadedTree {
@@ -35,16 +39,28 @@ fn attack_tree(villain: Limits) -> LoadedTree {
     )
 }
 
-fn attack(tree: &LoadedTree, function: &str, args: &[Val]) -> Vec<(String, Result<Option<Val>, CallError>)> {
+fn attack(
+    tree: &LoadedTree,
+    function: &str,
+    args: &[Val],
+) -> Vec<(String, Result<Option<Val>, CallError>)> {
     match tree.dispatch("test:hostile/attack", function, args) {
-        Ok(Socket::Any(answers)) => answers.into_iter().map(|(id, a)| (id.to_string(), a)).collect(),
+        Ok(Socket::Any(answers)) => {
+            answers.into_iter().map(|(id, a)| (id.to_string(), a)).collect()
+        }
         other => panic!("an answer per provider: {other:?}"),
     }
 }
 
 /// Runs `function` and checks the villain's error and the bystander's answer,
 /// then that the villain is left out and the bystander still answers.
-fn assert_attack(tree: &LoadedTree, function: &str, args: &[Val], check: impl Fn(&CallError), bystander: Val) {
+fn assert_attack(
+    tree: &LoadedTree,
+    function: &str,
+    args: &[Val],
+    check: impl Fn(&CallError),
+    bystander: Val,
+) {
     let answers = attack(tree, function, args);
     assert_eq!(answers.len(), 2, "{answers:?}");
     assert_eq!(answers[0].0, "villain");
@@ -57,7 +73,10 @@ fn assert_attack(tree: &LoadedTree, function: &str, args: &[Val], check: impl Fn
     }
     assert_eq!(answers[1], ("bystander".to_string(), Ok(Some(bystander))));
     let after = attack(tree, "ping", &[]);
-    assert_eq!(after, vec![("bystander".to_string(), Ok(Some(Val::String("hostile-bystander is fine".into()))))]);
+    assert_eq!(
+        after,
+        vec![("bystander".to_string(), Ok(Some(Val::String("hostile-bystander is fine".into()))))]
+    );
     let failures = tree.failures();
     assert_eq!(failures.len(), 1, "{failures:?}");
     assert_eq!(failures[0].plugin(), "villain");
@@ -87,7 +106,8 @@ fn an_endless_loop_runs_into_its_deadline() {
 #[test]
 fn fuel_stops_an_endless_loop_without_a_deadline() {
     let tree = attack_tree(tight().with_deadline(None).with_fuel(Some(5_000_000)));
-    let check = limit(Limit::Fuel, "plugin `villain` used up its fuel of 5000000 instructions in `spin`");
+    let check =
+        limit(Limit::Fuel, "plugin `villain` used up its fuel of 5000000 instructions in `spin`");
     assert_attack(&tree, "spin", &[], check, Val::U32(1));
 }
 
@@ -97,8 +117,16 @@ fn a_memory_bomb_runs_into_its_memory_limit() {
     let check = |e: &CallError| match e {
         CallError::LimitExceeded { limit: Limit::Memory, message, function, .. } => {
             assert_eq!(function, "bomb");
-            assert!(message.starts_with("plugin `villain` exceeded its memory limit (growing linear memory to "), "{message}");
-            assert!(message.ends_with(" bytes exceeds the limit of 33554432 bytes) in `bomb`"), "{message}");
+            assert!(
+                message.starts_with(
+                    "plugin `villain` exceeded its memory limit (growing linear memory to "
+                ),
+                "{message}"
+            );
+            assert!(
+                message.ends_with(" bytes exceeds the limit of 33554432 bytes) in `bomb`"),
+                "{message}"
+            );
         }
         other => panic!("expected the memory limit, got {other:?}"),
     };
@@ -124,7 +152,10 @@ fn deep_recursion_overflows_the_guest_stack_and_traps() {
 fn a_huge_string_cannot_be_built_within_the_memory_limit() {
     let tree = attack_tree(tight());
     let check = |e: &CallError| {
-        assert!(matches!(e, CallError::LimitExceeded { limit: Limit::Memory, function, .. } if function == "huge-string"), "{e:?}");
+        assert!(
+            matches!(e, CallError::LimitExceeded { limit: Limit::Memory, function, .. } if function == "huge-string"),
+            "{e:?}"
+        );
     };
     assert_attack(&tree, "huge-string", &[Val::U32(100)], check, Val::String("ok".into()));
 }
@@ -132,24 +163,38 @@ fn a_huge_string_cannot_be_built_within_the_memory_limit() {
 #[test]
 fn a_huge_list_costs_the_host_more_than_its_transfer_limit() {
     // Memory enough to build 100 MiB; each of its bytes costs the host a whole `Val`.
-    let tree = attack_tree(tight().with_memory(Some(512 << 20)).with_deadline(Some(Duration::from_secs(30))));
-    let check = limit(Limit::Transfer, "plugin `villain` exceeded its transfer limit of 134217728 bytes in `huge-list`");
+    let tree = attack_tree(
+        tight().with_memory(Some(512 << 20)).with_deadline(Some(Duration::from_secs(30))),
+    );
+    let check = limit(
+        Limit::Transfer,
+        "plugin `villain` exceeded its transfer limit of 134217728 bytes in `huge-list`",
+    );
     let three = Val::List(vec![Val::U8(1), Val::U8(2), Val::U8(3)]);
     assert_attack(&tree, "huge-list", &[Val::U32(100)], check, three);
 }
 
 #[test]
 fn a_huge_string_is_refused_by_a_lower_transfer_limit() {
-    let villain = tight().with_memory(Some(512 << 20)).with_transfer(16 << 20).with_deadline(Some(Duration::from_secs(30)));
+    let villain = tight()
+        .with_memory(Some(512 << 20))
+        .with_transfer(16 << 20)
+        .with_deadline(Some(Duration::from_secs(30)));
     let tree = attack_tree(villain);
-    let check = limit(Limit::Transfer, "plugin `villain` exceeded its transfer limit of 16777216 bytes in `huge-string`");
+    let check = limit(
+        Limit::Transfer,
+        "plugin `villain` exceeded its transfer limit of 16777216 bytes in `huge-string`",
+    );
     assert_attack(&tree, "huge-string", &[Val::U32(100)], check, Val::String("ok".into()));
 }
 
 #[test]
 fn hoarding_resources_runs_into_the_handle_limit() {
     let tree = attack_tree(tight());
-    let check = limit(Limit::Handles, "plugin `villain` exceeded its limit of 1000 live resource handles in `hoard`");
+    let check = limit(
+        Limit::Handles,
+        "plugin `villain` exceeded its limit of 1000 live resource handles in `hoard`",
+    );
     assert_attack(&tree, "hoard", &[], check, Val::U32(1));
 }
 
@@ -183,10 +228,22 @@ fn poke(tree: &LoadedTree, what: &str) -> Result<Vec<String>, CallError> {
 #[test]
 fn a_consumer_sees_every_attack_as_a_value() {
     let expected = [
-        ("spin", "villain: limit-exceeded plugin `villain` ran past its deadline of 200ms in `spin`", "bystander: ok 1"),
-        ("hoard", "villain: limit-exceeded plugin `villain` exceeded its limit of 1000 live resource handles in `hoard`", "bystander: ok 1"),
+        (
+            "spin",
+            "villain: limit-exceeded plugin `villain` ran past its deadline of 200ms in `spin`",
+            "bystander: ok 1",
+        ),
+        (
+            "hoard",
+            "villain: limit-exceeded plugin `villain` exceeded its limit of 1000 live resource handles in `hoard`",
+            "bystander: ok 1",
+        ),
         ("recurse", "villain: trapped ", "bystander: ok 1000000"),
-        ("bomb", "villain: limit-exceeded plugin `villain` exceeded its memory limit (growing linear memory to ", "bystander: ok 1"),
+        (
+            "bomb",
+            "villain: limit-exceeded plugin `villain` exceeded its memory limit (growing linear memory to ",
+            "bystander: ok 1",
+        ),
     ];
     for (what, villain, bystander) in expected {
         let tree = front_tree(Limits::default(), tight());
@@ -195,7 +252,10 @@ fn a_consumer_sees_every_attack_as_a_value() {
         assert!(lines[0].starts_with(villain), "{what}: {lines:?}");
         assert_eq!(lines[1], bystander, "{what}");
         // The consumer is unharmed and the villain is left out from now on.
-        assert_eq!(poke(&tree, "ping").expect("front answers"), vec!["bystander: ok hostile-bystander is fine"]);
+        assert_eq!(
+            poke(&tree, "ping").expect("front answers"),
+            vec!["bystander: ok hostile-bystander is fine"]
+        );
         let failed: Vec<_> = tree.failures().iter().map(|f| f.plugin().to_string()).collect();
         assert_eq!(failed, vec!["villain"], "{what}");
     }
@@ -220,7 +280,10 @@ fn a_consumers_deadline_stops_its_provider() {
     let started = Instant::now();
     let tree = front_tree(tight(), Limits::default());
     let error = poke(&tree, "spin").expect_err("the consumer ran out of time");
-    assert!(matches!(&error, CallError::LimitExceeded { plugin, limit: Limit::Deadline, .. } if plugin == "front"), "{error:?}");
+    assert!(
+        matches!(&error, CallError::LimitExceeded { plugin, limit: Limit::Deadline, .. } if plugin == "front"),
+        "{error:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
     let failures: Vec<String> = tree.failures().iter().map(ToString::to_string).collect();
     assert_eq!(
@@ -245,8 +308,20 @@ fn an_at_most_one_socket_degrades_to_none_and_exactly_one_to_unavailable() {
     };
     let maybe = single(Cardinality::AtMostOne);
     let first = maybe.dispatch("test:hostile/attack", "spin", &[]).expect("dispatch");
-    assert!(matches!(first, Socket::AtMostOne(Some((_, Err(CallError::LimitExceeded { limit: Limit::Deadline, .. }))))), "{first:?}");
-    assert_eq!(maybe.dispatch("test:hostile/attack", "ping", &[]).expect("dispatch"), Socket::AtMostOne(None));
+    assert!(
+        matches!(
+            first,
+            Socket::AtMostOne(Some((
+                _,
+                Err(CallError::LimitExceeded { limit: Limit::Deadline, .. })
+            )))
+        ),
+        "{first:?}"
+    );
+    assert_eq!(
+        maybe.dispatch("test:hostile/attack", "ping", &[]).expect("dispatch"),
+        Socket::AtMostOne(None)
+    );
 
     let one = single(Cardinality::ExactlyOne);
     let _ = one.dispatch("test:hostile/attack", "spin", &[]).expect("dispatch");
@@ -273,7 +348,11 @@ fn a_start_function_that_never_returns_is_stopped_at_load() {
             .plugin("good", guests::guest("leaf-good"))
     };
     let cases = [
-        (tight(), Limit::Deadline, "plugin `spin-start` ran past its deadline of 200ms in `instantiation`"),
+        (
+            tight(),
+            Limit::Deadline,
+            "plugin `spin-start` ran past its deadline of 200ms in `instantiation`",
+        ),
         (
             tight().with_deadline(None).with_instantiation_fuel(Some(1_000)),
             Limit::Fuel,
@@ -281,11 +360,15 @@ fn a_start_function_that_never_returns_is_stopped_at_load() {
         ),
     ];
     for (limits, expected, text) in cases {
-        let (tree, errors) = partial().plugin_limits("spin-start", limits).build().expect("valid WIT");
+        let (tree, errors) =
+            partial().plugin_limits("spin-start", limits).build().expect("valid WIT");
         assert!(errors.is_empty(), "{errors:?}");
         let (loaded, errors) = tree.load(guests::engine());
         assert_eq!(errors.len(), 1, "{errors:?}");
-        assert!(matches!(&errors[0], LoadError::LimitExceeded { plugin, limit, .. } if plugin == "spin-start" && *limit == expected), "{errors:?}");
+        assert!(
+            matches!(&errors[0], LoadError::LimitExceeded { plugin, limit, .. } if plugin == "spin-start" && *limit == expected),
+            "{errors:?}"
+        );
         assert_eq!(errors[0].to_string(), text);
         assert_eq!(loaded.root_providers().map(|p| p.as_str()).collect::<Vec<_>>(), vec!["good"]);
     }
@@ -357,12 +440,18 @@ fn recursion_on_the_wasm_stack_is_stopped_at_wasmtimes_stack_limit() {
     assert!(errors.is_empty(), "{errors:?}");
     let (loaded, errors) = tree.load(guests::engine());
     assert!(errors.is_empty(), "{errors:?}");
-    let Ok(Socket::Any(answers)) = loaded.dispatch("test:partial/leaf", "value", &[]) else { panic!("answers") };
+    let Ok(Socket::Any(answers)) = loaded.dispatch("test:partial/leaf", "value", &[]) else {
+        panic!("answers")
+    };
     match &answers[0] {
-        (id, Err(CallError::Trapped { message, .. })) if id == "deep" => assert_eq!(message, "wasm trap: call stack exhausted"),
+        (id, Err(CallError::Trapped { message, .. })) if id == "deep" => {
+            assert_eq!(message, "wasm trap: call stack exhausted")
+        }
         other => panic!("a trap: {other:?}"),
     }
     assert!(matches!(&answers[1], (id, Ok(Some(Val::U32(_)))) if id == "good"), "{answers:?}");
-    let Ok(Socket::Any(after)) = loaded.dispatch("test:partial/leaf", "label", &[]) else { panic!("answers") };
+    let Ok(Socket::Any(after)) = loaded.dispatch("test:partial/leaf", "label", &[]) else {
+        panic!("answers")
+    };
     assert_eq!(after.len(), 1, "the deep plugin is left out: {after:?}");
 }

@@ -20,7 +20,8 @@ use wit_component::DecodedWasm;
 fn load(builder: TreeBuilder) -> LoadedTree {
     let (tree, build_errors) = builder.build().expect("valid WIT");
     assert!(build_errors.is_empty(), "{build_errors:?}");
-    let options = LoadOptions::default().with_cache(ArtifactCache::new(polyglot::cache().join("artifacts")));
+    let options =
+        LoadOptions::default().with_cache(ArtifactCache::new(polyglot::cache().join("artifacts")));
     let (loaded, load_errors) = tree.load_with(guests::engine(), &options);
     assert!(load_errors.is_empty(), "{load_errors:?}");
     loaded
@@ -65,7 +66,12 @@ fn values() -> &'static LoadedTree {
 }
 
 /// Every root plugin's answer, by plugin id, each a value or an error message.
-fn answers(tree: &LoadedTree, interface: &str, function: &str, args: &[Val]) -> Vec<(String, Result<Option<Val>, String>)> {
+fn answers(
+    tree: &LoadedTree,
+    interface: &str,
+    function: &str,
+    args: &[Val],
+) -> Vec<(String, Result<Option<Val>, String>)> {
     match tree.dispatch(interface, function, args) {
         Ok(Socket::Any(answers)) => answers
             .into_iter()
@@ -132,7 +138,11 @@ fn a_python_consumer_calls_rust_providers_on_every_cardinality() {
             ("py-collector".to_string(), Ok(Some(expected.clone()))),
             ("collector".to_string(), Ok(Some(expected))),
         ];
-        assert_eq!(answers(tree, "test:card/collector", function, &[s("léa")]), expected, "{function}");
+        assert_eq!(
+            answers(tree, "test:card/collector", function, &[s("léa")]),
+            expected,
+            "{function}"
+        );
     }
     // A function without a result: each working provider reports `ok`.
     let notified = answers(tree, "test:card/collector", "notify-many", &[s("hi")]);
@@ -167,12 +177,23 @@ fn values_of_every_kind_round_trip_through_rust_python_and_javascript() {
         ("add", vec![Val::U32(u32::MAX), Val::U32(2)], Some(Val::U32(1))),
         ("echo", vec![s(text)], Some(s(text))),
         ("echo", vec![s("")], Some(s(""))),
-        ("tag", vec![record("ana", &["x"], None), s("y")], Some(record("ana", &["x", "y"], Some(1)))),
+        (
+            "tag",
+            vec![record("ana", &["x"], None), s("y")],
+            Some(record("ana", &["x", "y"], Some(1))),
+        ),
         ("tag", vec![record("", &[], Some(41)), s("z")], Some(record("", &["z"], Some(42)))),
-        ("area", vec![Val::Variant("circle".into(), Some(Box::new(Val::Float64(2.0))))], Some(Val::Float64(12.0))),
         (
             "area",
-            vec![Val::Variant("rect".into(), Some(Box::new(Val::Tuple(vec![Val::Float64(2.5), Val::Float64(4.0)]))))],
+            vec![Val::Variant("circle".into(), Some(Box::new(Val::Float64(2.0))))],
+            Some(Val::Float64(12.0)),
+        ),
+        (
+            "area",
+            vec![Val::Variant(
+                "rect".into(),
+                Some(Box::new(Val::Tuple(vec![Val::Float64(2.5), Val::Float64(4.0)]))),
+            )],
             Some(Val::Float64(10.0)),
         ),
         ("area", vec![Val::Variant("empty".into(), None)], Some(Val::Float64(0.0))),
@@ -180,16 +201,26 @@ fn values_of_every_kind_round_trip_through_rust_python_and_javascript() {
         ("checked-div", vec![Val::U32(1), Val::U32(0)], Some(err(s("division by zero")))),
         ("find", vec![s("green")], Some(Val::Option(Some(Box::new(Val::Enum("green".into())))))),
         ("find", vec![s("mauve")], Some(Val::Option(None))),
-        ("grant", vec![Val::Flags(vec!["read".into()])], Some(Val::Flags(vec!["read".into(), "exec".into()]))),
+        (
+            "grant",
+            vec![Val::Flags(vec!["read".into()])],
+            Some(Val::Flags(vec!["read".into(), "exec".into()])),
+        ),
         ("grant", vec![Val::Flags(vec![])], Some(Val::Flags(vec!["exec".into()]))),
         ("nothing", vec![], None),
         ("bytes", vec![Val::U32(300)], Some(Val::List(bytes))),
         ("bytes", vec![Val::U32(0)], Some(Val::List(vec![]))),
     ];
     for (function, args, expected) in cases {
-        let expected: Vec<_> =
-            ["values", "py-values", "js-values"].iter().map(|id| (id.to_string(), Ok(expected.clone()))).collect();
-        assert_eq!(answers(tree, "test:app/values", function, &args), expected, "{function}({args:?})");
+        let expected: Vec<_> = ["values", "py-values", "js-values"]
+            .iter()
+            .map(|id| (id.to_string(), Ok(expected.clone())))
+            .collect();
+        assert_eq!(
+            answers(tree, "test:app/values", function, &args),
+            expected,
+            "{function}({args:?})"
+        );
     }
 }
 
@@ -197,7 +228,9 @@ fn values_of_every_kind_round_trip_through_rust_python_and_javascript() {
 /// (componentize-py also exports an unnamed `exports` instance with its `init`,
 /// which is no plug).
 fn shape(path: &std::path::Path) -> (Vec<String>, Vec<String>) {
-    let DecodedWasm::Component(resolve, world) = wit_component::decode(&std::fs::read(path).unwrap()).unwrap() else {
+    let DecodedWasm::Component(resolve, world) =
+        wit_component::decode(&std::fs::read(path).unwrap()).unwrap()
+    else {
         panic!("not a component")
     };
     let world = &resolve.worlds[world];
@@ -263,7 +296,10 @@ fn plugtree_new_writes_a_plugin_that_builds_loads_and_answers_in_each_language()
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         // The socket is imported in the socket ABI of its cardinality.
         let deps = std::fs::read_to_string(dir.join("wit/deps/test-card.wit")).unwrap();
-        assert!(deps.contains("greet: func(name: string) -> result<string, provider-error>;"), "{deps}");
+        assert!(
+            deps.contains("greet: func(name: string) -> result<string, provider-error>;"),
+            "{deps}"
+        );
         // The Rust guest shares the test guests' target folder: wit-bindgen is built once.
         let built = polyglot::plugtree()
             .env("CARGO_TARGET_DIR", root.join("../../test-components"))
@@ -288,10 +324,18 @@ fn plugtree_new_writes_a_plugin_that_builds_loads_and_answers_in_each_language()
     let todo = Ok(Some(s("TODO: implement test:card/many.greet")));
     assert_eq!(
         answers(&tree, "test:card/many", "greet", &[s("ana")]),
-        [("new-rs".to_string(), todo.clone()), ("new-py".to_string(), todo.clone()), ("new-js".to_string(), todo)]
+        [
+            ("new-rs".to_string(), todo.clone()),
+            ("new-py".to_string(), todo.clone()),
+            ("new-js".to_string(), todo)
+        ]
     );
     assert_eq!(
         answers(&tree, "test:card/many", "notify", &[s("hi")]),
-        [("new-rs".to_string(), Ok(None)), ("new-py".to_string(), Ok(None)), ("new-js".to_string(), Ok(None))]
+        [
+            ("new-rs".to_string(), Ok(None)),
+            ("new-py".to_string(), Ok(None)),
+            ("new-js".to_string(), Ok(None))
+        ]
     );
 }

@@ -14,7 +14,9 @@ fn a_thousand_providers_on_the_root_answer_in_declaration_order() {
     assert!(errors.is_empty(), "{errors:?}");
     let (loaded, errors) = tree.load(guests::engine());
     assert!(errors.is_empty(), "{errors:?}");
-    let Ok(Socket::Any(answers)) = loaded.dispatch("test:bench/level5", "add", &[Val::U32(40), Val::U32(2)]) else {
+    let Ok(Socket::Any(answers)) =
+        loaded.dispatch("test:bench/level5", "add", &[Val::U32(40), Val::U32(2)])
+    else {
         panic!("not an any socket");
     };
     assert_eq!(answers.len(), N);

@@ -5,7 +5,9 @@ use crate::guests;
 
 use plugtree::describe::PluginError;
 use plugtree::resolve::PluginStatus;
-use plugtree::{BuildError, Cardinality, LoadError, PluginTree, Signature, Socket, TreeBuilder, Val, ValueType};
+use plugtree::{
+    BuildError, Cardinality, LoadError, PluginTree, Signature, Socket, TreeBuilder, Val, ValueType,
+};
 
 fn app() -> TreeBuilder {
     PluginTree::builder()
@@ -31,20 +33,30 @@ fn every_broken_plugin_is_reported_and_the_rest_answers() {
         .expect("valid WIT");
     let messages: Vec<String> = build_errors.iter().map(ToString::to_string).collect();
     assert_eq!(build_errors.len(), 7, "{messages:#?}");
-    assert!(matches!(&build_errors[0], BuildError::Plugin(PluginError::InvalidComponent { plugin, .. }) if plugin == "corrupt"));
+    assert!(
+        matches!(&build_errors[0], BuildError::Plugin(PluginError::InvalidComponent { plugin, .. }) if plugin == "corrupt")
+    );
     assert!(matches!(&build_errors[1], BuildError::MissingExport { plugin, interface, function }
         if plugin == "missing" && interface == "test:partial/leaf" && function == "label"));
-    assert!(matches!(&build_errors[2], BuildError::PlugMismatch { plugin, function, expected, found, .. }
+    assert!(
+        matches!(&build_errors[2], BuildError::PlugMismatch { plugin, function, expected, found, .. }
         if plugin == "wrong" && function == "value"
             && *expected == Signature { params: vec![], result: Some(ValueType::U32) }
-            && *found == Signature { params: vec![], result: Some(ValueType::String) }));
+            && *found == Signature { params: vec![], result: Some(ValueType::String) })
+    );
     assert_eq!(
         messages[2],
         "plugin `wrong` exports `test:partial/leaf.value` as `func() -> string`, but the WIT says `func() -> u32`"
     );
-    assert_eq!(messages[3], "plugin `ghost` imports `test:ghost/spooky`, which is not an app interface");
+    assert_eq!(
+        messages[3],
+        "plugin `ghost` imports `test:ghost/spooky`, which is not an app interface"
+    );
     assert_eq!(messages[4], "plugin id `good` is used more than once; the later plugin is dropped");
-    assert_eq!(messages[5], "dependency cycle: cyc-b → test:partial/leaf → cyc-a → test:partial/loop → cyc-b");
+    assert_eq!(
+        messages[5],
+        "dependency cycle: cyc-b → test:partial/leaf → cyc-a → test:partial/loop → cyc-b"
+    );
     let mut cycle_members = match &build_errors[5] {
         BuildError::Cycle { plugins, path } => {
             assert_eq!(path.len(), 5, "{path:?}");
@@ -60,7 +72,8 @@ fn every_broken_plugin_is_reported_and_the_rest_answers() {
         "plugin `needs-dep` needs exactly-one provider of `test:partial/dep` but has 0 working (none)"
     );
 
-    let statuses: Vec<(String, PluginStatus)> = tree.plugins().map(|p| (p.id.to_string(), p.status)).collect();
+    let statuses: Vec<(String, PluginStatus)> =
+        tree.plugins().map(|p| (p.id.to_string(), p.status)).collect();
     assert_eq!(
         statuses,
         [
@@ -79,8 +92,11 @@ fn every_broken_plugin_is_reported_and_the_rest_answers() {
 
     let (loaded, load_errors) = tree.load(&plugtree::default_engine().expect("engine"));
     assert_eq!(load_errors.len(), 1, "{load_errors:?}");
-    assert!(matches!(&load_errors[0], LoadError::Instantiate { plugin, .. } if plugin == "trap-start"));
-    let cause = std::error::Error::source(&load_errors[0]).expect("the trap is the cause").to_string();
+    assert!(
+        matches!(&load_errors[0], LoadError::Instantiate { plugin, .. } if plugin == "trap-start")
+    );
+    let cause =
+        std::error::Error::source(&load_errors[0]).expect("the trap is the cause").to_string();
     assert_eq!(cause, "wasm trap: wasm `unreachable` instruction executed");
     assert_eq!(
         loaded.tree().plugins().find(|p| p.id == "trap-start").map(|p| p.status),
@@ -107,7 +123,9 @@ fn a_satisfied_dependency_and_an_unused_plugin() {
         .expect("valid WIT");
     // chain-bottom plugs an interface the app does not have.
     assert_eq!(errors.len(), 1, "{errors:?}");
-    assert!(matches!(&errors[0], BuildError::NoPlug { plugin, exports } if plugin == "idle" && exports == &["test:chain/bottom"]));
+    assert!(
+        matches!(&errors[0], BuildError::NoPlug { plugin, exports } if plugin == "idle" && exports == &["test:chain/bottom"])
+    );
     let (loaded, load_errors) = tree.load(&plugtree::default_engine().expect("engine"));
     assert!(load_errors.is_empty(), "{load_errors:?}");
     assert_eq!(
@@ -125,5 +143,8 @@ fn a_plugin_nothing_reaches_is_unused_and_not_loaded() {
         .expect("valid WIT");
     assert!(errors.is_empty(), "{errors:?}");
     let statuses: Vec<_> = tree.plugins().map(|p| (p.id.to_string(), p.status)).collect();
-    assert_eq!(statuses, vec![("good".to_string(), PluginStatus::Ready), ("dep".to_string(), PluginStatus::Unused)]);
+    assert_eq!(
+        statuses,
+        vec![("good".to_string(), PluginStatus::Ready), ("dep".to_string(), PluginStatus::Unused)]
+    );
 }

@@ -28,7 +28,8 @@ pub fn plugtree() -> Command {
 
 /// Runs `plugtree build dir -o out` and panics with its output if it fails.
 pub fn build(dir: &Path, out: &Path) -> Output {
-    let output = plugtree().arg("build").arg(dir).arg("-o").arg(out).output().expect("run plugtree build");
+    let output =
+        plugtree().arg("build").arg(dir).arg("-o").arg(out).output().expect("run plugtree build");
     assert!(
         output.status.success(),
         "plugtree build {} failed:\n{}{}",

@@ -19,7 +19,9 @@ fn providers(engine: &Engine, n: usize) -> (LoadedTree, Vec<LoadError>) {
 
 /// Who answered `add(40, 2)`, and with what.
 fn answers(tree: &LoadedTree) -> Vec<(String, Option<Val>)> {
-    let Ok(Socket::Any(answers)) = tree.dispatch("test:bench/level5", "add", &[Val::U32(40), Val::U32(2)]) else {
+    let Ok(Socket::Any(answers)) =
+        tree.dispatch("test:bench/level5", "add", &[Val::U32(40), Val::U32(2)])
+    else {
         panic!("not an any root");
     };
     answers.into_iter().map(|(id, a)| (id.to_string(), a.expect("answered"))).collect()
@@ -67,6 +69,12 @@ fn a_plugin_that_finds_the_pool_full_fails_alone() {
 
     // A reload needs a second slot while the old instance lives: refused, nothing lost.
     let refused = tree.reload("p0", guests::guest("bench-level5"));
-    assert!(matches!(refused, Err(ReloadError::Load(LoadError::Instantiate { .. }))), "{refused:?}");
-    assert_eq!(answers(&tree), [("p0".to_string(), Some(Val::U32(42))), ("p1".to_string(), Some(Val::U32(42)))]);
+    assert!(
+        matches!(refused, Err(ReloadError::Load(LoadError::Instantiate { .. }))),
+        "{refused:?}"
+    );
+    assert_eq!(
+        answers(&tree),
+        [("p0".to_string(), Some(Val::U32(42))), ("p1".to_string(), Some(Val::U32(42)))]
+    );
 }

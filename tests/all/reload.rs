@@ -16,8 +16,6 @@ fn s(text: &str) -> Val {
     Val::String(text.into())
 }
 
-
-
 /// `collector` over `one-en` and the reloadable `greeter` (many-en at first).
 fn collector_tree() -> LoadedTree {
     load(
@@ -39,14 +37,37 @@ fn bytes(guest: &str) -> Vec<u8> {
 
 #[test]
 fn a_reloaded_plugin_answers_with_its_new_component() {
-    let tree = load(guests::card_app().root("test:card/many").plugin("greeter", guests::guest("many-en")).plugin("other", guests::guest("many-de")));
-    assert_eq!(greet(&tree), Socket::Any(vec![("greeter".into(), Ok(Some(s("hello, ana")))), ("other".into(), Ok(Some(s("hallo, ana"))))]));
+    let tree = load(
+        guests::card_app()
+            .root("test:card/many")
+            .plugin("greeter", guests::guest("many-en"))
+            .plugin("other", guests::guest("many-de")),
+    );
+    assert_eq!(
+        greet(&tree),
+        Socket::Any(vec![
+            ("greeter".into(), Ok(Some(s("hello, ana")))),
+            ("other".into(), Ok(Some(s("hallo, ana"))))
+        ])
+    );
     let report = tree.reload("greeter", bytes("many-fr")).expect("reloads");
     assert_eq!(report, Reloaded { plugin: "greeter".into(), sockets: vec![], consumers: vec![] });
-    assert_eq!(greet(&tree), Socket::Any(vec![("greeter".into(), Ok(Some(s("bonjour, ana")))), ("other".into(), Ok(Some(s("hallo, ana"))))]));
+    assert_eq!(
+        greet(&tree),
+        Socket::Any(vec![
+            ("greeter".into(), Ok(Some(s("bonjour, ana")))),
+            ("other".into(), Ok(Some(s("hallo, ana"))))
+        ])
+    );
     // From a file too, and back.
     tree.reload("greeter", guests::guest("many-en")).expect("reloads");
-    assert_eq!(greet(&tree), Socket::Any(vec![("greeter".into(), Ok(Some(s("hello, ana")))), ("other".into(), Ok(Some(s("hallo, ana"))))]));
+    assert_eq!(
+        greet(&tree),
+        Socket::Any(vec![
+            ("greeter".into(), Ok(Some(s("hello, ana")))),
+            ("other".into(), Ok(Some(s("hallo, ana"))))
+        ])
+    );
 }
 
 #[test]
@@ -55,9 +76,11 @@ fn a_broken_build_is_refused_and_the_old_one_keeps_answering() {
         guests::card_app()
             .root("test:card/many")
             .plugin("greeter", guests::guest("many-en"))
-            .host_plug(HostPlug::new("host", "test:card/many")
-                .func("greet", |n: String| -> Result<String, HostError> { Ok(n) })
-                .func("notify", |_: String| -> Result<(), HostError> { Ok(()) })),
+            .host_plug(
+                HostPlug::new("host", "test:card/many")
+                    .func("greet", |n: String| -> Result<String, HostError> { Ok(n) })
+                    .func("notify", |_: String| -> Result<(), HostError> { Ok(()) }),
+            ),
     );
     let before = greet(&tree);
     let refused = tree.reload("greeter", b"\0asm truncated".to_vec()).expect_err("not a component");
@@ -71,23 +94,36 @@ fn a_broken_build_is_refused_and_the_old_one_keeps_answering() {
         matches!(&refused, ReloadError::PlugChanged { plugin, expected, found } if *plugin == "greeter" && expected == "test:card/many" && found.as_deref() == Some("test:card/one")),
         "{refused:?}"
     );
-    assert_eq!(refused.to_string(), "the new component of plugin `greeter` plugs into `test:card/one`, but the plugin plugs into `test:card/many`");
+    assert_eq!(
+        refused.to_string(),
+        "the new component of plugin `greeter` plugs into `test:card/one`, but the plugin plugs into `test:card/many`"
+    );
     // A component that plugs into no app interface at all.
     let refused = tree.reload("greeter", guests::guest("leaf-missing")).expect_err("no plug");
-    assert!(matches!(&refused, ReloadError::Rejected { errors, .. } if matches!(&errors[..], [BuildError::NoPlug { .. }])), "{refused:?}");
-    assert!(matches!(tree.reload("nobody", bytes("many-fr")), Err(ReloadError::NotLoaded { plugin }) if plugin == "nobody"));
-    assert!(matches!(tree.reload("host", bytes("many-fr")), Err(ReloadError::HostPlug { plugin }) if plugin == "host"));
+    assert!(
+        matches!(&refused, ReloadError::Rejected { errors, .. } if matches!(&errors[..], [BuildError::NoPlug { .. }])),
+        "{refused:?}"
+    );
+    assert!(
+        matches!(tree.reload("nobody", bytes("many-fr")), Err(ReloadError::NotLoaded { plugin }) if plugin == "nobody")
+    );
+    assert!(
+        matches!(tree.reload("host", bytes("many-fr")), Err(ReloadError::HostPlug { plugin }) if plugin == "host")
+    );
     assert_eq!(greet(&tree), before);
 }
 
 #[test]
 fn consumers_reach_the_new_instance_without_being_relinked() {
     let tree = collector_tree();
-    let call_many = |tree: &LoadedTree| match tree.dispatch("test:card/collector", "call-many", &[s("bo")]) {
-        Ok(Socket::ExactlyOne(_, Ok(Some(v)))) => v,
-        other => panic!("{other:?}"),
+    let call_many =
+        |tree: &LoadedTree| match tree.dispatch("test:card/collector", "call-many", &[s("bo")]) {
+            Ok(Socket::ExactlyOne(_, Ok(Some(v)))) => v,
+            other => panic!("{other:?}"),
+        };
+    let answer = |text: &str| {
+        Val::List(vec![Val::Tuple(vec![s("greeter"), Val::Result(Ok(Some(Box::new(s(text)))))])])
     };
-    let answer = |text: &str| Val::List(vec![Val::Tuple(vec![s("greeter"), Val::Result(Ok(Some(Box::new(s(text)))))])]);
     assert_eq!(call_many(&tree), answer("hello, bo"));
     let report = tree.reload("greeter", bytes("many-de")).expect("reloads");
     assert_eq!(report.consumers, vec!["collector"]);
@@ -96,9 +132,14 @@ fn consumers_reach_the_new_instance_without_being_relinked() {
 
 #[test]
 fn a_failed_plugin_is_revived_by_a_reload() {
-    let tree = load(guests::card_app().root("test:card/many").plugin("greeter", guests::guest("many-trap")));
+    let tree = load(
+        guests::card_app().root("test:card/many").plugin("greeter", guests::guest("many-trap")),
+    );
     let Socket::Any(answers) = greet(&tree) else { panic!("any") };
-    assert!(matches!(&answers[..], [(id, Err(plugtree::CallError::Trapped { .. }))] if *id == "greeter"), "{answers:?}");
+    assert!(
+        matches!(&answers[..], [(id, Err(plugtree::CallError::Trapped { .. }))] if *id == "greeter"),
+        "{answers:?}"
+    );
     assert_eq!(tree.failures().len(), 1);
     // Failed plugins are left out of `any` answers…
     assert_eq!(greet(&tree), Socket::Any(vec![]));
@@ -122,13 +163,19 @@ fn calls_during_reloads_all_succeed() {
                         // Through the consumer and directly on the provider's socket answer.
                         let answer = tree.dispatch("test:card/collector", "call-many", &[s("cy")]);
                         match answer {
-                            Ok(Socket::ExactlyOne(_, Ok(Some(Val::List(items))))) => match &items[..] {
-                                [Val::Tuple(pair)] => match &pair[..] {
-                                    [_, Val::Result(Ok(Some(text)))] => seen.push((**text).clone()),
-                                    other => panic!("a failed call during reload: {other:?}"),
-                                },
-                                other => panic!("a provider went missing during reload: {other:?}"),
-                            },
+                            Ok(Socket::ExactlyOne(_, Ok(Some(Val::List(items))))) => {
+                                match &items[..] {
+                                    [Val::Tuple(pair)] => match &pair[..] {
+                                        [_, Val::Result(Ok(Some(text)))] => {
+                                            seen.push((**text).clone())
+                                        }
+                                        other => panic!("a failed call during reload: {other:?}"),
+                                    },
+                                    other => {
+                                        panic!("a provider went missing during reload: {other:?}")
+                                    }
+                                }
+                            }
                             other => panic!("the consumer failed during reload: {other:?}"),
                         }
                     }
@@ -148,7 +195,13 @@ fn calls_during_reloads_all_succeed() {
     let last = tree.dispatch("test:card/collector", "call-many", &[s("cy")]).expect("dispatch");
     assert_eq!(
         last,
-        Socket::ExactlyOne("collector".into(), Ok(Some(Val::List(vec![Val::Tuple(vec![s("greeter"), Val::Result(Ok(Some(Box::new(s("bonjour, cy")))))])]))))
+        Socket::ExactlyOne(
+            "collector".into(),
+            Ok(Some(Val::List(vec![Val::Tuple(vec![
+                s("greeter"),
+                Val::Result(Ok(Some(Box::new(s("bonjour, cy")))))
+            ])])))
+        )
     );
     assert!(tree.failures().is_empty());
 }

@@ -6,7 +6,6 @@ use crate::guests;
 
 use crate::guests::load;
 
-
 use plugtree::dispatch::DispatchError;
 use plugtree::{CallError, Cardinality, LoadedTree, PluginTree, Socket, TreeBuilder, Val};
 
@@ -16,7 +15,6 @@ fn app() -> TreeBuilder {
         .cardinality("test:res/pool", Cardinality::Any)
         .cardinality("test:res/spare", Cardinality::AtMostOne)
 }
-
 
 fn user_tree(spare: bool) -> LoadedTree {
     let mut b = app()
@@ -40,14 +38,20 @@ fn call(tree: &LoadedTree, function: &str, args: &[Val]) -> Val {
 
 fn u32s(v: Val) -> Vec<u32> {
     match v {
-        Val::List(items) => items.into_iter().map(|i| if let Val::U32(n) = i { n } else { panic!("{i:?}") }).collect(),
+        Val::List(items) => items
+            .into_iter()
+            .map(|i| if let Val::U32(n) = i { n } else { panic!("{i:?}") })
+            .collect(),
         other => panic!("a list: {other:?}"),
     }
 }
 
 fn strings(v: Val) -> Vec<String> {
     match v {
-        Val::List(items) => items.into_iter().map(|i| if let Val::String(s) = i { s } else { panic!("{i:?}") }).collect(),
+        Val::List(items) => items
+            .into_iter()
+            .map(|i| if let Val::String(s) = i { s } else { panic!("{i:?}") })
+            .collect(),
         other => panic!("a list: {other:?}"),
     }
 }
@@ -104,7 +108,8 @@ fn churn_leaves_nothing_behind() {
             .plugin("user", guests::guest("res-user"))
             .plugin("counters", guests::guest("res-counters")),
     );
-    let n: u32 = std::env::var("PLUGTREE_CHURN").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let n: u32 =
+        std::env::var("PLUGTREE_CHURN").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
     // `churn` makes, reads and drops `n` counters, then asks the provider how many are alive.
     assert_eq!(call(&tree, "churn", &[Val::U32(n)]), Val::U32(0));
     assert_eq!(tree.handles_held("user"), Some(0));
@@ -177,15 +182,26 @@ fn handle(v: Option<Val>) -> wasmtime::component::ResourceAny {
 fn the_host_uses_a_providers_constructor_methods_and_statics() {
     let tree = counters_tree();
     let c = handle(one(&tree, "[constructor]counter", &[Val::U32(3)]).expect("constructed"));
-    assert_eq!(one(&tree, "[method]counter.add", &[Val::Resource(c), Val::U32(4)]), Ok(Some(Val::U32(7))));
+    assert_eq!(
+        one(&tree, "[method]counter.add", &[Val::Resource(c), Val::U32(4)]),
+        Ok(Some(Val::U32(7)))
+    );
     let d = handle(one(&tree, "make", &[Val::U32(10)]).expect("made"));
-    assert_eq!(one(&tree, "[method]counter.plus", &[Val::Resource(c), Val::Resource(d)]), Ok(Some(Val::U32(17))));
-    assert_eq!(one(&tree, "total", &[Val::List(vec![Val::Resource(c), Val::Resource(d)])]), Ok(Some(Val::U32(17))));
+    assert_eq!(
+        one(&tree, "[method]counter.plus", &[Val::Resource(c), Val::Resource(d)]),
+        Ok(Some(Val::U32(17)))
+    );
+    assert_eq!(
+        one(&tree, "total", &[Val::List(vec![Val::Resource(c), Val::Resource(d)])]),
+        Ok(Some(Val::U32(17)))
+    );
     assert_eq!(one(&tree, "[static]counter.live", &[]), Ok(Some(Val::U32(2))));
     let before = one(&tree, "[static]counter.dropped", &[]);
     tree.drop_resource(d).expect("dropped");
     let after = one(&tree, "[static]counter.dropped", &[]);
-    let (Ok(Some(Val::U32(before))), Ok(Some(Val::U32(after)))) = (before, after) else { panic!("tallies") };
+    let (Ok(Some(Val::U32(before))), Ok(Some(Val::U32(after)))) = (before, after) else {
+        panic!("tallies")
+    };
     assert_eq!(after, before + 1, "the destructor ran");
     // A stale handle is a typed error, not a trap or a panic; the plugin keeps working.
     let stale = tree.drop_resource(d);
@@ -203,15 +219,27 @@ fn the_host_cannot_pass_one_providers_handle_to_another() {
             .plugin("pool-a", guests::guest("res-pool-a"))
             .plugin("pool-b", guests::guest("res-pool-b")),
     );
-    let Ok(Socket::Any(tokens)) = pool.dispatch("test:res/pool", "mint", &[Val::U32(4)]) else { panic!("tokens") };
+    let Ok(Socket::Any(tokens)) = pool.dispatch("test:res/pool", "mint", &[Val::U32(4)]) else {
+        panic!("tokens")
+    };
     let a = handle(tokens[0].1.clone().expect("minted"));
     // A method reaches only the owner, whatever the cardinality.
-    let owner = pool.dispatch("test:res/pool", "[method]token.owner", &[Val::Resource(a)]).expect("dispatch");
-    assert_eq!(owner, Socket::ExactlyOne("pool-a".into(), Ok(Some(Val::String("res-pool-a".into())))));
+    let owner = pool
+        .dispatch("test:res/pool", "[method]token.owner", &[Val::Resource(a)])
+        .expect("dispatch");
+    assert_eq!(
+        owner,
+        Socket::ExactlyOne("pool-a".into(), Ok(Some(Val::String("res-pool-a".into()))))
+    );
     // A freestanding function fans out: the owner answers, the other refuses.
-    let Ok(Socket::Any(peeks)) = pool.dispatch("test:res/pool", "peek", &[Val::Resource(a)]) else { panic!("peeks") };
+    let Ok(Socket::Any(peeks)) = pool.dispatch("test:res/pool", "peek", &[Val::Resource(a)]) else {
+        panic!("peeks")
+    };
     assert_eq!(peeks[0].1, Ok(Some(Val::U32(4))));
-    assert!(matches!(&peeks[1].1, Err(CallError::BadHandle { plugin, .. }) if plugin == "pool-b"), "{peeks:?}");
+    assert!(
+        matches!(&peeks[1].1, Err(CallError::BadHandle { plugin, .. }) if plugin == "pool-b"),
+        "{peeks:?}"
+    );
     // A handle from another tree is owned by nobody here.
     let other = counters_tree();
     let c = handle(one(&other, "make", &[Val::U32(1)]).expect("made"));
@@ -226,12 +254,23 @@ fn resources_of_a_plugin_that_failed_are_invalidated_cleanly() {
     // Fuel for a few thousand instructions per call: enough to make a counter,
     // not to total a list of a hundred thousand borrows.
     let limits = plugtree::Limits::default().with_fuel(Some(200_000));
-    let tree = load(app().root("test:res/counters").plugin("counters", guests::guest("res-counters")).plugin_limits("counters", limits));
+    let tree = load(
+        app()
+            .root("test:res/counters")
+            .plugin("counters", guests::guest("res-counters"))
+            .plugin_limits("counters", limits),
+    );
     let c = handle(one(&tree, "make", &[Val::U32(1)]).expect("made"));
     let many = Val::List(vec![Val::Resource(c); 100_000]);
     assert!(matches!(one(&tree, "total", &[many]), Err(CallError::LimitExceeded { .. })));
     // The owner failed: its handles answer `unavailable`, dropping them is a typed error.
-    assert!(matches!(one(&tree, "[method]counter.get", &[Val::Resource(c)]), Err(CallError::Unavailable { .. })));
+    assert!(matches!(
+        one(&tree, "[method]counter.get", &[Val::Resource(c)]),
+        Err(CallError::Unavailable { .. })
+    ));
     let dropped = tree.drop_resource(c);
-    assert!(matches!(&dropped, Err(DispatchError::Dropped { error }) if matches!(**error, CallError::Unavailable { .. })), "{dropped:?}");
+    assert!(
+        matches!(&dropped, Err(DispatchError::Dropped { error }) if matches!(**error, CallError::Unavailable { .. })),
+        "{dropped:?}"
+    );
 }

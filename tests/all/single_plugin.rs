@@ -60,7 +60,10 @@ fn records_variants_options_results_flags() {
     );
     let circle = Val::Variant("circle".into(), Some(Box::new(Val::Float64(2.0))));
     assert_eq!(call(&tree, "area", &[circle]), Some(Val::Float64(12.0)));
-    let rect = Val::Variant("rect".into(), Some(Box::new(Val::Tuple(vec![Val::Float64(2.0), Val::Float64(3.5)]))));
+    let rect = Val::Variant(
+        "rect".into(),
+        Some(Box::new(Val::Tuple(vec![Val::Float64(2.0), Val::Float64(3.5)]))),
+    );
     assert_eq!(call(&tree, "area", &[rect]), Some(Val::Float64(7.0)));
     assert_eq!(call(&tree, "area", &[Val::Variant("empty".into(), None)]), Some(Val::Float64(0.0)));
     assert_eq!(
@@ -71,7 +74,10 @@ fn records_variants_options_results_flags() {
         call(&tree, "checked-div", &[Val::U32(9), Val::U32(0)]),
         Some(Val::Result(Err(Some(Box::new(s("division by zero"))))))
     );
-    assert_eq!(call(&tree, "find", &[s("green")]), Some(Val::Option(Some(Box::new(Val::Enum("green".into()))))));
+    assert_eq!(
+        call(&tree, "find", &[s("green")]),
+        Some(Val::Option(Some(Box::new(Val::Enum("green".into())))))
+    );
     assert_eq!(call(&tree, "find", &[s("mauve")]), Some(Val::Option(None)));
     assert_eq!(
         call(&tree, "grant", &[Val::Flags(vec!["read".into()])]),
@@ -84,11 +90,17 @@ fn bad_dispatches_are_typed_errors() {
     let tree = loaded();
     assert_eq!(
         tree.dispatch("test:chain/top", "add", &[]),
-        Err(DispatchError::NotRoot { interface: "test:chain/top".into(), root: "test:app/values".into() })
+        Err(DispatchError::NotRoot {
+            interface: "test:chain/top".into(),
+            root: "test:app/values".into()
+        })
     );
     assert_eq!(
         tree.dispatch("test:app/values", "mul", &[]),
-        Err(DispatchError::UnknownFunction { interface: "test:app/values".into(), function: "mul".into() })
+        Err(DispatchError::UnknownFunction {
+            interface: "test:app/values".into(),
+            function: "mul".into()
+        })
     );
     assert_eq!(
         tree.dispatch("test:app/values", "add", &[Val::U32(1)]),
@@ -121,7 +133,10 @@ fn the_loaded_tree_is_shared_across_threads() {
             let tree = &tree;
             scope.spawn(move || {
                 for i in 0..50u32 {
-                    assert_eq!(call(tree, "add", &[Val::U32(t), Val::U32(i)]), Some(Val::U32(t + i)));
+                    assert_eq!(
+                        call(tree, "add", &[Val::U32(t), Val::U32(i)]),
+                        Some(Val::U32(t + i))
+                    );
                 }
             });
         }

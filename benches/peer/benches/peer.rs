@@ -24,7 +24,9 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use plugtree::{Cardinality, LoadedTree, PluginTree, Socket, Val};
 use wasm_link::cardinality::{Any, ExactlyOne};
-use wasm_link::{Binding, Function, FunctionKind, Interface, Plugin, PluginContext, ResourceTable, ReturnKind};
+use wasm_link::{
+    Binding, Function, FunctionKind, Interface, Plugin, PluginContext, ResourceTable, ReturnKind,
+};
 
 struct Ctx {
     table: ResourceTable,
@@ -43,7 +45,13 @@ fn ctx() -> Ctx {
 /// wasm-link's description of a `test:bench/level*` interface: no resources.
 fn wl_interface() -> Interface {
     let f = || Function::new(FunctionKind::Freestanding, ReturnKind::AssumeNoResources);
-    Interface::new(["add", "echo", "bytes", "send", "mirror"].into_iter().map(|n| (n.to_string(), f())).collect(), HashSet::new())
+    Interface::new(
+        ["add", "echo", "bytes", "send", "mirror"]
+            .into_iter()
+            .map(|n| (n.to_string(), f()))
+            .collect(),
+        HashSet::new(),
+    )
 }
 
 fn bytes(guest: &str) -> Vec<u8> {
@@ -54,7 +62,10 @@ fn plugtree_tree(top: usize, providers: usize) -> LoadedTree {
     let mut builder = PluginTree::builder()
         .wit(guests::app_wit().join("bench.wit"))
         .root(format!("test:bench/level{top}"))
-        .cardinality("test:bench/level5", if providers > 1 { Cardinality::Any } else { Cardinality::ExactlyOne });
+        .cardinality(
+            "test:bench/level5",
+            if providers > 1 { Cardinality::Any } else { Cardinality::ExactlyOne },
+        );
     if top == 4 {
         builder = builder.plugin("level4", guests::guest("bench-level4"));
     }
@@ -83,9 +94,15 @@ fn host_to_plugin(c: &mut Criterion) {
     let mut store = wasmtime::Store::new(&engine, ());
     store.set_fuel(u64::MAX).expect("fuel");
     store.set_epoch_deadline(u64::MAX / 4);
-    let instance = wasmtime::component::Linker::new(&engine).instantiate(&mut store, &component).expect("instantiates");
+    let instance = wasmtime::component::Linker::new(&engine)
+        .instantiate(&mut store, &component)
+        .expect("instantiates");
     let iface = component.get_export_index(None, "test:bench/level5").expect("exported");
-    let mut func = |name| instance.get_func(&mut store, component.get_export_index(Some(&iface), name).expect("export")).expect("func");
+    let mut func = |name| {
+        instance
+            .get_func(&mut store, component.get_export_index(Some(&iface), name).expect("export"))
+            .expect("func")
+    };
     let (add, echo) = (func("add"), func("echo"));
     let typed = add.typed::<(u32, u32), (u32,)>(&store).expect("typed");
 
@@ -93,34 +110,57 @@ fn host_to_plugin(c: &mut Criterion) {
     let wl_engine = wasm_link::Engine::default();
     let wl_component = wasm_link::Component::new(&wl_engine, &leaf).expect("compiles");
     let mut wl_store = wasmtime46::Store::new(&wl_engine, ());
-    let wl_instance = wasm_link::Linker::<()>::new(&wl_engine).instantiate(&mut wl_store, &wl_component).expect("instantiates");
+    let wl_instance = wasm_link::Linker::<()>::new(&wl_engine)
+        .instantiate(&mut wl_store, &wl_component)
+        .expect("instantiates");
     let wl_iface = wl_component.get_export_index(None, "test:bench/level5").expect("exported");
     let wl_add_index = wl_component.get_export_index(Some(&wl_iface), "add").expect("add");
     let wl_add = wl_instance.get_func(&mut wl_store, wl_add_index).expect("add");
 
-    let leaf_instance = Plugin::new(wasm_link::Component::new(&wl_engine, &leaf).expect("compiles"), ctx())
-        .instantiate(&wl_engine, &wasm_link::Linker::new(&wl_engine))
-        .expect("instantiates");
-    let wl = Binding::new("test:bench", HashMap::from([("level5".to_string(), wl_interface())]), ExactlyOne("level5".to_string(), leaf_instance));
+    let leaf_instance =
+        Plugin::new(wasm_link::Component::new(&wl_engine, &leaf).expect("compiles"), ctx())
+            .instantiate(&wl_engine, &wasm_link::Linker::new(&wl_engine))
+            .expect("instantiates");
+    let wl = Binding::new(
+        "test:bench",
+        HashMap::from([("level5".to_string(), wl_interface())]),
+        ExactlyOne("level5".to_string(), leaf_instance),
+    );
 
     let tree = plugtree_tree(5, 1);
 
     let mut group = c.benchmark_group("peer host→plugin add(u32,u32)");
-    group.bench_function("wasmtime 48 TypedFunc", |b| b.iter(|| typed.call(&mut store, (1, 2)).expect("call")));
+    group.bench_function("wasmtime 48 TypedFunc", |b| {
+        b.iter(|| typed.call(&mut store, (1, 2)).expect("call"))
+    });
     group.bench_function("wasmtime 48 Func::call", |b| {
         let mut results = [Val::Bool(false)];
         b.iter(|| add.call(&mut store, &[Val::U32(1), Val::U32(2)], &mut results).expect("call"))
     });
-    group.bench_function("plugtree dispatch", |b| b.iter(|| expect_u32(tree.dispatch("test:bench/level5", "add", &[Val::U32(1), Val::U32(2)]))));
+    group.bench_function("plugtree dispatch", |b| {
+        b.iter(|| {
+            expect_u32(tree.dispatch("test:bench/level5", "add", &[Val::U32(1), Val::U32(2)]))
+        })
+    });
     group.bench_function("wasmtime 46 default engine Func::call", |b| {
         let mut results = [wasm_link::Val::Bool(false)];
-        b.iter(|| wl_add.call(&mut wl_store, &[wasm_link::Val::U32(1), wasm_link::Val::U32(2)], &mut results).expect("call"))
+        b.iter(|| {
+            wl_add
+                .call(
+                    &mut wl_store,
+                    &[wasm_link::Val::U32(1), wasm_link::Val::U32(2)],
+                    &mut results,
+                )
+                .expect("call")
+        })
     });
     group.bench_function("wasm-link dispatch", |b| {
-        b.iter(|| match wl.dispatch("level5", "add", &[wasm_link::Val::U32(1), wasm_link::Val::U32(2)]) {
-            Ok(ExactlyOne(_, Ok(wasm_link::Val::U32(n)))) => n,
-            Ok(ExactlyOne(_, other)) => panic!("{other:?}"),
-            Err(e) => panic!("{e}"),
+        b.iter(|| {
+            match wl.dispatch("level5", "add", &[wasm_link::Val::U32(1), wasm_link::Val::U32(2)]) {
+                Ok(ExactlyOne(_, Ok(wasm_link::Val::U32(n)))) => n,
+                Ok(ExactlyOne(_, other)) => panic!("{other:?}"),
+                Err(e) => panic!("{e}"),
+            }
         })
     });
     group.finish();
@@ -131,37 +171,67 @@ fn host_to_plugin(c: &mut Criterion) {
         let mut results = [Val::Bool(false)];
         b.iter(|| echo.call(&mut store, &[Val::String(text.clone())], &mut results).expect("call"))
     });
-    group.bench_function("plugtree dispatch", |b| b.iter(|| tree.dispatch("test:bench/level5", "echo", &[Val::String(text.clone())]).expect("dispatch")));
+    group.bench_function("plugtree dispatch", |b| {
+        b.iter(|| {
+            tree.dispatch("test:bench/level5", "echo", &[Val::String(text.clone())])
+                .expect("dispatch")
+        })
+    });
     group.bench_function("wasm-link dispatch", |b| {
-        b.iter(|| wl.dispatch("level5", "echo", &[wasm_link::Val::String(text.clone())]).expect("dispatch"))
+        b.iter(|| {
+            wl.dispatch("level5", "echo", &[wasm_link::Val::String(text.clone())])
+                .expect("dispatch")
+        })
     });
     group.finish();
 }
 
 fn through_a_consumer(c: &mut Criterion) {
     let wl_engine = wasm_link::Engine::default();
-    let leaf = Plugin::new(wasm_link::Component::new(&wl_engine, bytes("bench-level5")).expect("compiles"), ctx())
-        .instantiate(&wl_engine, &wasm_link::Linker::new(&wl_engine))
-        .expect("instantiates");
-    let leaf = Binding::new("test:bench", HashMap::from([("level5".to_string(), wl_interface())]), ExactlyOne("level5".to_string(), leaf));
-    let consumer = Plugin::new(wasm_link::Component::new(&wl_engine, bytes("bench-wl-level4")).expect("compiles"), ctx())
-        .link(&wl_engine, wasm_link::Linker::new(&wl_engine), vec![leaf])
-        .expect("links");
-    let wl = Binding::new("test:bench", HashMap::from([("level4".to_string(), wl_interface())]), ExactlyOne("level4".to_string(), consumer));
+    let leaf = Plugin::new(
+        wasm_link::Component::new(&wl_engine, bytes("bench-level5")).expect("compiles"),
+        ctx(),
+    )
+    .instantiate(&wl_engine, &wasm_link::Linker::new(&wl_engine))
+    .expect("instantiates");
+    let leaf = Binding::new(
+        "test:bench",
+        HashMap::from([("level5".to_string(), wl_interface())]),
+        ExactlyOne("level5".to_string(), leaf),
+    );
+    let consumer = Plugin::new(
+        wasm_link::Component::new(&wl_engine, bytes("bench-wl-level4")).expect("compiles"),
+        ctx(),
+    )
+    .link(&wl_engine, wasm_link::Linker::new(&wl_engine), vec![leaf])
+    .expect("links");
+    let wl = Binding::new(
+        "test:bench",
+        HashMap::from([("level4".to_string(), wl_interface())]),
+        ExactlyOne("level4".to_string(), consumer),
+    );
     let tree = plugtree_tree(4, 1);
 
     let mut group = c.benchmark_group("peer host→consumer→provider");
-    group.bench_function("plugtree add", |b| b.iter(|| expect_u32(tree.dispatch("test:bench/level4", "add", &[Val::U32(1), Val::U32(2)]))));
+    group.bench_function("plugtree add", |b| {
+        b.iter(|| {
+            expect_u32(tree.dispatch("test:bench/level4", "add", &[Val::U32(1), Val::U32(2)]))
+        })
+    });
     group.bench_function("wasm-link add", |b| {
-        b.iter(|| match wl.dispatch("level4", "add", &[wasm_link::Val::U32(1), wasm_link::Val::U32(2)]) {
-            Ok(ExactlyOne(_, Ok(wasm_link::Val::U32(3)))) => 3,
-            Ok(ExactlyOne(_, other)) => panic!("{other:?}"),
-            Err(e) => panic!("{e}"),
+        b.iter(|| {
+            match wl.dispatch("level4", "add", &[wasm_link::Val::U32(1), wasm_link::Val::U32(2)]) {
+                Ok(ExactlyOne(_, Ok(wasm_link::Val::U32(3)))) => 3,
+                Ok(ExactlyOne(_, other)) => panic!("{other:?}"),
+                Err(e) => panic!("{e}"),
+            }
         })
     });
     // `send(n)`: the consumer makes n bytes and passes them across the hop.
     for size in [1 << 10, 64 << 10] {
-        group.bench_function(BenchmarkId::new("plugtree send", size), |b| b.iter(|| expect_u32(tree.dispatch("test:bench/level4", "send", &[Val::U32(size)]))));
+        group.bench_function(BenchmarkId::new("plugtree send", size), |b| {
+            b.iter(|| expect_u32(tree.dispatch("test:bench/level4", "send", &[Val::U32(size)])))
+        });
         group.bench_function(BenchmarkId::new("wasm-link send", size), |b| {
             b.iter(|| match wl.dispatch("level4", "send", &[wasm_link::Val::U32(size)]) {
                 Ok(ExactlyOne(_, Ok(wasm_link::Val::U32(n)))) if n == size => n,
@@ -175,22 +245,35 @@ fn through_a_consumer(c: &mut Criterion) {
 
 fn fan_out(c: &mut Criterion) {
     let wl_engine = wasm_link::Engine::default();
-    let wl_component = wasm_link::Component::new(&wl_engine, bytes("bench-level5")).expect("compiles");
+    let wl_component =
+        wasm_link::Component::new(&wl_engine, bytes("bench-level5")).expect("compiles");
     let mut group = c.benchmark_group("peer host fan-out add over N providers");
     for n in [1usize, 4, 16, 64] {
         let tree = plugtree_tree(5, n);
         let providers: HashMap<String, _> = (0..n)
             .map(|i| {
-                let instance = Plugin::new(wl_component.clone(), ctx()).instantiate(&wl_engine, &wasm_link::Linker::new(&wl_engine)).expect("instantiates");
+                let instance = Plugin::new(wl_component.clone(), ctx())
+                    .instantiate(&wl_engine, &wasm_link::Linker::new(&wl_engine))
+                    .expect("instantiates");
                 (format!("level5-{i}"), instance)
             })
             .collect();
-        let wl = Binding::new("test:bench", HashMap::from([("level5".to_string(), wl_interface())]), Any(providers));
+        let wl = Binding::new(
+            "test:bench",
+            HashMap::from([("level5".to_string(), wl_interface())]),
+            Any(providers),
+        );
         group.bench_function(BenchmarkId::new("plugtree", n), |b| {
-            b.iter(|| tree.dispatch("test:bench/level5", "add", &[Val::U32(1), Val::U32(2)]).expect("dispatch"))
+            b.iter(|| {
+                tree.dispatch("test:bench/level5", "add", &[Val::U32(1), Val::U32(2)])
+                    .expect("dispatch")
+            })
         });
         group.bench_function(BenchmarkId::new("wasm-link", n), |b| {
-            b.iter(|| wl.dispatch("level5", "add", &[wasm_link::Val::U32(1), wasm_link::Val::U32(2)]).expect("dispatch"))
+            b.iter(|| {
+                wl.dispatch("level5", "add", &[wasm_link::Val::U32(1), wasm_link::Val::U32(2)])
+                    .expect("dispatch")
+            })
         });
     }
     group.finish();

@@ -38,10 +38,13 @@ pub mod host;
 pub mod load;
 pub mod resolve;
 
-pub use describe::{Cardinality, Catalog, DirMode, Grants, Limit, Limits, Manifest, PluginId, PluginSource, Signature, ValueType};
+pub use describe::{
+    Cardinality, Catalog, DirMode, Grants, Limit, Limits, Manifest, PluginId, PluginSource,
+    Signature, ValueType,
+};
 pub use dispatch::{CallError, CallParseError, DispatchError, ParsedCall, Socket};
-pub use load::{LoadError, LoadedTree, default_engine, engine_config, pooling_engine_config};
 pub use host::{HostError, HostPlug};
+pub use load::{LoadError, LoadedTree, default_engine, engine_config, pooling_engine_config};
 pub use resolve::{BuildError, PluginKind, PluginTree, TreeBuilder};
-pub use wasmtime::component::Val;
 pub use wasmtime::Engine;
+pub use wasmtime::component::Val;

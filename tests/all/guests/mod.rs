@@ -22,14 +22,8 @@ fn repo() -> &'static Path {
 /// The component built from the guest crate `name` (e.g. `"chain-mid"`).
 pub fn guest(name: &str) -> PathBuf {
     static COMPONENTS: OnceLock<PathBuf> = OnceLock::new();
-    let path = COMPONENTS
-        .get_or_init(build_all)
-        .join(format!("{name}.wasm"));
-    assert!(
-        path.is_file(),
-        "no guest component named {name:?} at {}",
-        path.display()
-    );
+    let path = COMPONENTS.get_or_init(build_all).join(format!("{name}.wasm"));
+    assert!(path.is_file(), "no guest component named {name:?} at {}", path.display());
     path
 }
 
@@ -39,14 +33,8 @@ pub fn guest(name: &str) -> PathBuf {
 /// components already.
 pub fn wasi_guest(name: &str) -> PathBuf {
     static RELEASE: OnceLock<PathBuf> = OnceLock::new();
-    let path = RELEASE
-        .get_or_init(build_wasip2)
-        .join(format!("{}.wasm", name.replace('-', "_")));
-    assert!(
-        path.is_file(),
-        "no WASI guest component named {name:?} at {}",
-        path.display()
-    );
+    let path = RELEASE.get_or_init(build_wasip2).join(format!("{}.wasm", name.replace('-', "_")));
+    assert!(path.is_file(), "no WASI guest component named {name:?} at {}", path.display());
     path
 }
 
@@ -100,9 +88,7 @@ pub fn load(builder: plugtree::TreeBuilder) -> plugtree::LoadedTree {
 
 /// A hand-written component: `test-components/wat/<name>.wat`.
 pub fn wat(name: &str) -> PathBuf {
-    repo()
-        .join("test-components/wat")
-        .join(format!("{name}.wat"))
+    repo().join("test-components/wat").join(format!("{name}.wat"))
 }
 
 /// The app WIT folder: one `.wit` file per app package, interfaces only.
@@ -143,12 +129,7 @@ fn build_all() -> PathBuf {
             continue;
         }
         // Cargo turns the crate name's `-` into `_` in the file name.
-        let name = core
-            .file_stem()
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .replace('_', "-");
+        let name = core.file_stem().unwrap().to_str().unwrap().replace('_', "-");
         let component = out_dir.join(format!("{name}.wasm"));
         if is_newer(&component, &core) {
             continue;

@@ -94,7 +94,11 @@ pub struct HostPort {
 
 impl fmt::Display for HostPort {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.host.contains(':') { write!(f, "[{}]:{}", self.host, self.port) } else { write!(f, "{}:{}", self.host, self.port) }
+        if self.host.contains(':') {
+            write!(f, "[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{}:{}", self.host, self.port)
+        }
     }
 }
 
@@ -110,7 +114,8 @@ impl FromStr for HostPort {
             Some(inner) => (inner, true),
             None => (host, false),
         };
-        let bad_v6 = host.contains(':') && (!bracketed || host.parse::<std::net::Ipv6Addr>().is_err());
+        let bad_v6 =
+            host.contains(':') && (!bracketed || host.parse::<std::net::Ipv6Addr>().is_err());
         if host.is_empty() || host.contains(['/', ' ', '[', ']']) || bad_v6 {
             return Err(bad());
         }
@@ -126,7 +131,12 @@ impl Grants {
     }
 
     /// These grants with `host` preopened as `guest`.
-    pub fn dir(mut self, host: impl Into<PathBuf>, guest: impl Into<String>, mode: DirMode) -> Self {
+    pub fn dir(
+        mut self,
+        host: impl Into<PathBuf>,
+        guest: impl Into<String>,
+        mode: DirMode,
+    ) -> Self {
         self.dirs.push(DirGrant { host: host.into(), guest: guest.into(), mode });
         self
     }
@@ -188,8 +198,13 @@ impl Grants {
     /// The grants a plugin importing `wasi_imports` can actually use: a grant
     /// for an interface it does not import has no effect. `strict` is kept.
     pub fn effective<'a>(&self, wasi_imports: impl IntoIterator<Item = &'a str>) -> Grants {
-        let used: Vec<Capability> =
-            wasi_imports.into_iter().filter_map(|i| match wasi_need(i) { WasiNeed::Grant(c) => Some(c), _ => None }).collect();
+        let used: Vec<Capability> = wasi_imports
+            .into_iter()
+            .filter_map(|i| match wasi_need(i) {
+                WasiNeed::Grant(c) => Some(c),
+                _ => None,
+            })
+            .collect();
         let has = |c| used.contains(&c);
         Grants {
             dirs: if has(Capability::Dirs) { self.dirs.clone() } else { Vec::new() },
@@ -279,17 +294,26 @@ pub(crate) fn wasi_need(import: &str) -> WasiNeed {
     let need = match name {
         "wasi:io/error" | "wasi:io/poll" | "wasi:io/streams" => return WasiNeed::Plumbing,
         "wasi:clocks/monotonic-clock" | "wasi:clocks/wall-clock" => return WasiNeed::Plumbing,
-        "wasi:random/random" | "wasi:random/insecure" | "wasi:random/insecure-seed" => return WasiNeed::Plumbing,
+        "wasi:random/random" | "wasi:random/insecure" | "wasi:random/insecure-seed" => {
+            return WasiNeed::Plumbing;
+        }
         "wasi:cli/exit" | "wasi:cli/stdin" => return WasiNeed::Plumbing,
-        "wasi:cli/terminal-input" | "wasi:cli/terminal-output" | "wasi:cli/terminal-stdin" | "wasi:cli/terminal-stdout"
+        "wasi:cli/terminal-input"
+        | "wasi:cli/terminal-output"
+        | "wasi:cli/terminal-stdin"
+        | "wasi:cli/terminal-stdout"
         | "wasi:cli/terminal-stderr" => return WasiNeed::Plumbing,
         "wasi:cli/environment" => Capability::Environment,
         "wasi:cli/stdout" => Capability::Stdout,
         "wasi:cli/stderr" => Capability::Stderr,
         "wasi:filesystem/types" | "wasi:filesystem/preopens" => Capability::Dirs,
         "wasi:sockets/ip-name-lookup" => Capability::NameLookup,
-        "wasi:sockets/network" | "wasi:sockets/instance-network" | "wasi:sockets/tcp" | "wasi:sockets/tcp-create-socket"
-        | "wasi:sockets/udp" | "wasi:sockets/udp-create-socket" => Capability::Network,
+        "wasi:sockets/network"
+        | "wasi:sockets/instance-network"
+        | "wasi:sockets/tcp"
+        | "wasi:sockets/tcp-create-socket"
+        | "wasi:sockets/udp"
+        | "wasi:sockets/udp-create-socket" => Capability::Network,
         _ => return WasiNeed::Unsupported,
     };
     WasiNeed::Grant(need)
@@ -335,7 +359,10 @@ impl RawGrants {
                 return Err(format!("grant `dirs`: `{}` is not a directory", host.display()));
             }
             if d.guest.is_empty() {
-                return Err(format!("grant `dirs`: the guest path for `{}` is empty", d.host.display()));
+                return Err(format!(
+                    "grant `dirs`: the guest path for `{}` is empty",
+                    d.host.display()
+                ));
             }
             dirs.push(DirGrant { host, guest: d.guest, mode: d.mode });
         }
@@ -379,10 +406,13 @@ mod tests {
         )
         .expect("valid");
         let base = Path::new(env!("CARGO_MANIFEST_DIR"));
-        assert_eq!(g.dirs, vec![
-            DirGrant { host: base.join("src"), guest: "/src".into(), mode: DirMode::ReadOnly },
-            DirGrant { host: base.join("wit"), guest: "t".into(), mode: DirMode::ReadWrite },
-        ]);
+        assert_eq!(
+            g.dirs,
+            vec![
+                DirGrant { host: base.join("src"), guest: "/src".into(), mode: DirMode::ReadOnly },
+                DirGrant { host: base.join("wit"), guest: "t".into(), mode: DirMode::ReadWrite },
+            ]
+        );
         assert_eq!(g.env, BTreeMap::from([("A".to_string(), "1".to_string())]));
         assert_eq!(g.args, ["p", "-v"]);
         assert!(g.stdout && !g.stderr && g.name_lookup && g.strict);
@@ -393,14 +423,38 @@ mod tests {
 
     #[test]
     fn rejects_bad_values_naming_the_key() {
-        assert_eq!(resolve("network = [\"localhost\"]").unwrap_err(), "grant `network`: `localhost` is not `host:port`");
-        assert_eq!(resolve("network = [\"h:99999\"]").unwrap_err(), "grant `network`: `99999` in `h:99999` is not a port number");
-        assert_eq!(resolve("network = [\"::1:80\"]").unwrap_err(), "grant `network`: `::1:80` is not `host:port`");
-        let missing = resolve("dirs = [{ host = \"no-such-dir\", guest = \"/x\", mode = \"ro\" }]").unwrap_err();
-        assert!(missing.starts_with("grant `dirs`: `") && missing.ends_with("no-such-dir` is not a directory"), "{missing}");
-        assert_eq!(resolve("dirs = [{ host = \"src\", guest = \"\", mode = \"ro\" }]").unwrap_err(), "grant `dirs`: the guest path for `src` is empty");
-        assert!(resolve("dirs = [{ host = \"src\", guest = \"/x\", mode = \"rwx\" }]").unwrap_err().contains("unknown variant `rwx`"));
-        assert_eq!(resolve("env = { \"A=B\" = \"1\" }").unwrap_err(), "grant `env`: `A=B` is not a variable name");
+        assert_eq!(
+            resolve("network = [\"localhost\"]").unwrap_err(),
+            "grant `network`: `localhost` is not `host:port`"
+        );
+        assert_eq!(
+            resolve("network = [\"h:99999\"]").unwrap_err(),
+            "grant `network`: `99999` in `h:99999` is not a port number"
+        );
+        assert_eq!(
+            resolve("network = [\"::1:80\"]").unwrap_err(),
+            "grant `network`: `::1:80` is not `host:port`"
+        );
+        let missing = resolve("dirs = [{ host = \"no-such-dir\", guest = \"/x\", mode = \"ro\" }]")
+            .unwrap_err();
+        assert!(
+            missing.starts_with("grant `dirs`: `")
+                && missing.ends_with("no-such-dir` is not a directory"),
+            "{missing}"
+        );
+        assert_eq!(
+            resolve("dirs = [{ host = \"src\", guest = \"\", mode = \"ro\" }]").unwrap_err(),
+            "grant `dirs`: the guest path for `src` is empty"
+        );
+        assert!(
+            resolve("dirs = [{ host = \"src\", guest = \"/x\", mode = \"rwx\" }]")
+                .unwrap_err()
+                .contains("unknown variant `rwx`")
+        );
+        assert_eq!(
+            resolve("env = { \"A=B\" = \"1\" }").unwrap_err(),
+            "grant `env`: `A=B` is not a variable name"
+        );
         assert!(resolve("sudo = true").unwrap_err().contains("unknown field `sudo`"));
     }
 
@@ -409,9 +463,15 @@ mod tests {
         assert_eq!(wasi_need("wasi:io/streams@0.2.6"), WasiNeed::Plumbing);
         assert_eq!(wasi_need("wasi:cli/terminal-stdout@0.2.0"), WasiNeed::Plumbing);
         assert_eq!(wasi_need("wasi:filesystem/preopens@0.2.6"), WasiNeed::Grant(Capability::Dirs));
-        assert_eq!(wasi_need("wasi:cli/environment@0.2.6"), WasiNeed::Grant(Capability::Environment));
+        assert_eq!(
+            wasi_need("wasi:cli/environment@0.2.6"),
+            WasiNeed::Grant(Capability::Environment)
+        );
         assert_eq!(wasi_need("wasi:sockets/tcp@0.2.3"), WasiNeed::Grant(Capability::Network));
-        assert_eq!(wasi_need("wasi:sockets/ip-name-lookup@0.2.6"), WasiNeed::Grant(Capability::NameLookup));
+        assert_eq!(
+            wasi_need("wasi:sockets/ip-name-lookup@0.2.6"),
+            WasiNeed::Grant(Capability::NameLookup)
+        );
         assert_eq!(wasi_need("wasi:http/outgoing-handler@0.2.6"), WasiNeed::Unsupported);
         assert_eq!(wasi_need("wasi:cli/environment@0.3.0"), WasiNeed::Unsupported);
     }

@@ -9,7 +9,9 @@ use super::error::DescribeError;
 use super::types::{Signature, value_type};
 
 /// How many plugins may plug into a socket of an interface.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Cardinality {
     /// Exactly one provider; a call returns one value.
@@ -114,7 +116,9 @@ impl Catalog {
     /// # Errors
     /// [`DescribeError::Wit`] when a path cannot be read or parsed, and
     /// [`DescribeError::UnsupportedFunction`] for a function plugtree cannot link.
-    pub fn from_wit_paths<P: AsRef<Path>>(paths: impl IntoIterator<Item = P>) -> Result<Self, DescribeError> {
+    pub fn from_wit_paths<P: AsRef<Path>>(
+        paths: impl IntoIterator<Item = P>,
+    ) -> Result<Self, DescribeError> {
         let mut resolve = Resolve::default();
         for path in paths {
             let path = path.as_ref();
@@ -177,7 +181,11 @@ impl Catalog {
     ///
     /// # Errors
     /// [`DescribeError::UnknownInterface`] when the interface is not in the catalog.
-    pub fn set_cardinality(&mut self, interface: &str, cardinality: Cardinality) -> Result<(), DescribeError> {
+    pub fn set_cardinality(
+        &mut self,
+        interface: &str,
+        cardinality: Cardinality,
+    ) -> Result<(), DescribeError> {
         let iface = self
             .interfaces
             .get_mut(interface)
@@ -205,7 +213,11 @@ pub(crate) enum ReadError {
 
 /// Reads one interface of a resolved WIT graph (an app's WIT or a component's
 /// embedded types) with the default cardinality.
-pub(crate) fn read_interface(resolve: &Resolve, id: InterfaceId, name: &str) -> Result<Interface, ReadError> {
+pub(crate) fn read_interface(
+    resolve: &Resolve,
+    id: InterfaceId,
+    name: &str,
+) -> Result<Interface, ReadError> {
     let iface = &resolve.interfaces[id];
     let resources = iface
         .types
@@ -213,12 +225,14 @@ pub(crate) fn read_interface(resolve: &Resolve, id: InterfaceId, name: &str) -> 
         .filter(|(_, ty)| matches!(resolve.types[**ty].kind, TypeDefKind::Resource))
         .map(|(name, _)| name.clone())
         .collect();
-    let functions = iface
-        .functions
-        .values()
-        .map(|f| read_function(resolve, f))
-        .collect::<Result<_, _>>()?;
-    Ok(Interface { name: name.to_string(), cardinality: Cardinality::default(), functions, resources })
+    let functions =
+        iface.functions.values().map(|f| read_function(resolve, f)).collect::<Result<_, _>>()?;
+    Ok(Interface {
+        name: name.to_string(),
+        cardinality: Cardinality::default(),
+        functions,
+        resources,
+    })
 }
 
 fn read_function(resolve: &Resolve, f: &wit_parser::Function) -> Result<Function, ReadError> {
@@ -243,6 +257,7 @@ fn read_function(resolve: &Resolve, f: &wit_parser::Function) -> Result<Function
         .iter()
         .map(|p| Ok((p.name.clone(), value_type(resolve, &p.ty).map_err(type_error)?)))
         .collect::<Result<_, ReadError>>()?;
-    let result = f.result.as_ref().map(|t| value_type(resolve, t).map_err(type_error)).transpose()?;
+    let result =
+        f.result.as_ref().map(|t| value_type(resolve, t).map_err(type_error)).transpose()?;
     Ok(Function { name: f.name.clone(), kind, signature: Signature { params, result } })
 }

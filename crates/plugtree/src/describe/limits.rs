@@ -74,7 +74,13 @@ impl Default for Limits {
 impl Limits {
     /// No limits beyond wasmtime's own caps on handles and host-call data.
     pub fn unlimited() -> Self {
-        Limits { deadline: None, memory: None, table_elements: None, instances: 10_000, ..Limits::default() }
+        Limits {
+            deadline: None,
+            memory: None,
+            table_elements: None,
+            instances: 10_000,
+            ..Limits::default()
+        }
     }
 
     /// These limits with a fuel budget per call.
@@ -241,7 +247,9 @@ impl Amount {
         match (self, self.text()) {
             (Amount::Number(n), _) => Ok(Some(*n)),
             _ if self.is_unlimited() => Ok(None),
-            (_, Some(t)) => t.replace('_', "").parse().map(Some).map_err(|_| format!("`{t}` is not a number")),
+            (_, Some(t)) => {
+                t.replace('_', "").parse().map(Some).map_err(|_| format!("`{t}` is not a number"))
+            }
             (_, None) => Ok(None),
         }
     }
@@ -252,7 +260,10 @@ impl Amount {
         };
         let split = t.find(|c: char| !c.is_ascii_digit() && c != '_').unwrap_or(t.len());
         let (digits, unit) = t.split_at(split);
-        let n: u64 = digits.replace('_', "").parse().map_err(|_| format!("`{t}` is not a size like `64 MiB`"))?;
+        let n: u64 = digits
+            .replace('_', "")
+            .parse()
+            .map_err(|_| format!("`{t}` is not a size like `64 MiB`"))?;
         let scale: u64 = match unit.trim() {
             "" | "B" => 1,
             "KiB" => 1 << 10,
@@ -272,11 +283,17 @@ impl Amount {
         };
         let split = t.find(|c: char| !c.is_ascii_digit() && c != '_').unwrap_or(t.len());
         let (digits, unit) = t.split_at(split);
-        let n: u64 = digits.replace('_', "").parse().map_err(|_| format!("`{t}` is not a duration like `10s`"))?;
+        let n: u64 = digits
+            .replace('_', "")
+            .parse()
+            .map_err(|_| format!("`{t}` is not a duration like `10s`"))?;
         match unit.trim() {
             "ms" => Ok(Some(Duration::from_millis(n))),
             "s" => Ok(Some(Duration::from_secs(n))),
-            "m" => n.checked_mul(60).map(|s| Some(Duration::from_secs(s))).ok_or_else(|| format!("`{t}` is too long")),
+            "m" => n
+                .checked_mul(60)
+                .map(|s| Some(Duration::from_secs(s)))
+                .ok_or_else(|| format!("`{t}` is too long")),
             other => Err(format!("unknown unit `{other}` (use ms, s or m)")),
         }
     }
@@ -302,16 +319,31 @@ mod tests {
         assert_eq!(l.table_elements, None);
         assert_eq!(l.handles, 7);
         assert_eq!(l.instances, Limits::default().instances, "untouched keys keep the base");
-        assert_eq!(apply("deadline = \"unlimited\"\nmemory = 4096\n").expect("valid").memory, Some(4096));
+        assert_eq!(
+            apply("deadline = \"unlimited\"\nmemory = 4096\n").expect("valid").memory,
+            Some(4096)
+        );
     }
 
     #[test]
     fn rejects_bad_values_naming_the_key() {
-        assert_eq!(apply("deadline = 5").unwrap_err(), "limit `deadline`: give a unit, like \"500ms\" or \"10s\"");
-        assert_eq!(apply("memory = \"12 parsecs\"").unwrap_err(), "limit `memory`: unknown unit `parsecs` (use B, KiB, MiB or GiB)");
-        assert_eq!(apply("handles = \"unlimited\"").unwrap_err(), "limit `handles`: cannot be unlimited");
+        assert_eq!(
+            apply("deadline = 5").unwrap_err(),
+            "limit `deadline`: give a unit, like \"500ms\" or \"10s\""
+        );
+        assert_eq!(
+            apply("memory = \"12 parsecs\"").unwrap_err(),
+            "limit `memory`: unknown unit `parsecs` (use B, KiB, MiB or GiB)"
+        );
+        assert_eq!(
+            apply("handles = \"unlimited\"").unwrap_err(),
+            "limit `handles`: cannot be unlimited"
+        );
         assert_eq!(apply("fuel = \"lots\"").unwrap_err(), "limit `fuel`: `lots` is not a number");
-        assert_eq!(apply("memory = \"99999999999999 GiB\"").unwrap_err(), "limit `memory`: `99999999999999 GiB` is too large");
+        assert_eq!(
+            apply("memory = \"99999999999999 GiB\"").unwrap_err(),
+            "limit `memory`: `99999999999999 GiB` is too large"
+        );
         assert!(apply("colour = 1").unwrap_err().contains("unknown field `colour`"));
     }
 }

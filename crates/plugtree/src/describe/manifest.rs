@@ -217,13 +217,19 @@ impl Manifest {
     /// # Errors
     /// As [`Manifest::from_path`], except reading.
     pub fn parse(text: &str, path: &Path, base: &Path) -> Result<Self, ManifestError> {
-        let raw: RawManifest = toml::from_str(text)
-            .map_err(|e| ManifestError::Parse { path: path.to_path_buf(), message: e.to_string() })?;
+        let raw: RawManifest = toml::from_str(text).map_err(|e| ManifestError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
         let wit = match raw.wit {
             OneOrMany::One(p) => vec![p],
             OneOrMany::Many(ps) => ps,
         };
-        let missing = |what: String, missing: PathBuf| ManifestError::MissingFile { path: path.to_path_buf(), what, missing };
+        let missing = |what: String, missing: PathBuf| ManifestError::MissingFile {
+            path: path.to_path_buf(),
+            what,
+            missing,
+        };
         let wit = wit
             .into_iter()
             .map(|p| {
@@ -243,7 +249,10 @@ impl Manifest {
                 return Err(ManifestError::EmptyId { path: path.to_path_buf() });
             }
             if !seen.insert(id.to_string()) {
-                return Err(ManifestError::DuplicateId { path: path.to_path_buf(), id: PluginId::new(id) });
+                return Err(ManifestError::DuplicateId {
+                    path: path.to_path_buf(),
+                    id: PluginId::new(id),
+                });
             }
             Ok(())
         };
@@ -260,7 +269,12 @@ impl Manifest {
                 plugin: PluginId::new(p.id.clone()),
                 message,
             })?;
-            plugins.push(ManifestPlugin { id: PluginId::new(p.id), path: full, limits: own, grants });
+            plugins.push(ManifestPlugin {
+                id: PluginId::new(p.id),
+                path: full,
+                limits: own,
+                grants,
+            });
         }
         let mut host = Vec::with_capacity(raw.host.len());
         for h in raw.host {
@@ -304,11 +318,19 @@ mod tests {
         )
         .expect("valid");
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        assert_eq!(m.plugins[0].grants, Grants::none().dir(dir, "/src", super::super::DirMode::ReadWrite).stderr(true));
-        let bad = parse("root = \"a\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\ngrants = { network = [\"nowhere\"] }\n");
+        assert_eq!(
+            m.plugins[0].grants,
+            Grants::none().dir(dir, "/src", super::super::DirMode::ReadWrite).stderr(true)
+        );
+        let bad = parse(
+            "root = \"a\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\ngrants = { network = [\"nowhere\"] }\n",
+        );
         let bad = bad.unwrap_err();
         assert!(matches!(&bad, ManifestError::Grants { plugin, .. } if plugin == "x"), "{bad:?}");
-        assert!(bad.to_string().ends_with("plugin `x`: grant `network`: `nowhere` is not `host:port`"), "{bad}");
+        assert!(
+            bad.to_string().ends_with("plugin `x`: grant `network`: `nowhere` is not `host:port`"),
+            "{bad}"
+        );
     }
 
     #[test]
@@ -320,11 +342,19 @@ mod tests {
         )
         .expect("valid");
         let x = m.plugins[0].limits;
-        assert_eq!((x.deadline, x.memory), (Some(std::time::Duration::from_secs(2)), Some(2 << 20)));
+        assert_eq!(
+            (x.deadline, x.memory),
+            (Some(std::time::Duration::from_secs(2)), Some(2 << 20))
+        );
         assert_eq!(m.plugins[1].limits, m.limits);
-        let bad = parse("root = \"a\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\nlimits = { deadline = \"soon\" }\n");
+        let bad = parse(
+            "root = \"a\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\nlimits = { deadline = \"soon\" }\n",
+        );
         let bad = bad.unwrap_err().to_string();
-        assert!(bad.ends_with("plugin `x`: limit `deadline`: `soon` is not a duration like `10s`"), "{bad}");
+        assert!(
+            bad.ends_with("plugin `x`: limit `deadline`: `soon` is not a duration like `10s`"),
+            "{bad}"
+        );
     }
 
     #[test]
@@ -333,18 +363,27 @@ mod tests {
         assert!(unknown.to_string().contains("unknown field `colour`"), "{unknown}");
         let card = parse("root = \"a:b/c\"\n[cardinality]\n\"a:b/c\" = \"many\"\n").unwrap_err();
         assert!(card.to_string().contains("unknown variant `many`"), "{card}");
-        let dup = parse("root = \"a\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\n");
+        let dup = parse(
+            "root = \"a\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\n",
+        );
         assert!(matches!(dup, Err(ManifestError::DuplicateId { id, .. }) if id == "x"));
         let missing = parse("root = \"a\"\n[[plugins]]\nid = \"x\"\npath = \"nope.wasm\"\n");
-        assert!(matches!(missing, Err(ManifestError::MissingFile { what, .. }) if what == "plugin `x`"));
+        assert!(
+            matches!(missing, Err(ManifestError::MissingFile { what, .. }) if what == "plugin `x`")
+        );
         let no_wit = parse("root = \"a\"\nwit = [\"no-such-dir\"]\n");
         assert!(matches!(no_wit, Err(ManifestError::MissingFile { what, .. }) if what == "WIT"));
         let host = parse("root = \"a\"\n[[host]]\nid = \"s\"\nplug = \"kv\"\n[[host]]\nid = \"l\"\nplug = \"log\"\n").expect("valid");
-        assert_eq!(host.host, vec![
-            ManifestHostPlug { id: "s".into(), plug: BuiltinPlug::Kv },
-            ManifestHostPlug { id: "l".into(), plug: BuiltinPlug::Log },
-        ]);
-        let taken = parse("root = \"a\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\n[[host]]\nid = \"x\"\nplug = \"kv\"\n");
+        assert_eq!(
+            host.host,
+            vec![
+                ManifestHostPlug { id: "s".into(), plug: BuiltinPlug::Kv },
+                ManifestHostPlug { id: "l".into(), plug: BuiltinPlug::Log },
+            ]
+        );
+        let taken = parse(
+            "root = \"a\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\n[[host]]\nid = \"x\"\nplug = \"kv\"\n",
+        );
         assert!(matches!(taken, Err(ManifestError::DuplicateId { id, .. }) if id == "x"));
         let odd = parse("root = \"a\"\n[[host]]\nid = \"s\"\nplug = \"redis\"\n").unwrap_err();
         assert!(odd.to_string().contains("unknown variant `redis`"), "{odd}");

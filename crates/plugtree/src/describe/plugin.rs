@@ -16,7 +16,9 @@ use super::interface::{Interface, ReadError, read_interface};
 ///
 /// Shared, not copied: cloning one (as every `any` answer does) moves a
 /// reference count.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct PluginId(Arc<str>);
 
@@ -119,23 +121,32 @@ pub(crate) struct DescribedPlugin {
 }
 
 /// Reads a plugin's component and the interfaces it exports and imports.
-pub(crate) fn describe_plugin(id: PluginId, source: &PluginSource) -> Result<DescribedPlugin, PluginError> {
-    let raw = match source {
-        PluginSource::Path(path) => std::fs::read(path)
-            .map_err(|source| PluginError::Read { plugin: id.clone(), path: path.clone(), source })?,
-        PluginSource::Bytes(bytes) => bytes.clone(),
-    };
+pub(crate) fn describe_plugin(
+    id: PluginId,
+    source: &PluginSource,
+) -> Result<DescribedPlugin, PluginError> {
+    let raw =
+        match source {
+            PluginSource::Path(path) => std::fs::read(path).map_err(|source| {
+                PluginError::Read { plugin: id.clone(), path: path.clone(), source }
+            })?,
+            PluginSource::Bytes(bytes) => bytes.clone(),
+        };
     let invalid = |message: String| PluginError::InvalidComponent { plugin: id.clone(), message };
     let binary = wat::parse_bytes(&raw).map_err(|e| invalid(e.to_string()))?.into_owned();
     let (resolve, world) = match decode(&binary).map_err(|e| invalid(format!("{e:#}")))? {
         DecodedWasm::Component(resolve, world) => (resolve, world),
-        DecodedWasm::WitPackage(..) => return Err(invalid("this is a WIT package, not a component".into())),
+        DecodedWasm::WitPackage(..) => {
+            return Err(invalid("this is a WIT package, not a component".into()));
+        }
     };
     let world = &resolve.worlds[world];
     let read = |key: &WorldKey, item: &WorldItem| -> Result<Option<Import>, PluginError> {
         let name = resolve.name_world_key(key);
         match item {
-            WorldItem::Interface { .. } if super::grants::is_wasi(&name) => Ok(Some(Import::Wasi(name))),
+            WorldItem::Interface { .. } if super::grants::is_wasi(&name) => {
+                Ok(Some(Import::Wasi(name)))
+            }
             WorldItem::Interface { id: iface, .. } => read_interface(&resolve, *iface, &name)
                 .map(|i| Some(Import::Interface(i)))
                 .map_err(|e| unsupported(&id, &name, e)),
@@ -153,13 +164,26 @@ pub(crate) fn describe_plugin(id: PluginId, source: &PluginSource) -> Result<Des
             exports.push(i);
         }
     }
-    Ok(DescribedPlugin { id, component: binary.into(), exports, imports, grants: Default::default() })
+    Ok(DescribedPlugin {
+        id,
+        component: binary.into(),
+        exports,
+        imports,
+        grants: Default::default(),
+    })
 }
 
 fn unsupported(plugin: &PluginId, interface: &str, e: ReadError) -> PluginError {
     let (function, reason) = match e {
-        ReadError::Async { function } => (function, "async functions are not supported".to_string()),
+        ReadError::Async { function } => {
+            (function, "async functions are not supported".to_string())
+        }
         ReadError::Type { function, source } => (function, source.to_string()),
     };
-    PluginError::UnsupportedFunction { plugin: plugin.clone(), interface: interface.to_string(), function, reason }
+    PluginError::UnsupportedFunction {
+        plugin: plugin.clone(),
+        interface: interface.to_string(),
+        function,
+        reason,
+    }
 }

@@ -10,8 +10,8 @@
 //! | at-most-one | `f: func(…) -> option<result<T, provider-error>>` |
 //! | any | `f: func(…) -> list<tuple<string, result<T, provider-error>>>` |
 
-use super::interface::FunctionKind;
 use super::interface::Cardinality;
+use super::interface::FunctionKind;
 use super::types::{Signature, ValueType};
 
 /// The WIT package that defines the socket ABI's shared types.
@@ -22,7 +22,8 @@ pub const SOCKET_ABI_WIT: &str = include_str!("../../wit/plugtree-socket.wit");
 pub const SOCKET_TYPES_INTERFACE: &str = "plugtree:socket/types@0.1.0";
 
 /// The cases of `provider-error`, in WIT order.
-pub const PROVIDER_ERROR_CASES: [&str; 5] = ["trapped", "unavailable", "limit-exceeded", "reentrant-call", "bad-handle"];
+pub const PROVIDER_ERROR_CASES: [&str; 5] =
+    ["trapped", "unavailable", "limit-exceeded", "reentrant-call", "bad-handle"];
 
 /// True for interfaces of plugtree's own socket-ABI package.
 pub fn is_abi_interface(name: &str) -> bool {
@@ -31,7 +32,9 @@ pub fn is_abi_interface(name: &str) -> bool {
 
 /// The `provider-error` variant as a value type.
 pub fn provider_error() -> ValueType {
-    ValueType::Variant(PROVIDER_ERROR_CASES.iter().map(|c| ((*c).to_string(), Some(ValueType::String))).collect())
+    ValueType::Variant(
+        PROVIDER_ERROR_CASES.iter().map(|c| ((*c).to_string(), Some(ValueType::String))).collect(),
+    )
 }
 
 /// The result type a consumer sees for one provider's answer: `result<T, provider-error>`.
@@ -58,7 +61,9 @@ pub fn consumer_signature(signature: &Signature, cardinality: Cardinality) -> Si
     let result = match cardinality {
         Cardinality::ExactlyOne => one,
         Cardinality::AtMostOne => ValueType::Option(Box::new(one)),
-        Cardinality::Any => ValueType::List(Box::new(ValueType::Tuple(vec![ValueType::String, one]))),
+        Cardinality::Any => {
+            ValueType::List(Box::new(ValueType::Tuple(vec![ValueType::String, one])))
+        }
     };
     Signature { params: signature.params.clone(), result: Some(result) }
 }
@@ -78,15 +83,25 @@ mod tests {
             .find(|(id, _)| resolve.id_of(*id).as_deref() == Some(SOCKET_TYPES_INTERFACE))
             .expect("the types interface exists");
         let ty = resolve.interfaces[id].types["provider-error"];
-        let read = crate::describe::types::value_type(&resolve, &wit_parser::Type::Id(ty)).expect("readable");
+        let read = crate::describe::types::value_type(&resolve, &wit_parser::Type::Id(ty))
+            .expect("readable");
         assert_eq!(read, provider_error());
         // The ABI package never counts as an app interface.
-        assert!(Catalog::from_wit_text("abi.wit", SOCKET_ABI_WIT).expect("parses").iter().next().is_none());
+        assert!(
+            Catalog::from_wit_text("abi.wit", SOCKET_ABI_WIT)
+                .expect("parses")
+                .iter()
+                .next()
+                .is_none()
+        );
     }
 
     #[test]
     fn consumer_signatures_follow_the_cardinality() {
-        let sig = Signature { params: vec![("n".into(), ValueType::U32)], result: Some(ValueType::String) };
+        let sig = Signature {
+            params: vec![("n".into(), ValueType::U32)],
+            result: Some(ValueType::String),
+        };
         assert_eq!(
             consumer_signature(&sig, Cardinality::ExactlyOne).to_string(),
             "func(n: u32) -> result<string, variant { trapped(string), unavailable(string), limit-exceeded(string), reentrant-call(string), bad-handle(string) }>"
@@ -94,9 +109,20 @@ mod tests {
         // Methods and constructors go to one plugin whatever the socket's cardinality.
         let method = FunctionKind::Method { resource: "counter".into() };
         assert_eq!(function_cardinality(&method, Cardinality::Any), Cardinality::ExactlyOne);
-        assert_eq!(function_cardinality(&FunctionKind::Freestanding, Cardinality::Any), Cardinality::Any);
+        assert_eq!(
+            function_cardinality(&FunctionKind::Freestanding, Cardinality::Any),
+            Cardinality::Any
+        );
         let none = Signature { params: vec![], result: None };
-        assert!(consumer_signature(&none, Cardinality::AtMostOne).to_string().starts_with("func() -> option<result<_, variant {"));
-        assert!(consumer_signature(&sig, Cardinality::Any).to_string().starts_with("func(n: u32) -> list<tuple<string, result<string, variant {"));
+        assert!(
+            consumer_signature(&none, Cardinality::AtMostOne)
+                .to_string()
+                .starts_with("func() -> option<result<_, variant {")
+        );
+        assert!(
+            consumer_signature(&sig, Cardinality::Any)
+                .to_string()
+                .starts_with("func(n: u32) -> list<tuple<string, result<string, variant {")
+        );
     }
 }

@@ -121,14 +121,19 @@ impl ValueType {
     pub fn async_type(&self) -> Option<&ValueType> {
         match self {
             ValueType::Future(_) | ValueType::Stream(_) | ValueType::ErrorContext => Some(self),
-            ValueType::List(t) | ValueType::FixedList(t, _) | ValueType::Option(t) => t.async_type(),
+            ValueType::List(t) | ValueType::FixedList(t, _) | ValueType::Option(t) => {
+                t.async_type()
+            }
             ValueType::Map(k, v) => k.async_type().or_else(|| v.async_type()),
             ValueType::Record(fields) => fields.iter().find_map(|(_, t)| t.async_type()),
             ValueType::Tuple(types) => types.iter().find_map(ValueType::async_type),
-            ValueType::Variant(cases) => cases.iter().find_map(|(_, t)| t.as_ref().and_then(ValueType::async_type)),
-            ValueType::Result { ok, err } => {
-                ok.as_deref().and_then(ValueType::async_type).or_else(|| err.as_deref().and_then(ValueType::async_type))
+            ValueType::Variant(cases) => {
+                cases.iter().find_map(|(_, t)| t.as_ref().and_then(ValueType::async_type))
             }
+            ValueType::Result { ok, err } => ok
+                .as_deref()
+                .and_then(ValueType::async_type)
+                .or_else(|| err.as_deref().and_then(ValueType::async_type)),
             _ => None,
         }
     }
@@ -148,7 +153,9 @@ impl ValueType {
             ValueType::Map(k, v) => k.needs_handles() || v.needs_handles(),
             ValueType::Record(fields) => fields.iter().any(|(_, t)| t.needs_handles()),
             ValueType::Tuple(types) => types.iter().any(ValueType::needs_handles),
-            ValueType::Variant(cases) => cases.iter().any(|(_, t)| t.as_ref().is_some_and(ValueType::needs_handles)),
+            ValueType::Variant(cases) => {
+                cases.iter().any(|(_, t)| t.as_ref().is_some_and(ValueType::needs_handles))
+            }
             ValueType::Result { ok, err } => {
                 ok.as_ref().is_some_and(|t| t.needs_handles())
                     || err.as_ref().is_some_and(|t| t.needs_handles())
@@ -211,7 +218,9 @@ fn defined_type(resolve: &Resolve, id: TypeId) -> Result<ValueType, UnknownType>
         TypeDefKind::Variant(v) => ValueType::Variant(
             v.cases
                 .iter()
-                .map(|c| Ok((c.name.clone(), c.ty.as_ref().map(|t| value_type(resolve, t)).transpose()?)))
+                .map(|c| {
+                    Ok((c.name.clone(), c.ty.as_ref().map(|t| value_type(resolve, t)).transpose()?))
+                })
                 .collect::<Result<_, _>>()?,
         ),
         TypeDefKind::Enum(e) => ValueType::Enum(e.cases.iter().map(|c| c.name.clone()).collect()),
@@ -230,13 +239,18 @@ fn defined_type(resolve: &Resolve, id: TypeId) -> Result<ValueType, UnknownType>
         TypeDefKind::Handle(Handle::Borrow(r)) => ValueType::Borrow(resource_name(resolve, *r)?),
         TypeDefKind::Resource => ValueType::Own(resource_name(resolve, id)?),
         TypeDefKind::Unknown => {
-            return Err(UnknownType { name: def.name.clone().unwrap_or_else(|| "<anonymous>".into()) });
+            return Err(UnknownType {
+                name: def.name.clone().unwrap_or_else(|| "<anonymous>".into()),
+            });
         }
     })
 }
 
 /// Follows `use` aliases to the resource definition and names it.
-pub(crate) fn resource_name(resolve: &Resolve, mut id: TypeId) -> Result<ResourceName, UnknownType> {
+pub(crate) fn resource_name(
+    resolve: &Resolve,
+    mut id: TypeId,
+) -> Result<ResourceName, UnknownType> {
     while let TypeDefKind::Type(Type::Id(next)) = resolve.types[id].kind {
         id = next;
     }
@@ -254,7 +268,11 @@ pub(crate) fn resource_name(resolve: &Resolve, mut id: TypeId) -> Result<Resourc
 
 impl fmt::Display for ValueType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fn list<T>(f: &mut fmt::Formatter<'_>, items: &[T], each: impl Fn(&mut fmt::Formatter<'_>, &T) -> fmt::Result) -> fmt::Result {
+        fn list<T>(
+            f: &mut fmt::Formatter<'_>,
+            items: &[T],
+            each: impl Fn(&mut fmt::Formatter<'_>, &T) -> fmt::Result,
+        ) -> fmt::Result {
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     f.write_str(", ")?;

@@ -7,7 +7,8 @@ use super::types::ValueType;
 
 /// True when `val` is a value of `ty`.
 pub(crate) fn matches(val: &Val, ty: &ValueType) -> bool {
-    let names_match = |given: &[String], allowed: &[String]| given.iter().all(|g| allowed.contains(g));
+    let names_match =
+        |given: &[String], allowed: &[String]| given.iter().all(|g| allowed.contains(g));
     match (val, ty) {
         (Val::Bool(_), ValueType::Bool)
         | (Val::S8(_), ValueType::S8)
@@ -26,7 +27,9 @@ pub(crate) fn matches(val: &Val, ty: &ValueType) -> bool {
         (Val::FixedLengthList(items), ValueType::FixedList(t, n)) => {
             items.len() == *n as usize && items.iter().all(|v| matches(v, t))
         }
-        (Val::Map(pairs), ValueType::Map(k, v)) => pairs.iter().all(|(a, b)| matches(a, k) && matches(b, v)),
+        (Val::Map(pairs), ValueType::Map(k, v)) => {
+            pairs.iter().all(|(a, b)| matches(a, k) && matches(b, v))
+        }
         (Val::Record(fields), ValueType::Record(tys)) => {
             fields.len() == tys.len()
                 && fields.iter().zip(tys).all(|((n, v), (tn, t))| n == tn && matches(v, t))
@@ -95,7 +98,7 @@ pub(crate) fn describe(val: &Val) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    
+
     #[test]
     fn matches_nested_values_exactly() {
         let entry = ValueType::Record(vec![
@@ -118,7 +121,10 @@ mod tests {
         let result = ValueType::Result { ok: Some(Box::new(ValueType::U32)), err: None };
         assert!(matches(&Val::Result(Ok(Some(Box::new(Val::U32(1))))), &result));
         assert!(!matches(&Val::Result(Err(Some(Box::new(Val::U32(1))))), &result));
-        assert!(matches(&Val::Flags(vec!["read".into()]), &ValueType::Flags(vec!["read".into(), "write".into()])));
+        assert!(matches(
+            &Val::Flags(vec!["read".into()]),
+            &ValueType::Flags(vec!["read".into(), "write".into()])
+        ));
         assert!(!matches(&Val::Flags(vec!["exec".into()]), &ValueType::Flags(vec!["read".into()])));
         assert!(!matches(&Val::U64(1), &ValueType::U32));
     }

@@ -10,7 +10,11 @@ use crate::describe::values::{describe, matches};
 pub(super) fn arguments(f: &Function, args: &[Val]) -> Result<(), DispatchError> {
     let params = &f.signature.params;
     if params.len() != args.len() {
-        return Err(DispatchError::ArgumentCount { function: f.name.clone(), expected: params.len(), found: args.len() });
+        return Err(DispatchError::ArgumentCount {
+            function: f.name.clone(),
+            expected: params.len(),
+            found: args.len(),
+        });
     }
     for ((name, ty), arg) in params.iter().zip(args) {
         if !matches(arg, ty) {
@@ -24,4 +28,3 @@ pub(super) fn arguments(f: &Function, args: &[Val]) -> Result<(), DispatchError>
     }
     Ok(())
 }
-

@@ -16,7 +16,10 @@ pub use error::{CallError, DispatchError};
 pub use wave::{CallParseError, ParsedCall, to_wave};
 
 use crate::describe::{Cardinality, Function, PluginId};
-use crate::load::{Crossing, LoadedPlugin, LoadedTree, ProviderAnswer, ProviderFailure, RootFunction, RootSocket, fan_out};
+use crate::load::{
+    Crossing, LoadedPlugin, LoadedTree, ProviderAnswer, ProviderFailure, RootFunction, RootSocket,
+    fan_out,
+};
 
 /// Results shaped by the cardinality of the socket they come from, each with
 /// the id of the plugin that gave it.
@@ -85,7 +88,8 @@ impl<'t> RootFunc<'t> {
         {
             let plugin = sole.borrow();
             let answer = plugin.call(f.call.index, args, true);
-            let answer = answer.map_err(|failure| CallError::from_failure(&plugin.id, &f.function.name, failure));
+            let answer = answer
+                .map_err(|failure| CallError::from_failure(&plugin.id, &f.function.name, failure));
             return Ok(Socket::ExactlyOne(plugin.id.clone(), answer));
         }
         self.call_checked(f, args)
@@ -95,7 +99,11 @@ impl<'t> RootFunc<'t> {
     /// arguments checked against the WIT, resources, methods, any
     /// cardinality. Out of line, so the common case stays small.
     #[inline(never)]
-    fn call_checked(&self, f: &RootFunction, args: &[Val]) -> Result<Socket<Answer>, DispatchError> {
+    fn call_checked(
+        &self,
+        f: &RootFunction,
+        args: &[Val],
+    ) -> Result<Socket<Answer>, DispatchError> {
         let root = &self.tree.root;
         if let Some(unsatisfied) = &root.unsatisfied {
             return Err(DispatchError::Unsatisfied(unsatisfied.clone()));
@@ -103,7 +111,8 @@ impl<'t> RootFunc<'t> {
         if !f.call.shape.is_some_and(|shape| shape.admits(args)) {
             check::arguments(&f.function, args)?;
         }
-        let instances: Vec<Arc<LoadedPlugin>> = root.slots.iter().map(|slot| slot.current()).collect();
+        let instances: Vec<Arc<LoadedPlugin>> =
+            root.slots.iter().map(|slot| slot.current()).collect();
         let mut crossing = HostCrossing { handles: Vec::new(), instances: &instances };
         if f.call.needs_handles {
             args.iter().for_each(|a| resources_in(a, &mut crossing.handles));
@@ -146,12 +155,10 @@ fn host_answer(
     function: &str,
     answers: Vec<ProviderAnswer>,
 ) -> Result<Socket<Answer>, DispatchError> {
-    let mut answers = answers
-        .into_iter()
-        .map(|(id, a)| {
-            let a = a.map_err(|failure| CallError::from_failure(&id, function, failure));
-            (id, a)
-        });
+    let mut answers = answers.into_iter().map(|(id, a)| {
+        let a = a.map_err(|failure| CallError::from_failure(&id, function, failure));
+        (id, a)
+    });
     Ok(match cardinality {
         // A satisfied root always has its one answer here; without one, the
         // socket says what it lacks rather than the call inventing an answer.
@@ -174,7 +181,12 @@ impl LoadedTree {
     /// interface than the root, an unknown function, wrong arguments, a
     /// function whose types cannot cross the host boundary yet, or a root
     /// whose providers do not satisfy its cardinality.
-    pub fn dispatch(&self, interface: &str, function: &str, args: &[Val]) -> Result<Socket<Answer>, DispatchError> {
+    pub fn dispatch(
+        &self,
+        interface: &str,
+        function: &str,
+        args: &[Val],
+    ) -> Result<Socket<Answer>, DispatchError> {
         if interface != self.tree.root {
             return Err(self.not_root(interface));
         }
@@ -188,7 +200,9 @@ impl LoadedTree {
     /// for a function whose types cannot cross the host boundary yet.
     pub fn root_func(&self, function: &str) -> Result<RootFunc<'_>, DispatchError> {
         match self.root_calls.iter().position(|f| f.function.name == function) {
-            Some(index) if self.root_calls[index].async_type.is_none() => Ok(RootFunc { tree: self, index }),
+            Some(index) if self.root_calls[index].async_type.is_none() => {
+                Ok(RootFunc { tree: self, index })
+            }
             found => Err(self.not_callable(found, function)),
         }
     }
@@ -200,7 +214,9 @@ impl LoadedTree {
         self.plugins
             .iter()
             .map(|slot| slot.current())
-            .filter_map(|p| p.failure().map(|f| CallError::from_failure(&p.id, &f.function, f.failure.clone())))
+            .filter_map(|p| {
+                p.failure().map(|f| CallError::from_failure(&p.id, &f.function, f.failure.clone()))
+            })
             .collect()
     }
 
@@ -213,7 +229,10 @@ impl LoadedTree {
     /// [`DispatchError::Dropped`] when the owner refused it (already dropped,
     /// or the owner failed).
     pub fn drop_resource(&self, resource: ResourceAny) -> Result<(), DispatchError> {
-        let owner = self.root_instances().find(|p| p.resource_name(&resource).is_some()).ok_or(DispatchError::UnknownHandle)?;
+        let owner = self
+            .root_instances()
+            .find(|p| p.resource_name(&resource).is_some())
+            .ok_or(DispatchError::UnknownHandle)?;
         owner.drop_resource(resource).map_err(|failure| DispatchError::Dropped {
             error: Box::new(CallError::from_failure(&owner.id, "resource drop", failure)),
         })
@@ -245,7 +264,10 @@ impl LoadedTree {
     #[inline(never)]
     fn not_callable(&self, found: Option<usize>, function: &str) -> DispatchError {
         match found.map(|i| &self.root_calls[i]) {
-            None => DispatchError::UnknownFunction { interface: self.tree.root.clone(), function: function.to_string() },
+            None => DispatchError::UnknownFunction {
+                interface: self.tree.root.clone(),
+                function: function.to_string(),
+            },
             Some(f) => DispatchError::Unsupported {
                 function: function.to_string(),
                 reason: format!(
@@ -264,7 +286,9 @@ impl CallError {
         let function = function.to_string();
         match failure {
             ProviderFailure::Trapped(message) => CallError::Trapped { plugin, function, message },
-            ProviderFailure::LimitExceeded(limit, message) => CallError::LimitExceeded { plugin, function, limit, message },
+            ProviderFailure::LimitExceeded(limit, message) => {
+                CallError::LimitExceeded { plugin, function, limit, message }
+            }
             ProviderFailure::Unavailable(reason) => CallError::Unavailable { plugin, reason },
             ProviderFailure::Reentrant(reason) => CallError::Reentrant { plugin, reason },
             ProviderFailure::BadHandle(reason) => CallError::BadHandle { plugin, reason },
@@ -276,9 +300,13 @@ impl CallError {
 fn resources_in(value: &Val, out: &mut Vec<ResourceAny>) {
     match value {
         Val::Resource(r) => out.push(*r),
-        Val::List(items) | Val::Tuple(items) | Val::FixedLengthList(items) => items.iter().for_each(|v| resources_in(v, out)),
+        Val::List(items) | Val::Tuple(items) | Val::FixedLengthList(items) => {
+            items.iter().for_each(|v| resources_in(v, out))
+        }
         Val::Record(fields) => fields.iter().for_each(|(_, v)| resources_in(v, out)),
-        Val::Variant(_, Some(v)) | Val::Option(Some(v)) | Val::Result(Ok(Some(v)) | Err(Some(v))) => resources_in(v, out),
+        Val::Variant(_, Some(v))
+        | Val::Option(Some(v))
+        | Val::Result(Ok(Some(v)) | Err(Some(v))) => resources_in(v, out),
         _ => {}
     }
 }

@@ -164,18 +164,28 @@ fn split(text: &str) -> Result<(Range<usize>, Range<usize>), CallParseError> {
 }
 
 /// Parses `text` as a call of one of `functions`, the functions of `root`.
-fn parse_call(root: &str, functions: &[Function], text: &str) -> Result<ParsedCall, CallParseError> {
+fn parse_call(
+    root: &str,
+    functions: &[Function],
+    text: &str,
+) -> Result<ParsedCall, CallParseError> {
     let (interface_span, name_span) = split(text)?;
     let interface = &text[interface_span.clone()];
     let name = &text[name_span.clone()];
     if interface != root {
-        return Err(CallParseError::NotRoot { interface: interface.into(), root: root.into(), span: interface_span });
+        return Err(CallParseError::NotRoot {
+            interface: interface.into(),
+            root: root.into(),
+            span: interface_span,
+        });
     }
-    let f = functions.iter().find(|f| f.name == name).ok_or_else(|| CallParseError::UnknownFunction {
-        interface: interface.into(),
-        function: name.into(),
-        known: functions.iter().map(|f| f.name.clone()).collect(),
-        span: name_span.clone(),
+    let f = functions.iter().find(|f| f.name == name).ok_or_else(|| {
+        CallParseError::UnknownFunction {
+            interface: interface.into(),
+            function: name.into(),
+            known: functions.iter().map(|f| f.name.clone()).collect(),
+            span: name_span.clone(),
+        }
     })?;
     let types = f
         .signature
@@ -196,15 +206,23 @@ fn parse_call(root: &str, functions: &[Function], text: &str) -> Result<ParsedCa
         let s = e.span();
         char_span(text, s.start.saturating_add(offset)..s.end.saturating_add(offset))
     };
-    let parsed =
-        UntypedFuncCall::parse(source).map_err(|e| CallParseError::Syntax { message: wave_error(&e), span: span(&e) })?;
-    let values: Vec<Value> = parsed.to_wasm_params(types.iter()).map_err(|e| CallParseError::Arguments {
-        function: name.into(),
-        params: f.signature.params.iter().map(|(n, t)| format!("{n}: {t}")).collect::<Vec<_>>().join(", "),
-        message: wave_error(&e),
-        span: span(&e),
-    })?;
-    let args = values.iter().map(to_val).collect::<Option<Vec<_>>>().ok_or(CallParseError::Unpassable)?;
+    let parsed = UntypedFuncCall::parse(source)
+        .map_err(|e| CallParseError::Syntax { message: wave_error(&e), span: span(&e) })?;
+    let values: Vec<Value> =
+        parsed.to_wasm_params(types.iter()).map_err(|e| CallParseError::Arguments {
+            function: name.into(),
+            params: f
+                .signature
+                .params
+                .iter()
+                .map(|(n, t)| format!("{n}: {t}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            message: wave_error(&e),
+            span: span(&e),
+        })?;
+    let args =
+        values.iter().map(to_val).collect::<Option<Vec<_>>>().ok_or(CallParseError::Unpassable)?;
     Ok(ParsedCall { interface: interface.into(), function: name.into(), args })
 }
 
@@ -225,7 +243,10 @@ fn char_span(text: &str, span: Range<usize>) -> Range<usize> {
 /// A WAVE parser error without its byte span (the span says where).
 fn wave_error(e: &wasm_wave::parser::ParserError) -> String {
     let kind = e.kind().to_string();
-    match std::error::Error::source(e).map(ToString::to_string).or_else(|| e.detail().map(String::from)) {
+    match std::error::Error::source(e)
+        .map(ToString::to_string)
+        .or_else(|| e.detail().map(String::from))
+    {
         Some(detail) => format!("{kind}: {detail}"),
         None => kind,
     }
@@ -250,12 +271,20 @@ fn wave_type(ty: &ValueType) -> Option<WaveType> {
         ValueType::String => simple(WasmTypeKind::String)?,
         ValueType::List(t) => WaveType::list(wave_type(t)?),
         ValueType::FixedList(t, n) => WaveType::fixed_length_list(wave_type(t)?, *n),
-        ValueType::Record(fields) => {
-            WaveType::record(fields.iter().map(|(n, t)| Some((n.as_str(), wave_type(t)?))).collect::<Option<Vec<_>>>()?)?
+        ValueType::Record(fields) => WaveType::record(
+            fields
+                .iter()
+                .map(|(n, t)| Some((n.as_str(), wave_type(t)?)))
+                .collect::<Option<Vec<_>>>()?,
+        )?,
+        ValueType::Tuple(types) => {
+            WaveType::tuple(types.iter().map(wave_type).collect::<Option<Vec<_>>>()?)?
         }
-        ValueType::Tuple(types) => WaveType::tuple(types.iter().map(wave_type).collect::<Option<Vec<_>>>()?)?,
         ValueType::Variant(cases) => WaveType::variant(
-            cases.iter().map(|(n, t)| Some((n.as_str(), inner(t.as_ref(), wave_type)?))).collect::<Option<Vec<_>>>()?,
+            cases
+                .iter()
+                .map(|(n, t)| Some((n.as_str(), inner(t.as_ref(), wave_type)?)))
+                .collect::<Option<Vec<_>>>()?,
         )?,
         ValueType::Enum(cases) => WaveType::enum_ty(cases.iter().map(String::as_str))?,
         ValueType::Flags(flags) => WaveType::flags(flags.iter().map(String::as_str))?,
@@ -274,7 +303,10 @@ fn wave_type(ty: &ValueType) -> Option<WaveType> {
 
 /// Converts an optional payload: `Some(None)` when there is none, `None` when
 /// the conversion fails.
-fn inner<T: ?Sized, U>(payload: Option<&T>, convert: impl Fn(&T) -> Option<U>) -> Option<Option<U>> {
+fn inner<T: ?Sized, U>(
+    payload: Option<&T>,
+    convert: impl Fn(&T) -> Option<U>,
+) -> Option<Option<U>> {
     match payload {
         None => Some(None),
         Some(t) => convert(t).map(Some),
@@ -298,13 +330,20 @@ fn to_val(value: &Value) -> Option<Val> {
         WasmTypeKind::F64 => Val::Float64(value.unwrap_f64()),
         WasmTypeKind::Char => Val::Char(value.unwrap_char()),
         WasmTypeKind::String => Val::String(value.unwrap_string().into_owned()),
-        WasmTypeKind::List => Val::List(value.unwrap_list().map(|v| to_val(&v)).collect::<Option<_>>()?),
+        WasmTypeKind::List => {
+            Val::List(value.unwrap_list().map(|v| to_val(&v)).collect::<Option<_>>()?)
+        }
         // wasm-wave 0.254 neither parses nor builds fixed-length lists
         // (`to_wasm_params` answers "unsupported type"): none can reach here.
-        WasmTypeKind::Record => {
-            Val::Record(value.unwrap_record().map(|(n, v)| Some((n.into_owned(), to_val(&v)?))).collect::<Option<_>>()?)
+        WasmTypeKind::Record => Val::Record(
+            value
+                .unwrap_record()
+                .map(|(n, v)| Some((n.into_owned(), to_val(&v)?)))
+                .collect::<Option<_>>()?,
+        ),
+        WasmTypeKind::Tuple => {
+            Val::Tuple(value.unwrap_tuple().map(|v| to_val(&v)).collect::<Option<_>>()?)
         }
-        WasmTypeKind::Tuple => Val::Tuple(value.unwrap_tuple().map(|v| to_val(&v)).collect::<Option<_>>()?),
         WasmTypeKind::Variant => {
             let (case, payload) = value.unwrap_variant();
             Val::Variant(case.into_owned(), inner(payload.as_deref(), boxed)?)
@@ -343,7 +382,12 @@ mod tests {
     const ROOT: &str = "t:app/calc";
 
     fn functions() -> Vec<Function> {
-        Catalog::from_wit_text("t.wit", WIT).expect("valid WIT").get(ROOT).expect("the root").functions.clone()
+        Catalog::from_wit_text("t.wit", WIT)
+            .expect("valid WIT")
+            .get(ROOT)
+            .expect("the root")
+            .functions
+            .clone()
     }
 
     fn parse(text: &str) -> Result<ParsedCall, CallParseError> {
@@ -351,7 +395,10 @@ mod tests {
         if let Err(e) = &result
             && let Some(span) = e.span()
         {
-            assert!(text.get(span.clone()).is_some(), "span {span:?} of {e} is not a char range of {text:?}");
+            assert!(
+                text.get(span.clone()).is_some(),
+                "span {span:?} of {e} is not a char range of {text:?}"
+            );
         }
         result
     }
@@ -369,22 +416,42 @@ mod tests {
     #[test]
     fn parses_every_kind_of_argument() {
         let call = parse("t:app/calc.add(40, 2)").unwrap();
-        assert_eq!(call, ParsedCall { interface: ROOT.into(), function: "add".into(), args: vec![Val::U32(40), Val::U32(2)] });
+        assert_eq!(
+            call,
+            ParsedCall {
+                interface: ROOT.into(),
+                function: "add".into(),
+                args: vec![Val::U32(40), Val::U32(2)]
+            }
+        );
         assert_eq!(args("t:app/calc.echo(\"héllo 👋\")"), [Val::String("héllo 👋".into())]);
         assert_eq!(
             args("t:app/calc.tag({name: \"n\", score: some(4)})"),
-            [Val::Record(vec![("name".into(), Val::String("n".into())), ("score".into(), some(Val::U32(4)))])]
+            [Val::Record(vec![
+                ("name".into(), Val::String("n".into())),
+                ("score".into(), some(Val::U32(4)))
+            ])]
         );
         // A missing optional field is `none`.
         assert_eq!(
             args("t:app/calc.tag({name: \"n\"})"),
-            [Val::Record(vec![("name".into(), Val::String("n".into())), ("score".into(), Val::Option(None))])]
+            [Val::Record(vec![
+                ("name".into(), Val::String("n".into())),
+                ("score".into(), Val::Option(None))
+            ])]
         );
-        assert_eq!(args("t:app/calc.area(circle(2.5))"), [Val::Variant("circle".into(), Some(Box::new(Val::Float64(2.5))))]);
+        assert_eq!(
+            args("t:app/calc.area(circle(2.5))"),
+            [Val::Variant("circle".into(), Some(Box::new(Val::Float64(2.5))))]
+        );
         assert_eq!(args("t:app/calc.area(empty)"), [Val::Variant("empty".into(), None)]);
         assert_eq!(
             args("t:app/calc.paint(green, {read, write}, some(-3))"),
-            [Val::Enum("green".into()), Val::Flags(vec!["read".into(), "write".into()]), some(Val::S8(-3))]
+            [
+                Val::Enum("green".into()),
+                Val::Flags(vec!["read".into(), "write".into()]),
+                some(Val::S8(-3))
+            ]
         );
         // A trailing optional parameter may be left out.
         assert_eq!(args("t:app/calc.paint(red, {})")[2], Val::Option(None));
@@ -399,7 +466,10 @@ mod tests {
     fn split_finds_interface_and_function() {
         assert_eq!(ParsedCall::split("a:b/c@1.0.0.f(1)").unwrap(), ("a:b/c@1.0.0", "f"));
         assert_eq!(ParsedCall::split("run").unwrap_err(), CallParseError::NotACall { span: 3..3 });
-        assert_eq!(ParsedCall::split("run()").unwrap_err(), CallParseError::NoFunction { span: 0..3 });
+        assert_eq!(
+            ParsedCall::split("run()").unwrap_err(),
+            CallParseError::NoFunction { span: 0..3 }
+        );
     }
 
     #[test]
@@ -440,7 +510,10 @@ mod tests {
         assert!(matches!(e, CallParseError::Arguments { .. }), "{e}");
 
         let e = parse("t:app/calc.measure([])").unwrap_err();
-        assert_eq!(e.to_string(), "parameter `m` of `measure` has type `map<string, u32>`, which WAVE cannot write");
+        assert_eq!(
+            e.to_string(),
+            "parameter `m` of `measure` has type `map<string, u32>`, which WAVE cannot write"
+        );
         assert_eq!(e.span(), None);
     }
 
@@ -475,11 +548,21 @@ mod tests {
     #[test]
     fn loaded_tree_parses_calls_of_its_root() {
         // No plugin: the root has no provider, but its WIT is all parsing needs.
-        let (tree, _unsatisfied) = crate::PluginTree::builder().wit_text("t.wit", WIT).root(ROOT).build().expect("valid WIT");
+        let (tree, _unsatisfied) = crate::PluginTree::builder()
+            .wit_text("t.wit", WIT)
+            .root(ROOT)
+            .build()
+            .expect("valid WIT");
         let (loaded, _) = tree.load(&crate::default_engine().expect("an engine"));
         let call = loaded.parse_call("t:app/calc.add(1, 2)").expect("a good call");
-        assert_eq!((call.function.as_str(), call.args.as_slice()), ("add", [Val::U32(1), Val::U32(2)].as_slice()));
-        assert!(matches!(loaded.parse_call("t:app/calc.add(1, \"2\")"), Err(CallParseError::Arguments { .. })));
+        assert_eq!(
+            (call.function.as_str(), call.args.as_slice()),
+            ("add", [Val::U32(1), Val::U32(2)].as_slice())
+        );
+        assert!(matches!(
+            loaded.parse_call("t:app/calc.add(1, \"2\")"),
+            Err(CallParseError::Arguments { .. })
+        ));
     }
 
     #[test]

@@ -99,9 +99,13 @@ impl MemoryKv {
     pub fn plug(&self, id: &str) -> HostPlug {
         let (get, set, delete, keys) = (self.clone(), self.clone(), self.clone(), self.clone());
         HostPlug::new(id, KV_INTERFACE)
-            .func("get", move |key: String| -> Result<Option<Vec<u8>>, HostError> { Ok(get.get(&key)) })
+            .func("get", move |key: String| -> Result<Option<Vec<u8>>, HostError> {
+                Ok(get.get(&key))
+            })
             .func("set", move |key: String, value: Vec<u8>| set.set(&key, value))
-            .func("delete", move |key: String| -> Result<bool, HostError> { Ok(delete.delete(&key)) })
+            .func("delete", move |key: String| -> Result<bool, HostError> {
+                Ok(delete.delete(&key))
+            })
             .func("list-keys", move || -> Result<Vec<String>, HostError> { Ok(keys.keys()) })
     }
 
@@ -203,22 +207,35 @@ impl Log {
     pub fn plug(&self, id: &str) -> HostPlug {
         let log = self.clone();
         let plug = id.to_string();
-        HostPlug::new(id, LOG_INTERFACE).func("log", move |level: LogLevel, message: String| -> Result<(), HostError> {
-            match level {
-                LogLevel::Trace => tracing::trace!(target: "plugtree::guest", plug = %plug, "{message}"),
-                LogLevel::Debug => tracing::debug!(target: "plugtree::guest", plug = %plug, "{message}"),
-                LogLevel::Info => tracing::info!(target: "plugtree::guest", plug = %plug, "{message}"),
-                LogLevel::Warn => tracing::warn!(target: "plugtree::guest", plug = %plug, "{message}"),
-                LogLevel::Error => tracing::error!(target: "plugtree::guest", plug = %plug, "{message}"),
-            }
-            let mut lines = log.lines.lock().unwrap_or_else(|p| p.into_inner());
-            if lines.len() >= log.keep {
-                lines.pop_front();
-            }
-            if log.keep > 0 {
-                lines.push_back(LogLine { plug: plug.clone(), level, message });
-            }
-            Ok(())
-        })
+        HostPlug::new(id, LOG_INTERFACE).func(
+            "log",
+            move |level: LogLevel, message: String| -> Result<(), HostError> {
+                match level {
+                    LogLevel::Trace => {
+                        tracing::trace!(target: "plugtree::guest", plug = %plug, "{message}")
+                    }
+                    LogLevel::Debug => {
+                        tracing::debug!(target: "plugtree::guest", plug = %plug, "{message}")
+                    }
+                    LogLevel::Info => {
+                        tracing::info!(target: "plugtree::guest", plug = %plug, "{message}")
+                    }
+                    LogLevel::Warn => {
+                        tracing::warn!(target: "plugtree::guest", plug = %plug, "{message}")
+                    }
+                    LogLevel::Error => {
+                        tracing::error!(target: "plugtree::guest", plug = %plug, "{message}")
+                    }
+                }
+                let mut lines = log.lines.lock().unwrap_or_else(|p| p.into_inner());
+                if lines.len() >= log.keep {
+                    lines.pop_front();
+                }
+                if log.keep > 0 {
+                    lines.push_back(LogLine { plug: plug.clone(), level, message });
+                }
+                Ok(())
+            },
+        )
     }
 }

@@ -112,7 +112,11 @@ impl HostPlug {
     pub fn func<Args, F: HostFunction<Args>>(self, name: impl Into<String>, f: F) -> Self {
         let (params, result) = F::signature();
         let call = f.into_dynamic();
-        self.with(HostFunc { name: name.into(), typed: Some(TypedSignature { params, result }), call })
+        self.with(HostFunc {
+            name: name.into(),
+            typed: Some(TypedSignature { params, result }),
+            call,
+        })
     }
 
     /// Implements the WIT function `name` with a dynamic closure over
@@ -130,7 +134,9 @@ impl HostPlug {
             let first = results.next();
             match results.next() {
                 None => Ok(first),
-                Some(_) => Err(HostError::new("a WIT function has at most one result; the host function returned more")),
+                Some(_) => Err(HostError::new(
+                    "a WIT function has at most one result; the host function returned more",
+                )),
             }
         });
         self.with(HostFunc { name: name.into(), typed: None, call })

@@ -234,7 +234,11 @@ mod tests {
 
     fn round_trip<T: WitValue + PartialEq + std::fmt::Debug + Clone>(value: T) {
         let val = value.clone().into_val();
-        assert!(crate::describe::values::matches(&val, &T::wit_type()), "{val:?} is a {}", T::wit_type());
+        assert!(
+            crate::describe::values::matches(&val, &T::wit_type()),
+            "{val:?} is a {}",
+            T::wit_type()
+        );
         assert_eq!(T::from_val(&val), Some(value));
     }
 
@@ -250,16 +254,24 @@ mod tests {
         round_trip(Err::<(), String>("no".into()));
         round_trip((1u8, String::from("x"), false));
         assert_eq!(u32::from_val(&Val::U64(1)), None);
-        assert_eq!(<Result<(), ()> as WitValue>::wit_type(), ValueType::Result { ok: None, err: None });
+        assert_eq!(
+            <Result<(), ()> as WitValue>::wit_type(),
+            ValueType::Result { ok: None, err: None }
+        );
     }
 
     #[test]
     fn a_closure_becomes_a_checked_dynamic_function() {
-        let add = |a: u32, b: u32| -> Result<u32, HostError> { a.checked_add(b).ok_or_else(|| HostError::new("overflow")) };
+        let add = |a: u32, b: u32| -> Result<u32, HostError> {
+            a.checked_add(b).ok_or_else(|| HostError::new("overflow"))
+        };
         fn signature_of<Args, F: HostFunction<Args>>(_: &F) -> (Vec<ValueType>, Option<ValueType>) {
             F::signature()
         }
-        assert_eq!(signature_of(&add), (vec![ValueType::U32, ValueType::U32], Some(ValueType::U32)));
+        assert_eq!(
+            signature_of(&add),
+            (vec![ValueType::U32, ValueType::U32], Some(ValueType::U32))
+        );
         let dynamic = HostFunction::<(u32, u32)>::into_dynamic(add);
         assert_eq!(dynamic(&[Val::U32(2), Val::U32(3)]), Ok(Some(Val::U32(5))));
         assert_eq!(dynamic(&[Val::U32(u32::MAX), Val::U32(3)]), Err(HostError::new("overflow")));

@@ -89,7 +89,9 @@ struct ShaHasher(Sha256);
 impl Hasher for ShaHasher {
     fn finish(&self) -> u64 {
         let digest = self.0.clone().finalize();
-        u64::from_le_bytes([digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7]])
+        u64::from_le_bytes([
+            digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
+        ])
     }
 
     fn write(&mut self, bytes: &[u8]) {
@@ -190,12 +192,20 @@ impl ArtifactCache {
             Ok(()) => {
                 self.written.fetch_add(1, Ordering::Relaxed);
             }
-            Err(e) => tracing::warn!(entry = %path.display(), error = %e, "cannot write a cache entry"),
+            Err(e) => {
+                tracing::warn!(entry = %path.display(), error = %e, "cannot write a cache entry")
+            }
         }
         Ok(compiled)
     }
 
-    fn read(&self, engine: &Engine, key: EngineKey, component: &Digest32, path: &Path) -> Result<Component, Refused> {
+    fn read(
+        &self,
+        engine: &Engine,
+        key: EngineKey,
+        component: &Digest32,
+        path: &Path,
+    ) -> Result<Component, Refused> {
         let file = match fs::read(path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Refused::Missing),
@@ -207,17 +217,29 @@ impl ArtifactCache {
         // hash: its magic, keys, length and SHA-256 were checked above, so it
         // is not truncated, corrupted or another engine's. wasmtime checks
         // its own version and settings header again.
-        unsafe { Component::deserialize(engine, payload) }.map_err(|_| Refused::Invalid("refused by wasmtime"))
+        unsafe { Component::deserialize(engine, payload) }
+            .map_err(|_| Refused::Invalid("refused by wasmtime"))
     }
 
-    fn write(&self, key: EngineKey, component: &Digest32, compiled: &Component, path: &Path) -> wasmtime::Result<()> {
+    fn write(
+        &self,
+        key: EngineKey,
+        component: &Digest32,
+        compiled: &Component,
+        path: &Path,
+    ) -> wasmtime::Result<()> {
         let payload = compiled.serialize()?;
         let dir = path.parent().unwrap_or(&self.dir);
         fs::create_dir_all(dir)?;
         // Write aside, then rename: a reader never sees half an entry, and
         // concurrent writers of the same entry write the same bytes.
         static NEXT: AtomicU64 = AtomicU64::new(0);
-        let tmp = dir.join(format!(".{}.{}.{}.tmp", hex(&component[..8]), std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+        let tmp = dir.join(format!(
+            ".{}.{}.{}.tmp",
+            hex(&component[..8]),
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
         let written = (|| {
             let mut file = fs::File::create(&tmp)?;
             file.write_all(MAGIC)?;
@@ -238,8 +260,13 @@ impl ArtifactCache {
 
 /// The payload of an entry if its header matches `key` and `component` and
 /// the payload is whole and unchanged.
-fn check_entry<'a>(file: &'a [u8], key: EngineKey, component: &Digest32) -> Result<&'a [u8], Refused> {
-    let (header, payload) = file.split_at_checked(HEADER_LEN).ok_or(Refused::Invalid("shorter than its header"))?;
+fn check_entry<'a>(
+    file: &'a [u8],
+    key: EngineKey,
+    component: &Digest32,
+) -> Result<&'a [u8], Refused> {
+    let (header, payload) =
+        file.split_at_checked(HEADER_LEN).ok_or(Refused::Invalid("shorter than its header"))?;
     let (magic, rest) = header.split_at(MAGIC.len());
     let (engine, rest) = rest.split_at(32);
     let (hash, rest) = rest.split_at(32);

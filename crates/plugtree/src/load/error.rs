@@ -64,7 +64,9 @@ pub enum LoadError {
         message: String,
     },
     /// The plugin has a limit the engine cannot enforce.
-    #[error("plugin `{plugin}` has a {limit} limit, but the engine was built without {engine_lacks}; use `plugtree::engine_config()`")]
+    #[error(
+        "plugin `{plugin}` has a {limit} limit, but the engine was built without {engine_lacks}; use `plugtree::engine_config()`"
+    )]
     LimitUnsupported {
         /// The plugin.
         plugin: PluginId,
@@ -84,7 +86,9 @@ pub enum LoadError {
         function: String,
     },
     /// A socket function plugtree cannot forward between plugins.
-    #[error("plugin `{plugin}` imports `{interface}.{function}`, which plugtree cannot link: {reason}")]
+    #[error(
+        "plugin `{plugin}` imports `{interface}.{function}`, which plugtree cannot link: {reason}"
+    )]
     Unsupported {
         /// The plugin.
         plugin: PluginId,

@@ -44,8 +44,11 @@ impl Shape {
     /// checked without copying them.
     pub fn admits(self, args: &[Val]) -> bool {
         match (self, args) {
-            (Shape::U32PairToU32, [Val::U32(_), Val::U32(_)]) | (Shape::StringToString, [Val::String(_)]) => true,
-            (Shape::BytesToU32 | Shape::BytesToBytes, [Val::List(items)]) => items.iter().all(|v| matches!(v, Val::U8(_))),
+            (Shape::U32PairToU32, [Val::U32(_), Val::U32(_)])
+            | (Shape::StringToString, [Val::String(_)]) => true,
+            (Shape::BytesToU32 | Shape::BytesToBytes, [Val::List(items)]) => {
+                items.iter().all(|v| matches!(v, Val::U8(_)))
+            }
             _ => false,
         }
     }
@@ -73,7 +76,9 @@ impl FastArgs {
         match (shape, params) {
             (Shape::U32PairToU32, [Val::U32(a), Val::U32(b)]) => Some(FastArgs::U32Pair(*a, *b)),
             (Shape::StringToString, [Val::String(s)]) => Some(FastArgs::String(s.clone())),
-            (Shape::BytesToU32 | Shape::BytesToBytes, [Val::List(items)]) => bytes_of(items).map(FastArgs::Bytes),
+            (Shape::BytesToU32 | Shape::BytesToBytes, [Val::List(items)]) => {
+                bytes_of(items).map(FastArgs::Bytes)
+            }
             _ => None,
         }
     }
@@ -161,13 +166,29 @@ impl FastFunc {
     }
 
     /// Calls the function; arguments of another shape are a trap-free refusal.
-    pub fn call(&self, mut store: impl AsContextMut, args: FastArgs) -> wasmtime::Result<FastAnswer> {
+    pub fn call(
+        &self,
+        mut store: impl AsContextMut,
+        args: FastArgs,
+    ) -> wasmtime::Result<FastAnswer> {
         Ok(match (self, args) {
-            (FastFunc::U32PairToU32(f), FastArgs::U32Pair(a, b)) => FastAnswer::U32(f.call(&mut store, (a, b))?.0),
-            (FastFunc::StringToString(f), FastArgs::String(s)) => FastAnswer::String(f.call(&mut store, (s,))?.0),
-            (FastFunc::BytesToU32(f), FastArgs::Bytes(b)) => FastAnswer::U32(f.call(&mut store, (b,))?.0),
-            (FastFunc::BytesToBytes(f), FastArgs::Bytes(b)) => FastAnswer::Bytes(f.call(&mut store, (b,))?.0),
-            _ => return Err(wasmtime::format_err!("arguments of another shape than the function's")),
+            (FastFunc::U32PairToU32(f), FastArgs::U32Pair(a, b)) => {
+                FastAnswer::U32(f.call(&mut store, (a, b))?.0)
+            }
+            (FastFunc::StringToString(f), FastArgs::String(s)) => {
+                FastAnswer::String(f.call(&mut store, (s,))?.0)
+            }
+            (FastFunc::BytesToU32(f), FastArgs::Bytes(b)) => {
+                FastAnswer::U32(f.call(&mut store, (b,))?.0)
+            }
+            (FastFunc::BytesToBytes(f), FastArgs::Bytes(b)) => {
+                FastAnswer::Bytes(f.call(&mut store, (b,))?.0)
+            }
+            _ => {
+                return Err(wasmtime::format_err!(
+                    "arguments of another shape than the function's"
+                ));
+            }
         })
     }
 }

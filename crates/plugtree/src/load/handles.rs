@@ -15,8 +15,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use wasmtime::component::{ResourceAny, ResourceDynamic, Val};
 use wasmtime::StoreContextMut;
+use wasmtime::component::{ResourceAny, ResourceDynamic, Val};
 
 use super::plugin::{LoadedPlugin, PluginState};
 
@@ -92,10 +92,14 @@ impl Kinds {
         let mut by_interface: HashMap<String, HashMap<String, u32>> = HashMap::new();
         let mut next = 0u32;
         for (interface, resource) in resources {
-            by_interface.entry(interface.to_string()).or_default().entry(resource.to_string()).or_insert_with(|| {
-                next = next.saturating_add(1);
-                next - 1
-            });
+            by_interface
+                .entry(interface.to_string())
+                .or_default()
+                .entry(resource.to_string())
+                .or_insert_with(|| {
+                    next = next.saturating_add(1);
+                    next - 1
+                });
         }
         Kinds { by_interface }
     }
@@ -141,13 +145,18 @@ impl Unwrapped {
 }
 
 /// Rebuilds `value` with every resource handle in it replaced by `swap`'s answer.
-fn map_resources(value: Val, swap: &mut dyn FnMut(ResourceAny) -> Result<Val, String>) -> Result<Val, String> {
+fn map_resources(
+    value: Val,
+    swap: &mut dyn FnMut(ResourceAny) -> Result<Val, String>,
+) -> Result<Val, String> {
     let mut go = |v: Val| map_resources(v, swap);
     Ok(match value {
         Val::Resource(any) => return swap(any),
         Val::List(items) => Val::List(items.into_iter().map(&mut go).collect::<Result<_, _>>()?),
         Val::Tuple(items) => Val::Tuple(items.into_iter().map(&mut go).collect::<Result<_, _>>()?),
-        Val::Record(fields) => Val::Record(fields.into_iter().map(|(n, v)| Ok((n, go(v)?))).collect::<Result<_, String>>()?),
+        Val::Record(fields) => Val::Record(
+            fields.into_iter().map(|(n, v)| Ok((n, go(v)?))).collect::<Result<_, String>>()?,
+        ),
         Val::Variant(case, Some(v)) => Val::Variant(case, Some(Box::new(go(*v)?))),
         Val::Option(Some(v)) => Val::Option(Some(Box::new(go(*v)?))),
         Val::Result(Ok(Some(v))) => Val::Result(Ok(Some(Box::new(go(*v)?)))),
@@ -197,6 +206,8 @@ pub(crate) fn wrap(
             .insert(Entry { owner: owner.clone(), resource })
             .ok_or_else(|| "the consumer holds too many handles".to_string())?;
         let proxy = ResourceDynamic::new_own(rep, kind).try_into_resource_any(&mut *store);
-        Ok(Val::Resource(proxy.map_err(|e| format!("cannot hand the resource to the consumer: {e}"))?))
+        Ok(Val::Resource(
+            proxy.map_err(|e| format!("cannot hand the resource to the consumer: {e}"))?,
+        ))
     })
 }

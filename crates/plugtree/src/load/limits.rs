@@ -47,12 +47,19 @@ impl PluginLimiter {
 }
 
 impl ResourceLimiter for PluginLimiter {
-    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         let grown = self.used_memory.saturating_sub(current).saturating_add(desired);
         match self.memory {
             Some(limit) if grown > limit => Err(LimitHit {
                 limit: Limit::Memory,
-                message: format!("growing linear memory to {grown} bytes exceeds the limit of {limit} bytes"),
+                message: format!(
+                    "growing linear memory to {grown} bytes exceeds the limit of {limit} bytes"
+                ),
             }
             .into()),
             _ => {
@@ -62,11 +69,18 @@ impl ResourceLimiter for PluginLimiter {
         }
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         match self.table_elements {
             Some(limit) if desired > limit => Err(LimitHit {
                 limit: Limit::TableElements,
-                message: format!("growing a table to {desired} elements exceeds the limit of {limit}"),
+                message: format!(
+                    "growing a table to {desired} elements exceeds the limit of {limit}"
+                ),
             }
             .into()),
             _ => Ok(true),
@@ -98,7 +112,11 @@ pub(crate) struct EngineSupport {
 const NEVER: u64 = u64::MAX / 4;
 
 /// Applies the store-wide limits to a new store and arms it for instantiation.
-pub(crate) fn prepare_store<T>(store: &mut Store<T>, limits: &Limits, support: EngineSupport) -> wasmtime::Result<()> {
+pub(crate) fn prepare_store<T>(
+    store: &mut Store<T>,
+    limits: &Limits,
+    support: EngineSupport,
+) -> wasmtime::Result<()> {
     store.set_max_component_handles(limits.handles);
     store.set_hostcall_fuel(limits.transfer);
     if support.fuel {
@@ -203,10 +221,15 @@ pub(crate) fn classify(
     limits: &Limits,
     inherited: bool,
 ) -> ProviderFailure {
-    let exceeded = |limit: Limit, what: String| ProviderFailure::LimitExceeded(limit, format!("plugin `{plugin}` {what} in `{function}`"));
+    let exceeded = |limit: Limit, what: String| {
+        ProviderFailure::LimitExceeded(limit, format!("plugin `{plugin}` {what} in `{function}`"))
+    };
     for cause in error.chain() {
         if let Some(hit) = cause.downcast_ref::<LimitHit>() {
-            return exceeded(hit.limit, format!("exceeded its {} limit ({})", hit.limit, hit.message));
+            return exceeded(
+                hit.limit,
+                format!("exceeded its {} limit ({})", hit.limit, hit.message),
+            );
         }
         match cause.downcast_ref::<Trap>() {
             Some(Trap::Interrupt) => {
@@ -228,10 +251,16 @@ pub(crate) fn classify(
         // wasmtime's own caps carry private error types: recognise their messages.
         let text = cause.to_string();
         if text.contains("store handle limit exceeded") {
-            return exceeded(Limit::Handles, format!("exceeded its limit of {} live resource handles", limits.handles));
+            return exceeded(
+                Limit::Handles,
+                format!("exceeded its limit of {} live resource handles", limits.handles),
+            );
         }
         if text.contains("fuel allocated for hostcalls has been exhausted") {
-            return exceeded(Limit::Transfer, format!("exceeded its transfer limit of {} bytes", limits.transfer));
+            return exceeded(
+                Limit::Transfer,
+                format!("exceeded its transfer limit of {} bytes", limits.transfer),
+            );
         }
     }
     ProviderFailure::Trapped(super::plugin::error_chain(error))

@@ -12,8 +12,8 @@ use super::handles::{Kinds, ProxyTable, Unwrapped, unwrap, wrap};
 
 use super::plugin::{LoadedPlugin, PluginSlot, PluginState, ProviderFailure};
 use super::socket::{Crossing, ProviderAnswer, SocketFunction, fan_out};
-use crate::describe::{Cardinality, Limit, PluginId};
 use crate::describe::socket_abi::PROVIDER_ERROR_CASES;
+use crate::describe::{Cardinality, Limit, PluginId};
 
 /// The providers behind one socket function of a consumer.
 #[derive(Clone)]
@@ -66,20 +66,28 @@ impl Crossing for ConsumerCrossing<'_, '_> {
         Ok(())
     }
 
-    fn receive(&mut self, provider: &Arc<LoadedPlugin>, value: Val) -> Result<Val, ProviderFailure> {
+    fn receive(
+        &mut self,
+        provider: &Arc<LoadedPlugin>,
+        value: Val,
+    ) -> Result<Val, ProviderFailure> {
         let value = match self.handles {
             None => value,
             Some(cx) => {
                 let kind_of = |owner: &LoadedPlugin, r: &ResourceAny| {
                     owner.resource_name(r).and_then(|n| cx.kinds.get(&cx.interface, n))
                 };
-                wrap(value, provider, &kind_of, self.store, &cx.table).map_err(ProviderFailure::BadHandle)?
+                wrap(value, provider, &kind_of, self.store, &cx.table)
+                    .map_err(ProviderFailure::BadHandle)?
             }
         };
         if let Some(left) = self.room.as_mut() {
             let size = guest_bytes(&value);
             if size > *left {
-                return Err(ProviderFailure::LimitExceeded(Limit::Memory, too_big(&provider.id, size, *left)));
+                return Err(ProviderFailure::LimitExceeded(
+                    Limit::Memory,
+                    too_big(&provider.id, size, *left),
+                ));
             }
             *left -= size;
         }
@@ -121,7 +129,13 @@ impl SocketTarget {
                 &owned_params[..]
             }
         };
-        let answers = fan_out(self.cardinality, &self.function, cached.iter().map(|(_, p)| p), params, &mut crossing);
+        let answers = fan_out(
+            self.cardinality,
+            &self.function,
+            cached.iter().map(|(_, p)| p),
+            params,
+            &mut crossing,
+        );
         let ConsumerCrossing { unwrapped, refused, consumed, store, .. } = crossing;
         unwrapped.drop_unconsumed(consumed);
         store.data_mut().providers.put(self.socket, cached);
@@ -139,12 +153,18 @@ impl SocketTarget {
 fn abi_answer(cardinality: Cardinality, answers: Vec<ProviderAnswer>) -> Val {
     let mut answers = answers.into_iter();
     match cardinality {
-        Cardinality::ExactlyOne => answers.next().map(|(_, a)| provider_result(a)).unwrap_or_else(|| {
-            provider_result(Err(ProviderFailure::Unavailable("no provider is loaded".into())))
-        }),
-        Cardinality::AtMostOne => Val::Option(answers.next().map(|(_, a)| Box::new(provider_result(a)))),
+        Cardinality::ExactlyOne => {
+            answers.next().map(|(_, a)| provider_result(a)).unwrap_or_else(|| {
+                provider_result(Err(ProviderFailure::Unavailable("no provider is loaded".into())))
+            })
+        }
+        Cardinality::AtMostOne => {
+            Val::Option(answers.next().map(|(_, a)| Box::new(provider_result(a))))
+        }
         Cardinality::Any => Val::List(
-            answers.map(|(p, a)| Val::Tuple(vec![Val::String(p.to_string()), provider_result(a)])).collect(),
+            answers
+                .map(|(p, a)| Val::Tuple(vec![Val::String(p.to_string()), provider_result(a)]))
+                .collect(),
         ),
     }
 }
@@ -167,7 +187,9 @@ fn guest_bytes(value: &Val) -> usize {
             WORD + payload
         }
         Val::Record(fields) => fields.iter().map(|(_, v)| guest_bytes(v)).sum(),
-        Val::Variant(_, Some(v)) | Val::Option(Some(v)) | Val::Result(Ok(Some(v)) | Err(Some(v))) => WORD + guest_bytes(v),
+        Val::Variant(_, Some(v))
+        | Val::Option(Some(v))
+        | Val::Result(Ok(Some(v)) | Err(Some(v))) => WORD + guest_bytes(v),
         _ => WORD,
     }
 }
@@ -175,7 +197,9 @@ fn guest_bytes(value: &Val) -> usize {
 /// Why an answer of `size` bytes from `plugin` is refused when the consumer's
 /// memory can grow by `left` bytes only.
 fn too_big(plugin: &PluginId, size: usize, left: usize) -> String {
-    format!("the answer of plugin `{plugin}` takes {size} bytes; the consumer's memory can grow by {left} bytes only")
+    format!(
+        "the answer of plugin `{plugin}` takes {size} bytes; the consumer's memory can grow by {left} bytes only"
+    )
 }
 
 /// `result<T, provider-error>` for one provider's answer.
@@ -190,7 +214,10 @@ fn provider_result(answer: Result<Option<Val>, ProviderFailure>) -> Val {
                 ProviderFailure::Reentrant(m) => (PROVIDER_ERROR_CASES[3], m),
                 ProviderFailure::BadHandle(m) => (PROVIDER_ERROR_CASES[4], m),
             };
-            Err(Some(Box::new(Val::Variant(case.to_string(), Some(Box::new(Val::String(message)))))))
+            Err(Some(Box::new(Val::Variant(
+                case.to_string(),
+                Some(Box::new(Val::String(message))),
+            ))))
         }
     })
 }
@@ -226,19 +253,28 @@ pub(crate) fn define_socket_resource(
     kind: u32,
     table: Arc<ProxyTable>,
 ) -> wasmtime::Result<()> {
-    linker.instance(interface)?.resource(resource, ResourceType::host_dynamic(kind), move |_store, rep| {
-        if let Some(entry) = table.take(rep) {
-            // A destructor's failure is kept on its plugin, which then answers no more.
-            let _ = entry.owner.drop_resource(entry.resource);
-        }
-        Ok(())
-    })
+    linker.instance(interface)?.resource(
+        resource,
+        ResourceType::host_dynamic(kind),
+        move |_store, rep| {
+            if let Some(entry) = table.take(rep) {
+                // A destructor's failure is kept on its plugin, which then answers no more.
+                let _ = entry.owner.drop_resource(entry.resource);
+            }
+            Ok(())
+        },
+    )
 }
 
 impl SocketTarget {
     /// An `exactly-one` socket's call through the typed fast path, with the
     /// same answers as [`SocketTarget::call_abi`] gives for these shapes.
-    fn call_fast(&self, store: &mut StoreContextMut<'_, PluginState>, shape: Shape, args: FastArgs) -> Result<FastAnswer, ProviderError> {
+    fn call_fast(
+        &self,
+        store: &mut StoreContextMut<'_, PluginState>,
+        shape: Shape,
+        args: FastArgs,
+    ) -> Result<FastAnswer, ProviderError> {
         // The consumer is paused inside this call: its memory cannot grow meanwhile.
         let room = LoadedPlugin::memory_left(store.data());
         let Some(provider) = store.data_mut().providers.first(self.socket, &self.providers) else {
@@ -247,7 +283,9 @@ impl SocketTarget {
         let answer = provider.call_fast(self.function.index, shape, args)?;
         let size = answer.guest_bytes();
         match room {
-            Some(left) if size > left => Err(ProviderError::LimitExceeded(too_big(&provider.id, size, left))),
+            Some(left) if size > left => {
+                Err(ProviderError::LimitExceeded(too_big(&provider.id, size, left)))
+            }
             _ => Ok(answer),
         }
     }
@@ -271,21 +309,37 @@ fn define_fast_socket_function(
     let mut instance = linker.instance(interface)?;
     type Store<'a> = StoreContextMut<'a, PluginState>;
     match shape {
-        Shape::U32PairToU32 => instance.func_wrap(function, move |mut store: Store<'_>, (a, b): (u32, u32)| {
-            let answer = target.call_fast(&mut store, shape, FastArgs::U32Pair(a, b));
-            Ok((answer.and_then(|a| if let FastAnswer::U32(n) = a { Ok(n) } else { Err(other_shape()) }),))
-        }),
-        Shape::StringToString => instance.func_wrap(function, move |mut store: Store<'_>, (s,): (String,)| {
-            let answer = target.call_fast(&mut store, shape, FastArgs::String(s));
-            Ok((answer.and_then(|a| if let FastAnswer::String(s) = a { Ok(s) } else { Err(other_shape()) }),))
-        }),
-        Shape::BytesToU32 => instance.func_wrap(function, move |mut store: Store<'_>, (b,): (Vec<u8>,)| {
-            let answer = target.call_fast(&mut store, shape, FastArgs::Bytes(b));
-            Ok((answer.and_then(|a| if let FastAnswer::U32(n) = a { Ok(n) } else { Err(other_shape()) }),))
-        }),
-        Shape::BytesToBytes => instance.func_wrap(function, move |mut store: Store<'_>, (b,): (Vec<u8>,)| {
-            let answer = target.call_fast(&mut store, shape, FastArgs::Bytes(b));
-            Ok((answer.and_then(|a| if let FastAnswer::Bytes(b) = a { Ok(b) } else { Err(other_shape()) }),))
-        }),
+        Shape::U32PairToU32 => {
+            instance.func_wrap(function, move |mut store: Store<'_>, (a, b): (u32, u32)| {
+                let answer = target.call_fast(&mut store, shape, FastArgs::U32Pair(a, b));
+                Ok((answer.and_then(|a| {
+                    if let FastAnswer::U32(n) = a { Ok(n) } else { Err(other_shape()) }
+                }),))
+            })
+        }
+        Shape::StringToString => {
+            instance.func_wrap(function, move |mut store: Store<'_>, (s,): (String,)| {
+                let answer = target.call_fast(&mut store, shape, FastArgs::String(s));
+                Ok((answer.and_then(|a| {
+                    if let FastAnswer::String(s) = a { Ok(s) } else { Err(other_shape()) }
+                }),))
+            })
+        }
+        Shape::BytesToU32 => {
+            instance.func_wrap(function, move |mut store: Store<'_>, (b,): (Vec<u8>,)| {
+                let answer = target.call_fast(&mut store, shape, FastArgs::Bytes(b));
+                Ok((answer.and_then(|a| {
+                    if let FastAnswer::U32(n) = a { Ok(n) } else { Err(other_shape()) }
+                }),))
+            })
+        }
+        Shape::BytesToBytes => {
+            instance.func_wrap(function, move |mut store: Store<'_>, (b,): (Vec<u8>,)| {
+                let answer = target.call_fast(&mut store, shape, FastArgs::Bytes(b));
+                Ok((answer.and_then(|a| {
+                    if let FastAnswer::Bytes(b) = a { Ok(b) } else { Err(other_shape()) }
+                }),))
+            })
+        }
     }
 }

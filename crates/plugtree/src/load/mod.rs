@@ -28,15 +28,15 @@ use wasmtime::{Config, Engine, Store};
 pub use cache::{ArtifactCache, CacheStats};
 pub use error::{Cause, LoadError};
 pub use options::LoadOptions;
-pub use reload::{ReloadError, Reloaded};
 pub(crate) use plugin::{LoadedPlugin, ProviderFailure};
+pub use reload::{ReloadError, Reloaded};
 pub(crate) use socket::{Crossing, ProviderAnswer, RootFunction, RootSocket, fan_out};
 pub use ticker::EPOCH_TICK;
 
 use crate::describe::{Catalog, Limit, PluginId};
 use crate::resolve::{PluginStatus, PluginTree, TreePlugin, check_socket};
-use limits::{EngineSupport, PluginLimiter, classify, prepare_store};
 use handles::{Kinds, ProxyTable};
+use limits::{EngineSupport, PluginLimiter, classify, prepare_store};
 use link::{HandleContext, SocketTarget, define_socket_function, define_socket_resource};
 use plugin::{PluginSlot, PluginState, Setup};
 use socket::SocketFunction;
@@ -68,7 +68,8 @@ pub struct PoolShare {
 /// Each plugin's share of the pool in [`pooling_engine_config`]. A Rust
 /// guest built for `wasm32-unknown-unknown` takes 2–3 core instances, one
 /// memory and up to two tables.
-pub const POOL_SHARE_PER_PLUGIN: PoolShare = PoolShare { core_instances: 32, memories: 2, tables: 8 };
+pub const POOL_SHARE_PER_PLUGIN: PoolShare =
+    PoolShare { core_instances: 32, memories: 2, tables: 8 };
 
 /// [`engine_config`] with wasmtime's pooling instance allocator, sized for
 /// trees of up to `plugins` plugins alive at once (a reloaded plugin counts
@@ -191,10 +192,15 @@ impl PluginTree {
 
     /// [`PluginTree::load`] with [`LoadOptions`], e.g. a precompiled-artifact
     /// cache ([`ArtifactCache`]).
-    pub fn load_with(mut self, engine: &Engine, options: &LoadOptions) -> (LoadedTree, Vec<LoadError>) {
+    pub fn load_with(
+        mut self,
+        engine: &Engine,
+        options: &LoadOptions,
+    ) -> (LoadedTree, Vec<LoadError>) {
         let mut errors = Vec::new();
         let support = ticker::probe(engine);
-        let needs_ticker = support.epochs && self.load_order.iter().any(|&i| self.plugins[i].limits.deadline.is_some());
+        let needs_ticker = support.epochs
+            && self.load_order.iter().any(|&i| self.plugins[i].limits.deadline.is_some());
         let ticker = match needs_ticker.then(|| TickerGuard::start(engine)).transpose() {
             Ok(ticker) => ticker,
             Err(e) => {
@@ -203,11 +209,17 @@ impl PluginTree {
             }
         };
         let kinds = Arc::new(Kinds::new(
-            self.catalog.iter().flat_map(|i| i.resources.iter().map(move |r| (i.name.as_str(), r.as_str()))),
+            self.catalog
+                .iter()
+                .flat_map(|i| i.resources.iter().map(move |r| (i.name.as_str(), r.as_str()))),
         ));
-        let components: Vec<usize> = self.load_order.iter().copied().filter(|&i| self.plugins[i].host.is_none()).collect();
-        let mut compiled: HashMap<usize, Result<Component, Cause>> =
-            components.iter().copied().zip(compile::compile_all(engine, &self.plugins, &components, options.cache())).collect();
+        let components: Vec<usize> =
+            self.load_order.iter().copied().filter(|&i| self.plugins[i].host.is_none()).collect();
+        let mut compiled: HashMap<usize, Result<Component, Cause>> = components
+            .iter()
+            .copied()
+            .zip(compile::compile_all(engine, &self.plugins, &components, options.cache()))
+            .collect();
         let mut loaded: HashMap<usize, Arc<PluginSlot>> = HashMap::new();
         let mut in_order = Vec::new();
         for &index in &self.load_order {
@@ -218,8 +230,13 @@ impl PluginTree {
                     let cx = LoadContext { engine, support, catalog: &self.catalog, kinds: &kinds };
                     load_one(&cx, &self.plugins, index, &component, &loaded)
                 }
-                (None, Some(Err(source))) => Err(LoadError::Compile { plugin: plugin.id.clone(), source }),
-                (None, None) => Err(LoadError::Compile { plugin: plugin.id.clone(), source: wasmtime::format_err!("not compiled").into() }),
+                (None, Some(Err(source))) => {
+                    Err(LoadError::Compile { plugin: plugin.id.clone(), source })
+                }
+                (None, None) => Err(LoadError::Compile {
+                    plugin: plugin.id.clone(),
+                    source: wasmtime::format_err!("not compiled").into(),
+                }),
             };
             match outcome {
                 Ok(p) => {
@@ -237,7 +254,8 @@ impl PluginTree {
         // The host's root socket is checked as a consumer's is; the check
         // was reported while resolving, so it is reported again only if
         // load failures are what broke it.
-        let root_cardinality = self.catalog.get(&self.root).map(|i| i.cardinality).unwrap_or_default();
+        let root_cardinality =
+            self.catalog.get(&self.root).map(|i| i.cardinality).unwrap_or_default();
         let resolved_ok = root_cardinality
             .accepts(self.root_providers.iter().filter(|p| self.load_order.contains(p)).count());
         let unsatisfied = check_socket(
@@ -266,7 +284,8 @@ impl PluginTree {
             state: Mutex::new(ReloadState { plugins: self.plugins.clone(), slots: loaded }),
         };
         let root_calls = RootFunction::all(&self.catalog, &self.root);
-        let tree = LoadedTree { tree: self, root, plugins: in_order, root_calls, reload, _ticker: ticker };
+        let tree =
+            LoadedTree { tree: self, root, plugins: in_order, root_calls, reload, _ticker: ticker };
         (tree, errors)
     }
 }
@@ -291,12 +310,19 @@ fn load_one(
     let plugin = &plugins[index];
     let id = &plugin.id;
     let limits = plugin.limits;
-    let unsupported = |limit, engine_lacks| LoadError::LimitUnsupported { plugin: id.clone(), limit, engine_lacks };
+    let unsupported = |limit, engine_lacks| LoadError::LimitUnsupported {
+        plugin: id.clone(),
+        limit,
+        engine_lacks,
+    };
     if !support.fuel && (limits.fuel.is_some() || limits.instantiation_fuel.is_some()) {
         return Err(unsupported(Limit::Fuel, "fuel counting (`Config::consume_fuel`)"));
     }
     if !support.epochs && limits.deadline.is_some() {
-        return Err(unsupported(Limit::Deadline, "epoch interruption (`Config::epoch_interruption`)"));
+        return Err(unsupported(
+            Limit::Deadline,
+            "epoch interruption (`Config::epoch_interruption`)",
+        ));
     }
     let mut linker: Linker<PluginState> = Linker::new(engine);
     let proxies = Arc::new(ProxyTable::default());
@@ -315,11 +341,20 @@ fn load_one(
             socket.providers.iter().filter_map(|q| loaded.get(q).cloned()).collect();
         for resource in &interface.resources {
             if let Some(kind) = kinds.get(&interface.name, resource) {
-                define_socket_resource(&mut linker, &interface.name, resource, kind, proxies.clone()).map_err(link_error)?;
+                define_socket_resource(
+                    &mut linker,
+                    &interface.name,
+                    resource,
+                    kind,
+                    proxies.clone(),
+                )
+                .map_err(link_error)?;
             }
         }
         for name in &socket.functions {
-            let Some((function, f)) = interface.functions.iter().enumerate().find(|(_, f)| &f.name == name) else {
+            let Some((function, f)) =
+                interface.functions.iter().enumerate().find(|(_, f)| &f.name == name)
+            else {
                 continue;
             };
             if let Some(ty) = f.signature.async_type() {
@@ -327,7 +362,9 @@ fn load_one(
                     plugin: id.clone(),
                     interface: interface.name.clone(),
                     function: name.clone(),
-                    reason: format!("`{ty}` cannot cross between plugins: wasmtime's dynamic API carries futures, streams and error contexts only with async support"),
+                    reason: format!(
+                        "`{ty}` cannot cross between plugins: wasmtime's dynamic API carries futures, streams and error contexts only with async support"
+                    ),
                 });
             }
             let target = SocketTarget {
@@ -341,7 +378,8 @@ fn load_one(
                     kinds: kinds.clone(),
                 }),
             };
-            define_socket_function(&mut linker, &interface.name, name, target).map_err(link_error)?;
+            define_socket_function(&mut linker, &interface.name, name, target)
+                .map_err(link_error)?;
         }
     }
     for name in &plugin.type_imports {
@@ -353,9 +391,13 @@ fn load_one(
     let mut store = Store::new(engine, PluginState::new(PluginLimiter::new(&limits), wasi));
     store.limiter(|state| &mut state.limiter);
     prepare_store(&mut store, &limits, support).map_err(link_error)?;
-    let instance = pre.instantiate(&mut store).map_err(|e| match classify(&e, id, "instantiation", &limits, false) {
-        ProviderFailure::LimitExceeded(limit, message) => LoadError::LimitExceeded { plugin: id.clone(), limit, message },
-        _ => LoadError::Instantiate { plugin: id.clone(), source: e.into() },
+    let instance = pre.instantiate(&mut store).map_err(|e| {
+        match classify(&e, id, "instantiation", &limits, false) {
+            ProviderFailure::LimitExceeded(limit, message) => {
+                LoadError::LimitExceeded { plugin: id.clone(), limit, message }
+            }
+            _ => LoadError::Instantiate { plugin: id.clone(), source: e.into() },
+        }
     })?;
     if support.fuel {
         // Calls without a fuel limit run on this; limited calls refuel each time.
@@ -373,7 +415,9 @@ fn load_one(
                 plugin: id.clone(),
                 interface: plug.to_string(),
                 function: f.name.clone(),
-                reason: format!("`{ty}` cannot be passed by plugtree's dynamic calls without async support"),
+                reason: format!(
+                    "`{ty}` cannot be passed by plugtree's dynamic calls without async support"
+                ),
             });
         }
         names.push(f.name.clone());
@@ -386,7 +430,10 @@ fn load_one(
                 interface: plug.to_string(),
                 function: f.name.clone(),
             })?;
-        fast.push(fast::Shape::of(&f.signature).and_then(|shape| fast::FastFunc::new(func, shape, &store)));
+        fast.push(
+            fast::Shape::of(&f.signature)
+                .and_then(|shape| fast::FastFunc::new(func, shape, &store)),
+        );
         funcs.push(Some(func));
     }
     let mut resources = Vec::new();
@@ -399,5 +446,9 @@ fn load_one(
             resources.push((ty, name.clone()));
         }
     }
-    Ok(LoadedPlugin::new(id.clone(), store, Setup { funcs, names, fast, resources, proxies, limits, support }))
+    Ok(LoadedPlugin::new(
+        id.clone(),
+        store,
+        Setup { funcs, names, fast, resources, proxies, limits, support },
+    ))
 }

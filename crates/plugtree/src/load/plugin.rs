@@ -55,7 +55,11 @@ impl ProviderCache {
 
     /// The cached instances of socket number `socket`, brought up to date
     /// with `providers`: a slot is re-read only if its generation moved.
-    fn fresh(&mut self, socket: usize, providers: &[Arc<PluginSlot>]) -> &mut Vec<(u64, Arc<LoadedPlugin>)> {
+    fn fresh(
+        &mut self,
+        socket: usize,
+        providers: &[Arc<PluginSlot>],
+    ) -> &mut Vec<(u64, Arc<LoadedPlugin>)> {
         let cached = self.socket(socket);
         if cached.len() != providers.len() {
             cached.clear();
@@ -74,7 +78,11 @@ impl ProviderCache {
 
     /// The instances answering now for `providers`, socket number `socket`
     /// of this consumer; put them back with [`ProviderCache::put`].
-    pub fn take(&mut self, socket: usize, providers: &[Arc<PluginSlot>]) -> Vec<(u64, Arc<LoadedPlugin>)> {
+    pub fn take(
+        &mut self,
+        socket: usize,
+        providers: &[Arc<PluginSlot>],
+    ) -> Vec<(u64, Arc<LoadedPlugin>)> {
         std::mem::take(self.fresh(socket, providers))
     }
 
@@ -122,7 +130,10 @@ pub(crate) struct LoadedPlugin {
 
 // Unboxed: a `LoadedPlugin` always lives in an `Arc`, and a call saves a
 // dependent load.
-#[allow(clippy::large_enum_variant, reason = "always behind an Arc; every call reads the component body")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "always behind an Arc; every call reads the component body"
+)]
 enum Body {
     Component(ComponentBody),
     Host(HostBody),
@@ -179,7 +190,11 @@ pub(crate) struct PluginSlot {
 
 impl PluginSlot {
     pub fn new(plugin: LoadedPlugin) -> Self {
-        PluginSlot { id: plugin.id.clone(), current: ArcSwap::from_pointee(plugin), generation: AtomicU64::new(0) }
+        PluginSlot {
+            id: plugin.id.clone(),
+            current: ArcSwap::from_pointee(plugin),
+            generation: AtomicU64::new(0),
+        }
     }
 
     /// The instance answering now.
@@ -258,11 +273,21 @@ impl LoadedPlugin {
 
     /// Calls function number `function`, of shape `shape`, through its typed
     /// fast path; a plugin without one (a host plug) is called with `Val`s.
-    pub fn call_fast(&self, function: usize, shape: Shape, args: FastArgs) -> Result<FastAnswer, ProviderFailure> {
+    pub fn call_fast(
+        &self,
+        function: usize,
+        shape: Shape,
+        args: FastArgs,
+    ) -> Result<FastAnswer, ProviderFailure> {
         if let Body::Component(body) = &self.body
             && let Some(fast) = body.fast.get(function).copied().flatten()
         {
-            return self.enter(body, Entry::Function(function), |_, _| true, |store| fast.call(&mut *store, args));
+            return self.enter(
+                body,
+                Entry::Function(function),
+                |_, _| true,
+                |store| fast.call(&mut *store, args),
+            );
         }
         self.call_fast_with_vals(function, shape, args)
     }
@@ -270,10 +295,18 @@ impl LoadedPlugin {
     /// [`LoadedPlugin::call_fast`] for a plugin without a typed function (a
     /// host plug): the call made with `Val`s. Out of line, off the fast path.
     #[inline(never)]
-    fn call_fast_with_vals(&self, function: usize, shape: Shape, args: FastArgs) -> Result<FastAnswer, ProviderFailure> {
+    fn call_fast_with_vals(
+        &self,
+        function: usize,
+        shape: Shape,
+        args: FastArgs,
+    ) -> Result<FastAnswer, ProviderFailure> {
         let answer = self.call(function, &args.into_vals(), true)?;
         answer.and_then(|v| FastAnswer::from_val(shape, v)).ok_or_else(|| {
-            ProviderFailure::Trapped(format!("plugin `{}` answered in another shape than its WIT says", self.id))
+            ProviderFailure::Trapped(format!(
+                "plugin `{}` answered in another shape than its WIT says",
+                self.id
+            ))
         })
     }
 
@@ -329,37 +362,64 @@ impl LoadedPlugin {
     /// A trap or an exceeded limit fails the plugin: wasmtime refuses to
     /// enter an instance after it trapped, so later calls answer
     /// `Unavailable` at once, and the failure is kept for [`Self::failure`].
-    pub fn call(&self, function: usize, params: &[Val], has_result: bool) -> Result<Option<Val>, ProviderFailure> {
+    pub fn call(
+        &self,
+        function: usize,
+        params: &[Val],
+        has_result: bool,
+    ) -> Result<Option<Val>, ProviderFailure> {
         let body = match &self.body {
             Body::Host(host) => return self.call_host(host, function, params, has_result),
             Body::Component(body) => body,
         };
         let Some(func) = body.funcs.get(function).copied().flatten() else {
-            return Err(ProviderFailure::Unavailable(format!("plugin `{}` does not export this function", self.id)));
+            return Err(ProviderFailure::Unavailable(format!(
+                "plugin `{}` does not export this function",
+                self.id
+            )));
         };
         // A typed call is cheaper than a dynamic one even from `Val`s.
         if let Some(fast) = body.fast.get(function).copied().flatten()
             && has_result
             && let Some(args) = FastArgs::from_vals(fast.shape(), params)
         {
-            return self.enter(body, Entry::Function(function), |_, _| true, |store| Ok(Some(fast.call(&mut *store, args)?.into_val())));
+            return self.enter(
+                body,
+                Entry::Function(function),
+                |_, _| true,
+                |store| Ok(Some(fast.call(&mut *store, args)?.into_val())),
+            );
         }
         // Any error of a call fails the plugin: after a failed lift or lower
         // the instance's state is not to be trusted either.
-        self.enter(body, Entry::Function(function), |_, _| true, |store| {
-            let mut results = [Val::Bool(false)];
-            let results = &mut results[..usize::from(has_result)];
-            func.call(&mut *store, params, results)?;
-            Ok(results.first_mut().map(|v| std::mem::replace(v, Val::Bool(false))))
-        })
+        self.enter(
+            body,
+            Entry::Function(function),
+            |_, _| true,
+            |store| {
+                let mut results = [Val::Bool(false)];
+                let results = &mut results[..usize::from(has_result)];
+                func.call(&mut *store, params, results)?;
+                Ok(results.first_mut().map(|v| std::mem::replace(v, Val::Bool(false))))
+            },
+        )
     }
 
     /// Calls a host plug's function. Its error is the consumer's
     /// `unavailable`; a panic or an answer of the wrong type is `trapped`.
     /// Neither fails the plug: host code has no instance to poison.
-    fn call_host(&self, host: &HostBody, function: usize, params: &[Val], has_result: bool) -> Result<Option<Val>, ProviderFailure> {
+    fn call_host(
+        &self,
+        host: &HostBody,
+        function: usize,
+        params: &[Val],
+        has_result: bool,
+    ) -> Result<Option<Val>, ProviderFailure> {
         let Some(f) = host.funcs.get(function).and_then(Option::as_ref) else {
-            return Err(ProviderFailure::Unavailable(format!("host plug `{}` does not implement this function", self.id)));
+            return Err(ProviderFailure::Unavailable(format!(
+                "host plug `{}` does not implement this function",
+                self.id
+            )));
         };
         let answer = match catch_unwind(AssertUnwindSafe(|| (f.call)(params))) {
             Ok(Ok(answer)) => answer,
@@ -370,7 +430,10 @@ impl LoadedPlugin {
                     .map(|s| s.to_string())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "a non-string panic".into());
-                return Err(ProviderFailure::Trapped(format!("host plug `{}` panicked in `{}`: {what}", self.id, f.name)));
+                return Err(ProviderFailure::Trapped(format!(
+                    "host plug `{}` panicked in `{}`: {what}",
+                    self.id, f.name
+                )));
             }
         };
         let fits = match (&f.check, &answer) {
@@ -381,7 +444,10 @@ impl LoadedPlugin {
         };
         if !fits {
             let found = answer.as_ref().map_or_else(|| "no value".to_string(), describe);
-            return Err(ProviderFailure::Trapped(format!("host plug `{}` answered `{}` with {found}, which its WIT result does not admit", self.id, f.name)));
+            return Err(ProviderFailure::Trapped(format!(
+                "host plug `{}` answered `{}` with {found}, which its WIT result does not admit",
+                self.id, f.name
+            )));
         }
         Ok(answer)
     }
@@ -400,11 +466,15 @@ impl LoadedPlugin {
         // A destructor that trapped poisons the instance; a handle wasmtime
         // does not know (stale) is refused before any guest code runs.
         let poisons = |e: &wasmtime::Error, failure: &ProviderFailure| {
-            e.chain().any(|c| c.downcast_ref::<wasmtime::Trap>().is_some()) || matches!(failure, ProviderFailure::LimitExceeded(..))
+            e.chain().any(|c| c.downcast_ref::<wasmtime::Trap>().is_some())
+                || matches!(failure, ProviderFailure::LimitExceeded(..))
         };
         match &self.body {
-            Body::Component(body) => self.enter(body, Entry::ResourceDrop, poisons, |store| resource.resource_drop(store)),
-            Body::Host(_) => Err(ProviderFailure::BadHandle(format!("host plug `{}` has no resources", self.id))),
+            Body::Component(body) => self
+                .enter(body, Entry::ResourceDrop, poisons, |store| resource.resource_drop(store)),
+            Body::Host(_) => {
+                Err(ProviderFailure::BadHandle(format!("host plug `{}` has no resources", self.id)))
+            }
         }
     }
 
@@ -446,14 +516,19 @@ impl LoadedPlugin {
         let failure = classify(e, &self.id, function, &body.limits, inherited);
         if poisons(e, &failure) {
             tracing::warn!(plugin = %self.id, function, ?failure, "plugin failed");
-            let _ = self.failure.set(Failure { function: function.to_string(), failure: failure.clone() });
+            let _ = self
+                .failure
+                .set(Failure { function: function.to_string(), failure: failure.clone() });
         }
         failure
     }
 
     /// The plugin's store, locked, and the mark that this thread is inside
     /// it (declared second, so it is cleared before the lock is released).
-    fn lock<'a>(&self, body: &'a ComponentBody) -> Result<(MutexGuard<'a, Store<PluginState>>, Inside<'a>), ProviderFailure> {
+    fn lock<'a>(
+        &self,
+        body: &'a ComponentBody,
+    ) -> Result<(MutexGuard<'a, Store<PluginState>>, Inside<'a>), ProviderFailure> {
         let me = thread_token();
         // The resolver keeps the tree acyclic, so a thread finding itself
         // already inside this plugin is a bug or a hostile host callback:
@@ -478,9 +553,14 @@ impl LoadedPlugin {
         let how = match &failed.failure {
             ProviderFailure::Trapped(m) => format!("trapped: {m}"),
             ProviderFailure::LimitExceeded(_, m) => m.clone(),
-            ProviderFailure::Unavailable(m) | ProviderFailure::Reentrant(m) | ProviderFailure::BadHandle(m) => m.clone(),
+            ProviderFailure::Unavailable(m)
+            | ProviderFailure::Reentrant(m)
+            | ProviderFailure::BadHandle(m) => m.clone(),
         };
-        ProviderFailure::Unavailable(format!("plugin `{}` failed earlier in `{}` and was disabled ({how})", self.id, failed.function))
+        ProviderFailure::Unavailable(format!(
+            "plugin `{}` failed earlier in `{}` and was disabled ({how})",
+            self.id, failed.function
+        ))
     }
 }
 
@@ -524,7 +604,8 @@ mod tests {
     #[test]
     fn reentry_is_a_typed_error_not_a_deadlock() {
         let engine = Engine::new(&crate::load::engine_config()).expect("engine");
-        let component = Component::new(&engine, wat::parse_str(REENTERING).expect("wat")).expect("component");
+        let component =
+            Component::new(&engine, wat::parse_str(REENTERING).expect("wat")).expect("component");
         let me: Arc<OnceLock<Arc<LoadedPlugin>>> = Arc::default();
         let seen: Arc<Mutex<Vec<ProviderFailure>>> = Arc::default();
         let mut linker: Linker<PluginState> = Linker::new(&engine);
@@ -550,7 +631,15 @@ mod tests {
         let api = component.get_export_index(None, "test:re/api").expect("api");
         let enter = component.get_export_index(Some(&api), "enter").expect("enter");
         let func = instance.get_func(&mut store, enter).expect("func");
-        let setup = Setup { funcs: vec![Some(func)], names: vec!["enter".into()], fast: vec![None], resources: vec![], proxies: Arc::default(), limits, support };
+        let setup = Setup {
+            funcs: vec![Some(func)],
+            names: vec!["enter".into()],
+            fast: vec![None],
+            resources: vec![],
+            proxies: Arc::default(),
+            limits,
+            support,
+        };
         let plugin = Arc::new(LoadedPlugin::new("loop".into(), store, setup));
         let _ = me.set(plugin.clone());
 
@@ -558,10 +647,15 @@ mod tests {
         let (send, answer) = mpsc::channel();
         let caller = plugin.clone();
         std::thread::spawn(move || send.send(caller.call(0, &[], true)));
-        let outcome = answer.recv_timeout(Duration::from_secs(20)).expect("the call returned instead of deadlocking");
+        let outcome = answer
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the call returned instead of deadlocking");
         assert_eq!(outcome, Ok(Some(Val::U32(7))));
         let refused = std::mem::take(&mut *seen.lock().expect("lock"));
-        assert_eq!(refused, vec![ProviderFailure::Reentrant("plugin `loop` is already on the call stack".into())]);
+        assert_eq!(
+            refused,
+            vec![ProviderFailure::Reentrant("plugin `loop` is already on the call stack".into())]
+        );
         // Re-entry is refused, not a fault of the plugin: it keeps answering.
         assert!(!plugin.is_failed());
         assert_eq!(plugin.call(0, &[], true), Ok(Some(Val::U32(7))));
@@ -570,7 +664,8 @@ mod tests {
     #[test]
     fn a_panic_out_of_a_call_does_not_leave_the_thread_inside_the_plugin() {
         let engine = Engine::new(&crate::load::engine_config()).expect("engine");
-        let component = Component::new(&engine, wat::parse_str(REENTERING).expect("wat")).expect("component");
+        let component =
+            Component::new(&engine, wat::parse_str(REENTERING).expect("wat")).expect("component");
         let mut linker: Linker<PluginState> = Linker::new(&engine);
         let calls = Arc::new(Mutex::new(0u32));
         let counted = calls.clone();
@@ -597,10 +692,19 @@ mod tests {
         let api = component.get_export_index(None, "test:re/api").expect("api");
         let enter = component.get_export_index(Some(&api), "enter").expect("enter");
         let func = instance.get_func(&mut store, enter).expect("func");
-        let setup = Setup { funcs: vec![Some(func)], names: vec!["enter".into()], fast: vec![None], resources: vec![], proxies: Arc::default(), limits, support };
+        let setup = Setup {
+            funcs: vec![Some(func)],
+            names: vec!["enter".into()],
+            fast: vec![None],
+            resources: vec![],
+            proxies: Arc::default(),
+            limits,
+            support,
+        };
         let plugin = LoadedPlugin::new("panicky".into(), store, setup);
 
-        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| plugin.call(0, &[], true)));
+        let unwound =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| plugin.call(0, &[], true)));
         assert!(unwound.is_err(), "the host function's panic unwinds out of the call");
         // The same thread calls again: not refused as re-entrant.
         let again = plugin.call(0, &[], true);

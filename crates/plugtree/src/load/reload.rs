@@ -89,7 +89,11 @@ impl LoadedTree {
     /// # Errors
     /// [`ReloadError`] when the new component cannot replace the old one;
     /// the old one then keeps answering.
-    pub fn reload(&self, id: &str, source: impl Into<PluginSource>) -> Result<Reloaded, ReloadError> {
+    pub fn reload(
+        &self,
+        id: &str,
+        source: impl Into<PluginSource>,
+    ) -> Result<Reloaded, ReloadError> {
         let source = source.into();
         let plugin = PluginId::from(id);
         let mut state = self.reload.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -101,7 +105,8 @@ impl LoadedTree {
             return Err(ReloadError::HostPlug { plugin });
         }
         let rejected = |errors| ReloadError::Rejected { plugin: plugin.clone(), errors };
-        let mut described = describe_plugin(plugin.clone(), &source).map_err(|e| rejected(vec![e.into()]))?;
+        let mut described =
+            describe_plugin(plugin.clone(), &source).map_err(|e| rejected(vec![e.into()]))?;
         // The new component keeps the plugin's grants; strict mode checks it too.
         described.grants = plugins[index].grants.clone();
         let catalog = &self.tree.catalog;
@@ -126,14 +131,24 @@ impl LoadedTree {
         fresh.limits = plugins[index].limits;
         fresh.status = PluginStatus::Ready;
         // The same compile path as the first load, through the same cache.
-        let compiled = compile::compile_all(&self.reload.engine, std::slice::from_ref(&fresh), &[0], self.reload.cache.as_deref());
+        let compiled = compile::compile_all(
+            &self.reload.engine,
+            std::slice::from_ref(&fresh),
+            &[0],
+            self.reload.cache.as_deref(),
+        );
         let component = compiled
             .into_iter()
             .next()
             .unwrap_or_else(|| Err(wasmtime::format_err!("not compiled").into()))
             .map_err(|source| LoadError::Compile { plugin: plugin.clone(), source })?;
         let old = std::mem::replace(&mut plugins[index], fresh);
-        let cx = LoadContext { engine: &self.reload.engine, support: self.reload.support, catalog, kinds: &self.reload.kinds };
+        let cx = LoadContext {
+            engine: &self.reload.engine,
+            support: self.reload.support,
+            catalog,
+            kinds: &self.reload.kinds,
+        };
         let loaded: LoadedPlugin = match load_one(&cx, plugins, index, &component, slots) {
             Ok(p) => p,
             Err(e) => {
@@ -148,10 +163,16 @@ impl LoadedTree {
         let consumers = plugins
             .iter()
             .enumerate()
-            .filter(|(i, p)| slots.contains_key(i) && p.sockets.iter().any(|s| s.providers.contains(&index)))
+            .filter(|(i, p)| {
+                slots.contains_key(i) && p.sockets.iter().any(|s| s.providers.contains(&index))
+            })
             .map(|(_, p)| p.id.clone())
             .collect();
-        Ok(Reloaded { plugin, sockets: plugins[index].sockets.iter().map(|s| s.interface.clone()).collect(), consumers })
+        Ok(Reloaded {
+            plugin,
+            sockets: plugins[index].sockets.iter().map(|s| s.interface.clone()).collect(),
+            consumers,
+        })
     }
 }
 
@@ -164,7 +185,11 @@ fn cycle_through(
     index: usize,
 ) -> Option<Vec<PluginId>> {
     let providers = |p: &TreePlugin| -> Vec<usize> {
-        p.sockets.iter().flat_map(|s| s.providers.iter().copied()).filter(|q| slots.contains_key(q)).collect()
+        p.sockets
+            .iter()
+            .flat_map(|s| s.providers.iter().copied())
+            .filter(|q| slots.contains_key(q))
+            .collect()
     };
     // Depth-first from each new provider, remembering how each plugin was reached.
     let mut came_from: HashMap<usize, usize> = HashMap::new();

@@ -2,6 +2,9 @@
 //!
 //! Every call through a socket goes through [`fan_out`], whoever makes it: a
 //! consumer's import (`link.rs`) or the host's call on the root (`dispatch`).
+//! The one exception is the typed fast path of a satisfied `exactly-one`
+//! socket (`fast.rs`): it calls the socket's one provider directly, which is
+//! what the fan-out would do, without `Val`s.
 //! It owns the socket's rules:
 //! - a method goes to the owner of `self`, whatever the cardinality;
 //! - every other function goes to each provider a socket of its cardinality
@@ -69,7 +72,8 @@ pub(crate) trait Crossing {
     /// go to it (a handle reaches only its owner).
     fn admit(&mut self, provider: &LoadedPlugin) -> Result<(), String>;
     /// `provider`'s answer as the caller receives it.
-    fn receive(&mut self, provider: &Arc<LoadedPlugin>, value: Val) -> Result<Val, ProviderFailure>;
+    fn receive(&mut self, provider: &Arc<LoadedPlugin>, value: Val)
+    -> Result<Val, ProviderFailure>;
 }
 
 /// One provider's answer, with the provider's id.
@@ -101,7 +105,7 @@ pub(crate) fn fan_out<P: Deref<Target = Arc<LoadedPlugin>>>(
     if let Some(owner) = owner {
         call(&owner);
     } else {
-        instances.into_iter().filter(|p| p.is_called_on(cardinality)).for_each(|p| call(&*p));
+        instances.into_iter().filter(|p| p.is_called_on(cardinality)).for_each(|p| call(&p));
     }
     Some(answers)
 }

@@ -32,7 +32,9 @@ fn advance_coarse_clock() {
 /// only while a ticker runs.
 pub(crate) fn coarse_nanos() -> u64 {
     match COARSE_NANOS.load(Ordering::Relaxed) {
-        0 => u64::try_from(COARSE_BASE.get_or_init(Instant::now).elapsed().as_nanos()).unwrap_or(u64::MAX).max(1),
+        0 => u64::try_from(COARSE_BASE.get_or_init(Instant::now).elapsed().as_nanos())
+            .unwrap_or(u64::MAX)
+            .max(1),
         nanos => nanos,
     }
 }
@@ -67,13 +69,14 @@ impl TickerGuard {
         } else {
             let stop = Arc::new(AtomicBool::new(false));
             let (flag, ticking) = (stop.clone(), engine.clone());
-            let thread = std::thread::Builder::new().name("plugtree-epoch".into()).spawn(move || {
-                while !flag.load(Ordering::Relaxed) {
-                    std::thread::sleep(EPOCH_TICK);
-                    advance_coarse_clock();
-                    ticking.increment_epoch();
-                }
-            })?;
+            let thread =
+                std::thread::Builder::new().name("plugtree-epoch".into()).spawn(move || {
+                    while !flag.load(Ordering::Relaxed) {
+                        std::thread::sleep(EPOCH_TICK);
+                        advance_coarse_clock();
+                        ticking.increment_epoch();
+                    }
+                })?;
             list.push(Ticker { engine: engine.clone(), users: 1, stop, thread: Some(thread) });
         }
         Ok(TickerGuard { engine: engine.clone() })
@@ -84,7 +87,9 @@ impl Drop for TickerGuard {
     fn drop(&mut self) {
         let finished = {
             let mut list = tickers();
-            let Some(i) = list.iter().position(|t| Engine::same(&t.engine, &self.engine)) else { return };
+            let Some(i) = list.iter().position(|t| Engine::same(&t.engine, &self.engine)) else {
+                return;
+            };
             list[i].users -= 1;
             if list[i].users > 0 {
                 return;
@@ -105,7 +110,12 @@ impl Drop for TickerGuard {
 pub(crate) fn probe(engine: &Engine) -> EngineSupport {
     static PROBED: Mutex<Vec<(super::cache::EngineKey, EngineSupport)>> = Mutex::new(Vec::new());
     let key = super::cache::EngineKey::of(engine);
-    let known = PROBED.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).iter().find(|(k, _)| *k == key).map(|(_, s)| *s);
+    let known = PROBED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, s)| *s);
     known.unwrap_or_else(|| {
         let support = probe_now(engine);
         PROBED.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push((key, support));

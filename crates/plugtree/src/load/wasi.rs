@@ -26,7 +26,9 @@ impl WasiView for PluginState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         // Only plugins with WASI imports link WASI, and they get a context at
         // load; should another ever reach here, it gets the denying default.
-        let state = self.wasi.get_or_insert_with(|| Box::new(WasiState { ctx: WasiCtx::builder().build(), table: ResourceTable::new() }));
+        let state = self.wasi.get_or_insert_with(|| {
+            Box::new(WasiState { ctx: WasiCtx::builder().build(), table: ResourceTable::new() })
+        });
         WasiCtxView { ctx: &mut state.ctx, table: &mut state.table }
     }
 }
@@ -91,12 +93,13 @@ pub(crate) fn context(plugin: &TreePlugin) -> Result<Option<Box<WasiState>>, Loa
 fn resolve_network(id: &PluginId, grants: &Grants) -> Result<HashSet<SocketAddr>, LoadError> {
     let mut allowed = HashSet::new();
     for hp in &grants.network {
-        let addrs = (hp.host.as_str(), hp.port).to_socket_addrs().map_err(|e| LoadError::Grant {
-            plugin: id.clone(),
-            grant: Capability::Network,
-            value: hp.to_string(),
-            source: wasmtime::Error::from(e).into(),
-        })?;
+        let addrs =
+            (hp.host.as_str(), hp.port).to_socket_addrs().map_err(|e| LoadError::Grant {
+                plugin: id.clone(),
+                grant: Capability::Network,
+                value: hp.to_string(),
+                source: wasmtime::Error::from(e).into(),
+            })?;
         allowed.extend(addrs);
     }
     Ok(allowed)
@@ -105,5 +108,7 @@ fn resolve_network(id: &PluginId, grants: &Grants) -> Result<HashSet<SocketAddr>
 /// A connect or send first binds the socket to an unspecified address and
 /// port 0 (the OS picks one); that binds nothing a plugin could listen on.
 fn is_ephemeral_bind(addr: SocketAddr, used: SocketAddrUse) -> bool {
-    matches!(used, SocketAddrUse::TcpBind | SocketAddrUse::UdpBind) && addr.ip().is_unspecified() && addr.port() == 0
+    matches!(used, SocketAddrUse::TcpBind | SocketAddrUse::UdpBind)
+        && addr.ip().is_unspecified()
+        && addr.port() == 0
 }

@@ -4,10 +4,11 @@ use std::path::PathBuf;
 
 use super::{BuildError, Described, PluginTree, resolve};
 use crate::describe::{BuiltinPlug, DescribedPlugin};
-use crate::host::{HOST_WIT, HostPlug, Log, MemoryKv};
 use crate::describe::{
-    Cardinality, Catalog, DescribeError, Grants, Limits, Manifest, ManifestError, PluginId, PluginSource, describe_plugin,
+    Cardinality, Catalog, DescribeError, Grants, Limits, Manifest, ManifestError, PluginId,
+    PluginSource, describe_plugin,
 };
+use crate::host::{HOST_WIT, HostPlug, Log, MemoryKv};
 
 /// Why a tree could not be built at all (as opposed to a [`BuildError`], which
 /// concerns one plugin and leaves the rest of the tree usable).
@@ -57,7 +58,8 @@ pub struct TreeBuilder {
 impl TreeBuilder {
     /// A builder filled from a manifest.
     pub fn from_manifest(manifest: &Manifest) -> Self {
-        let mut builder = TreeBuilder::default().root(manifest.root.clone()).limits(manifest.limits);
+        let mut builder =
+            TreeBuilder::default().root(manifest.root.clone()).limits(manifest.limits);
         for path in &manifest.wit {
             builder = builder.wit(path.clone());
         }
@@ -161,26 +163,31 @@ impl TreeBuilder {
             catalog.set_cardinality(interface, *cardinality)?;
         }
         let root = self.root.ok_or(DescribeError::NoRoot)?;
-        let root_interface =
-            catalog.get(&root).ok_or_else(|| DescribeError::UnknownInterface { interface: root.clone() })?;
+        let root_interface = catalog
+            .get(&root)
+            .ok_or_else(|| DescribeError::UnknownInterface { interface: root.clone() })?;
         if root_interface.functions.is_empty() {
             return Err(DescribeError::EmptyRoot { interface: root });
         }
         let grants = self.grants;
-        let grants_of = |id: &PluginId| grants.iter().rev().find(|(g, _)| g == id).map(|(_, g)| g.clone()).unwrap_or_default();
+        let grants_of = |id: &PluginId| {
+            grants.iter().rev().find(|(g, _)| g == id).map(|(_, g)| g.clone()).unwrap_or_default()
+        };
         let described = self
             .plugins
             .into_iter()
             .map(|entry| match entry {
-                Entry::Component(id, source) => describe_plugin(id, &source)
-                    .map(|d| Described::Component(DescribedPlugin { grants: grants_of(&d.id), ..d })),
+                Entry::Component(id, source) => describe_plugin(id, &source).map(|d| {
+                    Described::Component(DescribedPlugin { grants: grants_of(&d.id), ..d })
+                }),
                 Entry::Host(plug) => Ok(Described::Host(plug)),
             })
             .collect();
         let (mut tree, errors) = resolve(catalog, root, described);
         for plugin in tree.plugins.iter_mut().filter(|p| p.host.is_none()) {
             plugin.limits = self.limits;
-            if let Some((_, own)) = self.plugin_limits.iter().rev().find(|(id, _)| *id == plugin.id) {
+            if let Some((_, own)) = self.plugin_limits.iter().rev().find(|(id, _)| *id == plugin.id)
+            {
                 plugin.limits = *own;
             }
         }

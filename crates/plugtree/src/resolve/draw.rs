@@ -47,7 +47,8 @@ impl Node {
 fn picture(tree: &PluginTree) -> DiGraph<Node, ()> {
     let mut graph = DiGraph::new();
     let mut interfaces: HashMap<String, NodeIndex> = HashMap::new();
-    let cardinality = |name: &str| tree.catalog.get(name).map(|i| i.cardinality).unwrap_or_default();
+    let cardinality =
+        |name: &str| tree.catalog.get(name).map(|i| i.cardinality).unwrap_or_default();
     let mut interface = |graph: &mut DiGraph<Node, ()>, name: &str| {
         *interfaces.entry(name.to_string()).or_insert_with(|| {
             graph.add_node(Node::Interface {
@@ -61,7 +62,13 @@ fn picture(tree: &PluginTree) -> DiGraph<Node, ()> {
     let plugins: Vec<NodeIndex> = tree
         .plugins
         .iter()
-        .map(|p| graph.add_node(Node::Plugin { id: p.id.to_string(), status: p.status, host: p.host.is_some() }))
+        .map(|p| {
+            graph.add_node(Node::Plugin {
+                id: p.id.to_string(),
+                status: p.status,
+                host: p.host.is_some(),
+            })
+        })
         .collect();
     for (p, &node) in tree.plugins.iter().zip(&plugins) {
         if let Some(plug) = &p.plug {
@@ -82,12 +89,16 @@ fn dot_attributes(node: &Node) -> String {
     match node {
         Node::Interface { root: true, .. } => format!("{label}, shape = doubleoctagon"),
         Node::Interface { .. } => format!("{label}, shape = ellipse"),
-        Node::Plugin { status: PluginStatus::Ready, host: true, .. } => format!("{label}, shape = box, style = rounded"),
+        Node::Plugin { status: PluginStatus::Ready, host: true, .. } => {
+            format!("{label}, shape = box, style = rounded")
+        }
         Node::Plugin { status: PluginStatus::Ready, .. } => format!("{label}, shape = box"),
         Node::Plugin { status: PluginStatus::Failed, .. } => {
             format!("{label}, shape = box, style = dashed, color = red, fontcolor = red")
         }
-        Node::Plugin { status: PluginStatus::Unused, .. } => format!("{label}, shape = box, color = grey, fontcolor = grey"),
+        Node::Plugin { status: PluginStatus::Unused, .. } => {
+            format!("{label}, shape = box, color = grey, fontcolor = grey")
+        }
     }
 }
 
@@ -105,7 +116,12 @@ impl PluginTree {
         let graph = picture(self);
         let nodes = |_, (_, node): (NodeIndex, &Node)| dot_attributes(node);
         let edges = |_, _| String::new();
-        let dot = Dot::with_attr_getters(&graph, &[Config::NodeNoLabel, Config::EdgeNoLabel], &edges, &nodes);
+        let dot = Dot::with_attr_getters(
+            &graph,
+            &[Config::NodeNoLabel, Config::EdgeNoLabel],
+            &edges,
+            &nodes,
+        );
         format!("{dot:?}")
     }
 
@@ -118,7 +134,9 @@ impl PluginTree {
             let label = graph[node].label().replace('\n', "<br/>").replace('"', "#quot;");
             // Writing to a String cannot fail.
             let _ = match &graph[node] {
-                Node::Interface { root: true, .. } => writeln!(out, "    n{}{{{{\"{label}\"}}}}", node.index()),
+                Node::Interface { root: true, .. } => {
+                    writeln!(out, "    n{}{{{{\"{label}\"}}}}", node.index())
+                }
                 Node::Interface { .. } => writeln!(out, "    n{}([\"{label}\"])", node.index()),
                 Node::Plugin { .. } => writeln!(out, "    n{}[\"{label}\"]", node.index()),
             };

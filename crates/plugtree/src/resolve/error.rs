@@ -75,7 +75,9 @@ pub enum BuildError {
         function: String,
     },
     /// The plug exports a function with other types than the interface's WIT.
-    #[error("plugin `{plugin}` exports `{interface}.{function}` as `{found}`, but the WIT says `{expected}`")]
+    #[error(
+        "plugin `{plugin}` exports `{interface}.{function}` as `{found}`, but the WIT says `{expected}`"
+    )]
     PlugMismatch {
         /// The plugin.
         plugin: PluginId,
@@ -117,7 +119,9 @@ pub enum BuildError {
         import: String,
     },
     /// The component imports a function its socket's interface does not have.
-    #[error("plugin `{plugin}` imports `{interface}.{function}`, which the interface does not define")]
+    #[error(
+        "plugin `{plugin}` imports `{interface}.{function}`, which the interface does not define"
+    )]
     UnknownFunction {
         /// The plugin.
         plugin: PluginId,
@@ -127,7 +131,9 @@ pub enum BuildError {
         function: String,
     },
     /// The component imports a socket function in another shape than the socket ABI.
-    #[error("plugin `{plugin}` imports `{interface}.{function}` as `{found}`, but the {cardinality} socket ABI is `{expected}`")]
+    #[error(
+        "plugin `{plugin}` imports `{interface}.{function}` as `{found}`, but the {cardinality} socket ABI is `{expected}`"
+    )]
     SocketMismatch {
         /// The plugin.
         plugin: PluginId,
@@ -145,7 +151,9 @@ pub enum BuildError {
     /// A consumer imports a resource's constructor from a socket that is not
     /// `exactly-one`: a constructor cannot answer for several providers (use
     /// a function returning the resource instead).
-    #[error("plugin `{plugin}` imports the constructor `{function}` of `{interface}`, which is {cardinality}: constructors can only be imported from exactly-one sockets; import a function returning the resource instead")]
+    #[error(
+        "plugin `{plugin}` imports the constructor `{function}` of `{interface}`, which is {cardinality}: constructors can only be imported from exactly-one sockets; import a function returning the resource instead"
+    )]
     ConstructorOnSocket {
         /// The plugin.
         plugin: PluginId,

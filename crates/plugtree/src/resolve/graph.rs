@@ -53,7 +53,12 @@ impl Graph {
     }
 
     /// One cycle through `start` inside a strongly connected component, as names.
-    fn cycle_path(&self, start: NodeIndex, scc: &[NodeIndex], plugins: &[TreePlugin]) -> Vec<String> {
+    fn cycle_path(
+        &self,
+        start: NodeIndex,
+        scc: &[NodeIndex],
+        plugins: &[TreePlugin],
+    ) -> Vec<String> {
         let mut path = vec![start];
         let mut seen = vec![start];
         while let Some(&last) = path.last() {
@@ -103,7 +108,10 @@ pub(super) fn settle(
         for &m in &members {
             plugins[m].status = PluginStatus::Failed;
         }
-        errors.push(BuildError::Cycle { plugins: members.iter().map(|&m| plugins[m].id.clone()).collect(), path });
+        errors.push(BuildError::Cycle {
+            plugins: members.iter().map(|&m| plugins[m].id.clone()).collect(),
+            path,
+        });
     }
 
     // What is left is a DAG: consumers come before their providers.
@@ -131,7 +139,11 @@ pub(super) fn settle(
         }
         if depth[p] > MAX_DEPTH {
             plugins[p].status = PluginStatus::Failed;
-            errors.push(BuildError::TooDeep { plugin: plugins[p].id.clone(), depth: depth[p], limit: MAX_DEPTH });
+            errors.push(BuildError::TooDeep {
+                plugin: plugins[p].id.clone(),
+                depth: depth[p],
+                limit: MAX_DEPTH,
+            });
             continue;
         }
         for socket in &plugins[p].sockets {
@@ -147,7 +159,8 @@ pub(super) fn settle(
             continue;
         }
         let unsatisfied = plugins[p].sockets.iter().find_map(|socket| {
-            let cardinality = catalog.get(&socket.interface).map(|i| i.cardinality).unwrap_or_default();
+            let cardinality =
+                catalog.get(&socket.interface).map(|i| i.cardinality).unwrap_or_default();
             check_socket(
                 Some(&plugins[p].id),
                 &socket.interface,
@@ -177,13 +190,19 @@ pub(super) fn settle(
 
     // Whatever the root does not reach is unused.
     let mut reached = vec![false; plugins.len()];
-    let mut stack: Vec<usize> = root_providers.iter().copied().filter(|&p| plugins[p].status == PluginStatus::Ready).collect();
+    let mut stack: Vec<usize> = root_providers
+        .iter()
+        .copied()
+        .filter(|&p| plugins[p].status == PluginStatus::Ready)
+        .collect();
     while let Some(p) = stack.pop() {
         if std::mem::replace(&mut reached[p], true) {
             continue;
         }
         for socket in &plugins[p].sockets {
-            stack.extend(socket.providers.iter().filter(|&&q| plugins[q].status == PluginStatus::Ready));
+            stack.extend(
+                socket.providers.iter().filter(|&&q| plugins[q].status == PluginStatus::Ready),
+            );
         }
     }
     for (p, plugin) in plugins.iter_mut().enumerate() {
@@ -191,5 +210,9 @@ pub(super) fn settle(
             plugin.status = PluginStatus::Unused;
         }
     }
-    order.into_iter().rev().filter(|&p| reached[p] && plugins[p].status == PluginStatus::Ready).collect()
+    order
+        .into_iter()
+        .rev()
+        .filter(|&p| reached[p] && plugins[p].status == PluginStatus::Ready)
+        .collect()
 }

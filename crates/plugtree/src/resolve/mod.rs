@@ -4,7 +4,7 @@
 //! sockets against the socket ABI, finds each socket's providers, cuts cycles,
 //! and checks cardinality bottom-up. Every problem becomes a [`BuildError`];
 //! a failed plugin takes down only the plugins that cannot work without it.
-//! petgraph is an implementation detail of `graph.rs`; [`PluginTree::to_dot`]
+//! petgraph stays inside `graph.rs` and `draw.rs` (its `Dot`); [`PluginTree::to_dot`]
 //! and [`PluginTree::to_mermaid`] draw a tree.
 
 mod builder;
@@ -18,7 +18,8 @@ pub use builder::{SetupError, TreeBuilder};
 pub use error::{BuildError, Unsatisfied};
 
 use crate::describe::{
-    Cardinality, Catalog, DescribedPlugin, Grants, Import, Limits, PluginId, Signature, WasiNeed, socket_abi, wasi_need,
+    Cardinality, Catalog, DescribedPlugin, Grants, Import, Limits, PluginId, Signature, WasiNeed,
+    socket_abi, wasi_need,
 };
 use crate::host::HostPlug;
 
@@ -143,7 +144,9 @@ impl PluginTree {
     /// # Errors
     /// [`SetupError`] when the manifest or the app's WIT is unusable; problems
     /// with single plugins are returned beside the tree instead.
-    pub fn from_manifest(path: impl AsRef<std::path::Path>) -> Result<(PluginTree, Vec<BuildError>), SetupError> {
+    pub fn from_manifest(
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<(PluginTree, Vec<BuildError>), SetupError> {
         let manifest = crate::describe::Manifest::from_path(path)?;
         Ok(TreeBuilder::from_manifest(&manifest).build()?)
     }
@@ -173,7 +176,10 @@ impl PluginTree {
     }
 
     /// The plugins whose plug is `interface`, in declaration order, whatever their status.
-    pub fn providers<'a>(&'a self, interface: &'a str) -> impl Iterator<Item = PluginView<'a>> + 'a {
+    pub fn providers<'a>(
+        &'a self,
+        interface: &'a str,
+    ) -> impl Iterator<Item = PluginView<'a>> + 'a {
         self.plugins().filter(move |p| p.plug == Some(interface))
     }
 }
@@ -230,11 +236,20 @@ pub(crate) fn resolve(
 }
 
 pub(crate) fn providers_of(plugins: &[TreePlugin], interface: &str) -> Vec<usize> {
-    plugins.iter().enumerate().filter(|(_, p)| p.plug.as_deref() == Some(interface)).map(|(i, _)| i).collect()
+    plugins
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.plug.as_deref() == Some(interface))
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// Checks a plugin's plug and sockets against the app's WIT and the socket ABI.
-pub(crate) fn check_plugin(catalog: &Catalog, plugin: DescribedPlugin, errors: &mut Vec<BuildError>) -> TreePlugin {
+pub(crate) fn check_plugin(
+    catalog: &Catalog,
+    plugin: DescribedPlugin,
+    errors: &mut Vec<BuildError>,
+) -> TreePlugin {
     let before = errors.len();
     let id = plugin.id.clone();
     let plugs: Vec<_> = plugin.exports.iter().filter(|e| catalog.get(&e.name).is_some()).collect();
@@ -259,13 +274,15 @@ pub(crate) fn check_plugin(catalog: &Catalog, plugin: DescribedPlugin, errors: &
                     interface: wanted.name.clone(),
                     function: f.name.clone(),
                 }),
-                Some(found) if !found.signature.same_types(&f.signature) => errors.push(BuildError::PlugMismatch {
-                    plugin: id.clone(),
-                    interface: wanted.name.clone(),
-                    function: f.name.clone(),
-                    expected: f.signature.clone(),
-                    found: found.signature.clone(),
-                }),
+                Some(found) if !found.signature.same_types(&f.signature) => {
+                    errors.push(BuildError::PlugMismatch {
+                        plugin: id.clone(),
+                        interface: wanted.name.clone(),
+                        function: f.name.clone(),
+                        expected: f.signature.clone(),
+                        found: found.signature.clone(),
+                    })
+                }
                 Some(_) => {}
             }
         }
@@ -290,12 +307,18 @@ pub(crate) fn check_plugin(catalog: &Catalog, plugin: DescribedPlugin, errors: &
             if imported.name == socket_abi::SOCKET_TYPES_INTERFACE {
                 type_imports.push(imported.name.clone());
             } else {
-                errors.push(BuildError::UnknownSocket { plugin: id.clone(), import: imported.name.clone() });
+                errors.push(BuildError::UnknownSocket {
+                    plugin: id.clone(),
+                    import: imported.name.clone(),
+                });
             }
             continue;
         }
         let Some(app) = catalog.get(&imported.name) else {
-            errors.push(BuildError::UnknownSocket { plugin: id.clone(), import: imported.name.clone() });
+            errors.push(BuildError::UnknownSocket {
+                plugin: id.clone(),
+                import: imported.name.clone(),
+            });
             continue;
         };
         if app.is_types_only() {
@@ -311,7 +334,9 @@ pub(crate) fn check_plugin(catalog: &Catalog, plugin: DescribedPlugin, errors: &
                 });
                 continue;
             };
-            if matches!(wanted.kind, crate::describe::FunctionKind::Constructor { .. }) && app.cardinality != Cardinality::ExactlyOne {
+            if matches!(wanted.kind, crate::describe::FunctionKind::Constructor { .. })
+                && app.cardinality != Cardinality::ExactlyOne
+            {
                 errors.push(BuildError::ConstructorOnSocket {
                     plugin: id.clone(),
                     interface: app.name.clone(),
@@ -359,10 +384,16 @@ fn check_wasi_import(plugin: &PluginId, import: &str, grants: &Grants) -> Option
     match wasi_need(import) {
         WasiNeed::Plumbing => None,
         WasiNeed::Grant(grant) if grants.strict && !grants.allows(grant) => {
-            Some(BuildError::UngrantedWasi { plugin: plugin.clone(), import: import.to_string(), grant })
+            Some(BuildError::UngrantedWasi {
+                plugin: plugin.clone(),
+                import: import.to_string(),
+                grant,
+            })
         }
         WasiNeed::Grant(_) => None,
-        WasiNeed::Unsupported => Some(BuildError::UnsupportedWasi { plugin: plugin.clone(), import: import.to_string() }),
+        WasiNeed::Unsupported => {
+            Some(BuildError::UnsupportedWasi { plugin: plugin.clone(), import: import.to_string() })
+        }
     }
 }
 
@@ -372,12 +403,17 @@ fn check_host_plug(catalog: &Catalog, host: HostPlug, errors: &mut Vec<BuildErro
     let before = errors.len();
     let id = host.id.clone();
     match catalog.get(&host.interface) {
-        None => errors.push(BuildError::HostPlugInterface { plugin: id.clone(), interface: host.interface.clone() }),
-        Some(wanted) if !wanted.resources.is_empty() => errors.push(BuildError::HostPlugResources {
+        None => errors.push(BuildError::HostPlugInterface {
             plugin: id.clone(),
-            interface: wanted.name.clone(),
-            resources: wanted.resources.clone(),
+            interface: host.interface.clone(),
         }),
+        Some(wanted) if !wanted.resources.is_empty() => {
+            errors.push(BuildError::HostPlugResources {
+                plugin: id.clone(),
+                interface: wanted.name.clone(),
+                resources: wanted.resources.clone(),
+            })
+        }
         Some(wanted) => {
             for f in &wanted.functions {
                 match host.functions.iter().find(|h| h.name == f.name) {
@@ -389,7 +425,12 @@ fn check_host_plug(catalog: &Catalog, host: HostPlug, errors: &mut Vec<BuildErro
                     Some(h) => {
                         let Some(typed) = &h.typed else { continue };
                         let found = Signature {
-                            params: typed.params.iter().enumerate().map(|(i, t)| (format!("arg{i}"), t.clone())).collect(),
+                            params: typed
+                                .params
+                                .iter()
+                                .enumerate()
+                                .map(|(i, t)| (format!("arg{i}"), t.clone()))
+                                .collect(),
                             result: typed.result.clone(),
                         };
                         if !found.same_types(&f.signature) {
