@@ -17,7 +17,7 @@ pub use wave::{CallParseError, ParsedCall, to_wave};
 
 use crate::describe::{Cardinality, Function, PluginId};
 use crate::load::{
-    Crossing, LoadedPlugin, LoadedTree, ProviderAnswer, ProviderFailure, RootFunction, RootSocket,
+    Crossing, Gathered, LoadedPlugin, LoadedTree, PluginSlot, ProviderFailure, RootFunction,
     fan_out,
 };
 
@@ -111,15 +111,27 @@ impl<'t> RootFunc<'t> {
         if !f.call.shape.is_some_and(|shape| shape.admits(args)) {
             check::arguments(&f.function, args)?;
         }
-        let instances: Vec<Arc<LoadedPlugin>> =
-            root.slots.iter().map(|slot| slot.current()).collect();
-        let mut crossing = HostCrossing { handles: Vec::new(), instances: &instances };
+        let mut crossing = HostCrossing { handles: Vec::new(), slots: &root.slots };
         if f.call.needs_handles {
             args.iter().for_each(|a| resources_in(a, &mut crossing.handles));
         }
-        let answers = fan_out(root.cardinality, &f.call, &instances, args, &mut crossing)
-            .ok_or(DispatchError::UnknownHandle)?;
-        host_answer(root, f.call.shaped_by(root.cardinality), &f.function.name, answers)
+        let function = &f.function.name;
+        let shaped_by = f.call.shaped_by(root.cardinality);
+        let mut answers = Gathered::new(shaped_by);
+        let instances = root.slots.iter().map(|slot| slot.borrow());
+        fan_out(root.cardinality, &f.call, instances, args, &mut crossing, |id, answer| {
+            answers
+                .push(id, answer.map_err(|failure| CallError::from_failure(id, function, failure)))
+        })
+        .map_err(|_| DispatchError::UnknownHandle)?;
+        Ok(match (shaped_by, answers) {
+            (_, Gathered::All(all)) => Socket::Any(all),
+            (Cardinality::AtMostOne, Gathered::One(answer)) => Socket::AtMostOne(answer),
+            (_, Gathered::One(Some((id, answer)))) => Socket::ExactlyOne(id, answer),
+            // A satisfied root always has its one answer here; without one,
+            // the socket says what it lacks rather than the call inventing one.
+            (_, Gathered::One(None)) => return Err(DispatchError::Unsatisfied(root.lacking())),
+        })
     }
 }
 
@@ -127,13 +139,13 @@ impl<'t> RootFunc<'t> {
 /// of which only its owner may receive.
 struct HostCrossing<'a> {
     handles: Vec<ResourceAny>,
-    instances: &'a [Arc<LoadedPlugin>],
+    slots: &'a [Arc<PluginSlot>],
 }
 
 impl Crossing for HostCrossing<'_> {
     fn owner(&self) -> Option<Arc<LoadedPlugin>> {
         let first = self.handles.first()?;
-        self.instances.iter().find(|p| p.resource_name(first).is_some()).cloned()
+        self.slots.iter().map(|slot| slot.current()).find(|p| p.resource_name(first).is_some())
     }
 
     fn admit(&mut self, provider: &LoadedPlugin) -> Result<(), String> {
@@ -146,29 +158,6 @@ impl Crossing for HostCrossing<'_> {
     fn receive(&mut self, _: &Arc<LoadedPlugin>, value: Val) -> Result<Val, ProviderFailure> {
         Ok(value)
     }
-}
-
-/// The fan-out's answers as the host receives them, shaped by `cardinality`.
-fn host_answer(
-    root: &RootSocket,
-    cardinality: Cardinality,
-    function: &str,
-    answers: Vec<ProviderAnswer>,
-) -> Result<Socket<Answer>, DispatchError> {
-    let mut answers = answers.into_iter().map(|(id, a)| {
-        let a = a.map_err(|failure| CallError::from_failure(&id, function, failure));
-        (id, a)
-    });
-    Ok(match cardinality {
-        // A satisfied root always has its one answer here; without one, the
-        // socket says what it lacks rather than the call inventing an answer.
-        Cardinality::ExactlyOne => match answers.next() {
-            Some((id, a)) => Socket::ExactlyOne(id, a),
-            None => return Err(DispatchError::Unsatisfied(root.lacking())),
-        },
-        Cardinality::AtMostOne => Socket::AtMostOne(answers.next()),
-        Cardinality::Any => Socket::Any(answers.collect()),
-    })
 }
 
 impl LoadedTree {

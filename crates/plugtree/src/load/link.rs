@@ -11,7 +11,7 @@ use wasmtime::component::{Linker, ResourceAny, ResourceType, Val};
 use super::handles::{Kinds, ProxyTable, Unwrapped, unwrap, wrap};
 
 use super::plugin::{LoadedPlugin, PluginSlot, PluginState, ProviderFailure};
-use super::socket::{Crossing, ProviderAnswer, SocketFunction, fan_out};
+use super::socket::{Crossing, Gathered, SocketFunction, fan_out};
 use crate::describe::socket_abi::PROVIDER_ERROR_CASES;
 use crate::describe::{Cardinality, Limit, PluginId};
 
@@ -129,42 +129,40 @@ impl SocketTarget {
                 &owned_params[..]
             }
         };
-        let answers = fan_out(
+        let shaped_by = self.function.shaped_by(self.cardinality);
+        let mut answers = Gathered::new(shaped_by);
+        let called = fan_out(
             self.cardinality,
             &self.function,
             cached.iter().map(|(_, p)| p),
             params,
             &mut crossing,
+            |id, answer| answers.push(id, provider_result(answer)),
         );
         let ConsumerCrossing { unwrapped, refused, consumed, store, .. } = crossing;
         unwrapped.drop_unconsumed(consumed);
         store.data_mut().providers.put(self.socket, cached);
-        // A method whose `self` no provider owns: its one answer says why.
-        let Some(answers) = answers else {
+        if called.is_err() {
+            // A method whose `self` no provider owns: its one answer says why.
             let reason = refused.unwrap_or_else(|| "no provider owns the handle".into());
             return provider_result(Err(ProviderFailure::BadHandle(reason)));
-        };
-        abi_answer(self.function.shaped_by(self.cardinality), answers)
+        }
+        abi_answer(shaped_by, answers)
     }
 }
 
-/// The providers' answers shaped for a socket of `cardinality`, as the
-/// socket ABI says.
-fn abi_answer(cardinality: Cardinality, answers: Vec<ProviderAnswer>) -> Val {
-    let mut answers = answers.into_iter();
-    match cardinality {
-        Cardinality::ExactlyOne => {
-            answers.next().map(|(_, a)| provider_result(a)).unwrap_or_else(|| {
-                provider_result(Err(ProviderFailure::Unavailable("no provider is loaded".into())))
-            })
+/// The providers' answers (each a `result<T, provider-error>`) shaped for a
+/// socket of `cardinality`, as the socket ABI says.
+fn abi_answer(cardinality: Cardinality, answers: Gathered<Val>) -> Val {
+    match (cardinality, answers) {
+        (Cardinality::AtMostOne, Gathered::One(answer)) => {
+            Val::Option(answer.map(|(_, a)| Box::new(a)))
         }
-        Cardinality::AtMostOne => {
-            Val::Option(answers.next().map(|(_, a)| Box::new(provider_result(a))))
-        }
-        Cardinality::Any => Val::List(
-            answers
-                .map(|(p, a)| Val::Tuple(vec![Val::String(p.to_string()), provider_result(a)]))
-                .collect(),
+        (_, Gathered::One(answer)) => answer.map(|(_, a)| a).unwrap_or_else(|| {
+            provider_result(Err(ProviderFailure::Unavailable("no provider is loaded".into())))
+        }),
+        (_, Gathered::All(all)) => Val::List(
+            all.into_iter().map(|(p, a)| Val::Tuple(vec![Val::String(p.to_string()), a])).collect(),
         ),
     }
 }

@@ -28,9 +28,9 @@ use wasmtime::{Config, Engine, Store};
 pub use cache::{ArtifactCache, CacheStats};
 pub use error::{Cause, LoadError};
 pub use options::LoadOptions;
-pub(crate) use plugin::{LoadedPlugin, ProviderFailure};
+pub(crate) use plugin::{LoadedPlugin, PluginSlot, ProviderFailure};
 pub use reload::{ReloadError, Reloaded};
-pub(crate) use socket::{Crossing, ProviderAnswer, RootFunction, RootSocket, fan_out};
+pub(crate) use socket::{Crossing, Gathered, RootFunction, RootSocket, fan_out};
 pub use ticker::EPOCH_TICK;
 
 use crate::describe::{Catalog, Limit, PluginId};
@@ -38,7 +38,7 @@ use crate::resolve::{PluginStatus, PluginTree, TreePlugin, check_socket};
 use handles::{Kinds, ProxyTable};
 use limits::{EngineSupport, PluginLimiter, classify, prepare_store};
 use link::{HandleContext, SocketTarget, define_socket_function, define_socket_resource};
-use plugin::{PluginSlot, PluginState, Setup};
+use plugin::{PluginState, Setup};
 use socket::SocketFunction;
 use ticker::TickerGuard;
 

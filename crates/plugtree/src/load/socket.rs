@@ -76,38 +76,68 @@ pub(crate) trait Crossing {
     -> Result<Val, ProviderFailure>;
 }
 
-/// One provider's answer, with the provider's id.
-pub(crate) type ProviderAnswer = (PluginId, Result<Option<Val>, ProviderFailure>);
+/// A method whose `self` no provider of the socket owns: nobody is called.
+#[derive(Debug)]
+pub(crate) struct NoOwner;
 
 /// Calls `f` with `params` on the providers of a socket of `cardinality`
-/// (their instances now, in declaration order) and returns every answer
-/// with its provider's id. `None`: `f` is a method and no provider owns its
-/// `self`.
+/// (their instances now, in declaration order) and gives each provider's
+/// answer to `answer`, with the provider's id, as it comes.
 pub(crate) fn fan_out<P: Deref<Target = Arc<LoadedPlugin>>>(
     cardinality: Cardinality,
     f: &SocketFunction,
     instances: impl IntoIterator<Item = P>,
     params: &[Val],
     crossing: &mut impl Crossing,
-) -> Option<Vec<ProviderAnswer>> {
-    let owner = if f.to_owner { Some(crossing.owner()?) } else { None };
-    let mut answers = Vec::new();
+    mut answer: impl FnMut(&PluginId, Result<Option<Val>, ProviderFailure>),
+) -> Result<(), NoOwner> {
+    let owner = if f.to_owner { Some(crossing.owner().ok_or(NoOwner)?) } else { None };
     let mut call = |p: &Arc<LoadedPlugin>| {
-        let answer = match crossing.admit(p) {
+        let result = match crossing.admit(p) {
             Err(reason) => Err(ProviderFailure::BadHandle(reason)),
             Ok(()) => p.call(f.index, params, f.has_result).and_then(|value| match value {
                 Some(value) => crossing.receive(p, value).map(Some),
                 None => Ok(None),
             }),
         };
-        answers.push((p.id.clone(), answer));
+        answer(&p.id, result);
     };
-    if let Some(owner) = owner {
-        call(&owner);
-    } else {
-        instances.into_iter().filter(|p| p.is_called_on(cardinality)).for_each(|p| call(&p));
+    match owner {
+        Some(owner) => call(&owner),
+        None => {
+            instances.into_iter().filter(|p| p.is_called_on(cardinality)).for_each(|p| call(&p))
+        }
     }
-    Some(answers)
+    Ok(())
+}
+
+/// Answers kept as a socket of some cardinality keeps them: the first one
+/// on `exactly-one` and `at-most-one` (where a satisfied socket has at most
+/// one provider that answers), every one on `any`.
+pub(crate) enum Gathered<T> {
+    /// `exactly-one` or `at-most-one`: the answer, if one came.
+    One(Option<(PluginId, T)>),
+    /// `any`: every answer, in declaration order.
+    All(Vec<(PluginId, T)>),
+}
+
+impl<T> Gathered<T> {
+    /// Nothing gathered yet, for answers shaped by `cardinality`.
+    pub fn new(cardinality: Cardinality) -> Self {
+        match cardinality {
+            Cardinality::Any => Gathered::All(Vec::new()),
+            Cardinality::ExactlyOne | Cardinality::AtMostOne => Gathered::One(None),
+        }
+    }
+
+    /// Keeps `answer` from `plugin`.
+    pub fn push(&mut self, plugin: &PluginId, answer: T) {
+        match self {
+            Gathered::One(slot @ None) => *slot = Some((plugin.clone(), answer)),
+            Gathered::One(Some(_)) => {}
+            Gathered::All(all) => all.push((plugin.clone(), answer)),
+        }
+    }
 }
 
 /// The host's socket: the root interface and the plugins plugged into it,
