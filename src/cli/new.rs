@@ -11,12 +11,11 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use plugtree::Cardinality;
-use plugtree::describe::socket_abi::{SOCKET_ABI_WIT, SOCKET_TYPES_INTERFACE};
-use wit_component::WitPrinter;
+use plugtree::describe::socket_abi::{SOCKET_ABI_WIT, SocketWit};
 use wit_parser::{Function, InterfaceId, Resolve, Type, TypeDefKind};
 
 use super::Status;
-use super::wit::{find, rewrite};
+use super::wit::explain;
 
 /// The language of a new plugin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,38 +106,29 @@ pub fn create(request: &Request) -> Result<Vec<PathBuf>, String> {
             .push_path(path)
             .map_err(|e| format!("cannot read WIT from `{}`: {e:#}", path.display()))?;
     }
-    if find(&resolve, SOCKET_TYPES_INTERFACE).is_none() {
-        resolve
-            .push_str("plugtree-socket.wit", SOCKET_ABI_WIT)
-            .map_err(|e| format!("cannot read plugtree's socket ABI: {e:#}"))?;
-    }
-    let abi = find(&resolve, SOCKET_TYPES_INTERFACE)
-        .ok_or("plugtree's socket ABI has no types interface")?;
-    let lookup = |name: &str| {
-        find(&resolve, name)
-            .ok_or_else(|| format!("interface `{name}` is not defined in the app's WIT"))
-    };
-    let plug = lookup(&request.plug)?;
-    let sockets = request.sockets.iter().map(|s| lookup(s)).collect::<Result<Vec<_>, _>>()?;
+    let mut wit = SocketWit::new(resolve).map_err(|e| explain(&e))?;
+    let plug = wit.interface(&request.plug).map_err(|e| explain(&e))?;
+    let sockets = request
+        .sockets
+        .iter()
+        .map(|s| wit.interface(s).map_err(|e| explain(&e)))
+        .collect::<Result<Vec<_>, _>>()?;
     if sockets.contains(&plug) {
         return Err(format!("`{}` cannot be both the plug and a socket", request.plug));
     }
     // The plug's functions, read before the sockets are rewritten.
+    let resolve = wit.resolve();
     let functions: Vec<Function> = resolve.interfaces[plug].functions.values().cloned().collect();
     let stub = match request.lang {
         Lang::Rust => {
-            rust_stub(&resolve, plug, &request.plug, &functions, !sockets.is_empty(), &name)?
+            rust_stub(resolve, plug, &request.plug, &functions, !sockets.is_empty(), &name)?
         }
-        Lang::Python => python_stub(&resolve, plug, &request.plug, &functions),
-        Lang::Js => js_stub(&resolve, plug, &request.plug, &functions),
+        Lang::Python => python_stub(resolve, plug, &request.plug, &functions),
+        Lang::Js => js_stub(resolve, plug, &request.plug, &functions),
     };
     for (socket, name) in sockets.iter().zip(&request.sockets) {
-        rewrite(
-            &mut resolve,
-            *socket,
-            abi,
-            request.cardinality.get(name).copied().unwrap_or_default(),
-        )?;
+        let cardinality = request.cardinality.get(name).copied().unwrap_or_default();
+        wit.rewrite(*socket, cardinality).map_err(|e| explain(&e))?;
     }
 
     let mut files: Vec<(PathBuf, String)> = Vec::new();
@@ -151,21 +141,17 @@ pub fn create(request: &Request) -> Result<Vec<PathBuf>, String> {
     }
     let _ = writeln!(world, "    export {};\n}}", request.plug);
     files.push(("wit/world.wit".into(), world));
-    let abi_package = resolve.interfaces[abi].package;
-    for (id, package) in resolve.packages.iter() {
+    let abi_package = wit.abi_package();
+    for (id, package) in wit.resolve().packages.iter() {
         if Some(id) == abi_package {
             continue;
         }
-        let mut printer = WitPrinter::default();
-        printer
-            .print(&resolve, id, &[])
-            .map_err(|e| format!("cannot print WIT package `{}`: {e:#}", package.name))?;
+        let text = wit.package_text(id).map_err(|e| explain(&e))?;
         let file = format!("wit/deps/{}-{}.wit", package.name.namespace, package.name.name);
         files.push((
             file.into(),
             format!(
-                "// The app's WIT, sockets in the socket ABI: written by plugtree new.\n{}",
-                printer.output
+                "// The app's WIT, sockets in the socket ABI: written by plugtree new.\n{text}"
             ),
         ));
     }

@@ -416,7 +416,7 @@ fn wit_socket_prints_the_consumer_side_interface() {
     assert_eq!(
         stdout(&output),
         "// `demo:text/filter` as a plugin imports it on a socket (any): the socket ABI.\n\
-         // Put plugtree's wit/plugtree-socket.wit before this package on your WIT path.\n\
+         // Put plugtree's crates/plugtree/wit/plugtree-socket.wit before this package on your WIT path.\n\
          /// The demo app: a small text pipeline split into plugins.\n\
          package demo:text;\n\
          \n\

@@ -235,9 +235,10 @@ pub(crate) fn read_interface(
     })
 }
 
-fn read_function(resolve: &Resolve, f: &wit_parser::Function) -> Result<Function, ReadError> {
+/// A WIT function kind as plugtree's; `None` for an async function.
+pub(crate) fn function_kind(resolve: &Resolve, kind: &WitKind) -> Option<FunctionKind> {
     let resource = |id: &wit_parser::TypeId| resolve.types[*id].name.clone().unwrap_or_default();
-    let kind = match &f.kind {
+    Some(match kind {
         // Accessors (`get`/`set`) are functions of their kind at the ABI.
         WitKind::Freestanding | WitKind::Getter | WitKind::Setter => FunctionKind::Freestanding,
         WitKind::Method(id) | WitKind::MethodGetter(id) | WitKind::MethodSetter(id) => {
@@ -248,9 +249,14 @@ fn read_function(resolve: &Resolve, f: &wit_parser::Function) -> Result<Function
         }
         WitKind::Constructor(id) => FunctionKind::Constructor { resource: resource(id) },
         WitKind::AsyncFreestanding | WitKind::AsyncMethod(_) | WitKind::AsyncStatic(_) => {
-            return Err(ReadError::Async { function: f.name.clone() });
+            return None;
         }
-    };
+    })
+}
+
+fn read_function(resolve: &Resolve, f: &wit_parser::Function) -> Result<Function, ReadError> {
+    let kind = function_kind(resolve, &f.kind)
+        .ok_or_else(|| ReadError::Async { function: f.name.clone() })?;
     let type_error = |source| ReadError::Type { function: f.name.clone(), source };
     let params = f
         .params
