@@ -3,7 +3,7 @@
 //! Everything here is read, never hand-written by the user: interfaces, their
 //! functions and resources come from the app's WIT ([`Catalog`]); a plugin's
 //! plug and sockets come from its component's embedded types. Nothing here
-//! builds graphs or touches wasmtime's engine (`values.rs` reads its `Val`
+//! builds graphs or touches wasmtime's engine (`val_check.rs` reads its `Val`
 //! data type, to check values against WIT).
 
 mod error;
@@ -14,7 +14,7 @@ mod manifest;
 mod plugin;
 pub mod socket_abi;
 mod types;
-pub(crate) mod values;
+pub(crate) mod val_check;
 
 pub use error::{DescribeError, PluginError};
 pub use grants::{Capability, DirGrant, DirMode, Grants, HostPort};

@@ -4,7 +4,7 @@ use wasmtime::component::Val;
 
 use super::DispatchError;
 use crate::describe::Function;
-use crate::describe::values::{describe, matches};
+use crate::describe::val_check::{describe, matches};
 
 /// Checks the number and types of `args`.
 pub(super) fn arguments(f: &Function, args: &[Val]) -> Result<(), DispatchError> {

@@ -17,8 +17,8 @@ pub use wave::{CallParseError, ParsedCall, to_wave};
 
 use crate::describe::{Cardinality, Function, PluginId};
 use crate::load::{
-    Crossing, Gathered, LoadedPlugin, LoadedTree, PluginSlot, ProviderFailure, RootFunction,
-    fan_out,
+    Crossing, FastArgs, Gathered, LoadedPlugin, LoadedTree, PluginSlot, ProviderFailure,
+    RootFunction, fan_out,
 };
 
 /// Results shaped by the cardinality of the socket they come from, each with
@@ -78,17 +78,19 @@ impl<'t> RootFunc<'t> {
     /// socket whose providers do not satisfy its cardinality
     /// ([`DispatchError::Unsatisfied`]).
     pub fn call(&self, args: &[Val]) -> Result<Socket<Answer>, DispatchError> {
-        let root = &&self.tree.root;
+        let root = &self.tree.root;
         let f = &self.tree.root_calls[self.index];
         // The common case first, in few instructions: a function with a typed
         // fast path on a satisfied `exactly-one` root, its arguments checked
-        // in one match (every such function has a result).
+        // and converted in one pass (every such function has a result).
         if let Some(sole) = root.sole()
-            && f.call.shape.is_some_and(|shape| shape.admits(args))
+            && let Some(shape) = f.call.shape
+            && let Some(fast_args) = FastArgs::from_vals(shape, args)
         {
             let plugin = sole.borrow();
-            let answer = plugin.call(f.call.index, args, true);
+            let answer = plugin.call_fast(f.call.index, shape, fast_args);
             let answer = answer
+                .map(|a| Some(a.into_val()))
                 .map_err(|failure| CallError::from_failure(&plugin.id, &f.function.name, failure));
             return Ok(Socket::ExactlyOne(plugin.id.clone(), answer));
         }
@@ -108,9 +110,7 @@ impl<'t> RootFunc<'t> {
         if let Some(unsatisfied) = &root.unsatisfied {
             return Err(DispatchError::Unsatisfied(unsatisfied.clone()));
         }
-        if !f.call.shape.is_some_and(|shape| shape.admits(args)) {
-            check::arguments(&f.function, args)?;
-        }
+        check::arguments(&f.function, args)?;
         let mut crossing = HostCrossing { handles: Vec::new(), slots: &root.slots };
         if f.call.needs_handles {
             args.iter().for_each(|a| resources_in(a, &mut crossing.handles));

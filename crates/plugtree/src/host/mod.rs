@@ -9,7 +9,7 @@
 //! plugs for the `plugtree:host` interfaces (`wit/host/plugtree-host.wit`).
 
 mod builtin;
-mod values;
+mod wit_value;
 
 use std::fmt;
 use std::sync::Arc;
@@ -17,8 +17,8 @@ use std::sync::Arc;
 use wasmtime::component::Val;
 
 pub use builtin::{HOST_WIT, KV_INTERFACE, LOG_INTERFACE, Log, LogLevel, LogLine, MemoryKv};
-pub(crate) use values::TypedSignature;
-pub use values::{HostFunction, WitPayload, WitValue};
+pub(crate) use wit_value::TypedSignature;
+pub use wit_value::{HostFunction, WitPayload, WitValue};
 
 use crate::describe::PluginId;
 

@@ -39,19 +39,6 @@ impl Shape {
             _ => None,
         }
     }
-
-    /// Whether `args` are exactly this shape's parameters (number and types),
-    /// checked without copying them.
-    pub fn admits(self, args: &[Val]) -> bool {
-        match (self, args) {
-            (Shape::U32PairToU32, [Val::U32(_), Val::U32(_)])
-            | (Shape::StringToString, [Val::String(_)]) => true,
-            (Shape::BytesToU32 | Shape::BytesToBytes, [Val::List(items)]) => {
-                items.iter().all(|v| matches!(v, Val::U8(_)))
-            }
-            _ => false,
-        }
-    }
 }
 
 /// The arguments of a fast-path call.

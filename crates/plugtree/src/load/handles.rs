@@ -22,7 +22,7 @@ use super::plugin::{LoadedPlugin, PluginState};
 
 /// One proxied handle: the provider's resource and its owner.
 #[derive(Clone)]
-pub(crate) struct Entry {
+pub(crate) struct Proxied {
     pub owner: Arc<LoadedPlugin>,
     pub resource: ResourceAny,
 }
@@ -35,7 +35,7 @@ pub(crate) struct ProxyTable {
 
 #[derive(Default)]
 struct Slots {
-    entries: Vec<Option<Entry>>,
+    entries: Vec<Option<Proxied>>,
     free: Vec<u32>,
     live: usize,
 }
@@ -47,7 +47,7 @@ impl ProxyTable {
     }
 
     /// Stores an entry; returns its `rep`, or `None` when the table is full.
-    pub fn insert(&self, entry: Entry) -> Option<u32> {
+    pub fn insert(&self, entry: Proxied) -> Option<u32> {
         let mut slots = self.slots();
         slots.live += 1;
         if let Some(rep) = slots.free.pop() {
@@ -60,12 +60,12 @@ impl ProxyTable {
     }
 
     /// The entry behind `rep`, left in place (a borrow).
-    pub fn get(&self, rep: u32) -> Option<Entry> {
+    pub fn get(&self, rep: u32) -> Option<Proxied> {
         self.slots().entries.get(rep as usize).cloned().flatten()
     }
 
     /// Removes the entry behind `rep` (an `own` handed back, or a drop).
-    pub fn take(&self, rep: u32) -> Option<Entry> {
+    pub fn take(&self, rep: u32) -> Option<Proxied> {
         let mut slots = self.slots();
         let entry = slots.entries.get_mut(rep as usize)?.take()?;
         slots.free.push(rep);
@@ -114,7 +114,7 @@ impl Kinds {
 #[derive(Default)]
 pub(crate) struct Unwrapped {
     /// Every handle passed, with whether it was `own` (moved out of the table).
-    pub handles: Vec<(Entry, bool)>,
+    pub handles: Vec<(Proxied, bool)>,
 }
 
 impl Unwrapped {
@@ -203,7 +203,7 @@ pub(crate) fn wrap(
             ));
         };
         let rep = table
-            .insert(Entry { owner: owner.clone(), resource })
+            .insert(Proxied { owner: owner.clone(), resource })
             .ok_or_else(|| "the consumer holds too many handles".to_string())?;
         let proxy = ResourceDynamic::new_own(rep, kind).try_into_resource_any(&mut *store);
         Ok(Val::Resource(

@@ -27,6 +27,7 @@ use wasmtime::{Config, Engine, Store};
 
 pub use cache::{ArtifactCache, CacheStats};
 pub use error::{Cause, LoadError};
+pub(crate) use fast::FastArgs;
 pub use options::LoadOptions;
 pub(crate) use plugin::{LoadedPlugin, PluginSlot, ProviderFailure};
 pub use reload::{ReloadError, Reloaded};

@@ -14,7 +14,7 @@ use wasmtime::component::{Func, ResourceAny, ResourceType, Val};
 use super::fast::{FastAnswer, FastArgs, FastFunc, Shape};
 use super::handles::ProxyTable;
 use super::limits::{CallAllowance, CallBudget, EngineSupport, PluginLimiter, classify};
-use crate::describe::values::{describe, matches};
+use crate::describe::val_check::{describe, matches};
 use crate::describe::{Cardinality, Catalog, Limit, Limits, PluginId, ValueType};
 use crate::host::{DynamicFn, HostPlug};
 
@@ -141,7 +141,7 @@ enum Body {
 
 /// What a call goes into `enter` for, named in its error only.
 #[derive(Clone, Copy)]
-enum Entry {
+enum Callee {
     /// The plug's function of this index.
     Function(usize),
     /// A resource's destructor.
@@ -284,7 +284,7 @@ impl LoadedPlugin {
         {
             return self.enter(
                 body,
-                Entry::Function(function),
+                Callee::Function(function),
                 |_, _| true,
                 |store| fast.call(&mut *store, args),
             );
@@ -385,7 +385,7 @@ impl LoadedPlugin {
         {
             return self.enter(
                 body,
-                Entry::Function(function),
+                Callee::Function(function),
                 |_, _| true,
                 |store| Ok(Some(fast.call(&mut *store, args)?.into_val())),
             );
@@ -394,7 +394,7 @@ impl LoadedPlugin {
         // the instance's state is not to be trusted either.
         self.enter(
             body,
-            Entry::Function(function),
+            Callee::Function(function),
             |_, _| true,
             |store| {
                 let mut results = [Val::Bool(false)];
@@ -471,7 +471,7 @@ impl LoadedPlugin {
         };
         match &self.body {
             Body::Component(body) => self
-                .enter(body, Entry::ResourceDrop, poisons, |store| resource.resource_drop(store)),
+                .enter(body, Callee::ResourceDrop, poisons, |store| resource.resource_drop(store)),
             Body::Host(_) => {
                 Err(ProviderFailure::BadHandle(format!("host plug `{}` has no resources", self.id)))
             }
@@ -484,7 +484,7 @@ impl LoadedPlugin {
     fn enter<R>(
         &self,
         body: &ComponentBody,
-        entry: Entry,
+        entry: Callee,
         poisons: impl Fn(&wasmtime::Error, &ProviderFailure) -> bool,
         work: impl FnOnce(&mut Store<PluginState>) -> wasmtime::Result<R>,
     ) -> Result<R, ProviderFailure> {
@@ -504,14 +504,14 @@ impl LoadedPlugin {
     fn failed(
         &self,
         body: &ComponentBody,
-        entry: Entry,
+        entry: Callee,
         e: &wasmtime::Error,
         inherited: bool,
         poisons: impl Fn(&wasmtime::Error, &ProviderFailure) -> bool,
     ) -> ProviderFailure {
         let function = match entry {
-            Entry::Function(index) => body.names.get(index).map_or("", String::as_str),
-            Entry::ResourceDrop => "resource drop",
+            Callee::Function(index) => body.names.get(index).map_or("", String::as_str),
+            Callee::ResourceDrop => "resource drop",
         };
         let failure = classify(e, &self.id, function, &body.limits, inherited);
         if poisons(e, &failure) {

@@ -25,7 +25,7 @@ pub enum SetupError {
 
 /// One plugin as given: a component, or a plug the host implements.
 #[derive(Debug, Clone)]
-enum Entry {
+enum GivenPlugin {
     Component(PluginId, PluginSource),
     Host(HostPlug),
 }
@@ -49,7 +49,7 @@ pub struct TreeBuilder {
     wit_texts: Vec<(String, String)>,
     root: Option<String>,
     cardinalities: Vec<(String, Cardinality)>,
-    plugins: Vec<Entry>,
+    plugins: Vec<GivenPlugin>,
     limits: Limits,
     plugin_limits: Vec<(PluginId, Limits)>,
     grants: Vec<(PluginId, Grants)>,
@@ -113,7 +113,7 @@ impl TreeBuilder {
 
     /// Adds a plugin: an id and its component (a path or bytes; binary or WAT text).
     pub fn plugin(mut self, id: impl Into<PluginId>, source: impl Into<PluginSource>) -> Self {
-        self.plugins.push(Entry::Component(id.into(), source.into()));
+        self.plugins.push(GivenPlugin::Component(id.into(), source.into()));
         self
     }
 
@@ -121,7 +121,7 @@ impl TreeBuilder {
     /// like a component plugin: it counts for its interface's cardinality and
     /// answers sockets and root calls.
     pub fn host_plug(mut self, plug: HostPlug) -> Self {
-        self.plugins.push(Entry::Host(plug));
+        self.plugins.push(GivenPlugin::Host(plug));
         self
     }
 
@@ -177,10 +177,10 @@ impl TreeBuilder {
             .plugins
             .into_iter()
             .map(|entry| match entry {
-                Entry::Component(id, source) => describe_plugin(id, &source).map(|d| {
+                GivenPlugin::Component(id, source) => describe_plugin(id, &source).map(|d| {
                     Described::Component(DescribedPlugin { grants: grants_of(&d.id), ..d })
                 }),
-                Entry::Host(plug) => Ok(Described::Host(plug)),
+                GivenPlugin::Host(plug) => Ok(Described::Host(plug)),
             })
             .collect();
         let (mut tree, errors) = resolve(catalog, root, described);

@@ -235,7 +235,7 @@ mod tests {
     fn round_trip<T: WitValue + PartialEq + std::fmt::Debug + Clone>(value: T) {
         let val = value.clone().into_val();
         assert!(
-            crate::describe::values::matches(&val, &T::wit_type()),
+            crate::describe::val_check::matches(&val, &T::wit_type()),
             "{val:?} is a {}",
             T::wit_type()
         );
