@@ -168,7 +168,7 @@ fn socket(tree: &PluginTree, interface: &str) -> SocketReport {
 }
 
 fn report(loaded: &Loaded, status: Status) -> Report {
-    let tree = loaded.tree.tree();
+    let tree = &loaded.tree.tree();
     let ids: HashSet<String> = tree.plugins().map(|p| p.id.to_string()).collect();
     let plugins = tree
         .plugins()
@@ -199,7 +199,7 @@ fn report(loaded: &Loaded, status: Status) -> Report {
 
 /// Prints the tree from the root, then the plugins outside it, then the other errors.
 fn print_text(loaded: &Loaded) {
-    let tree = loaded.tree.tree();
+    let tree = &loaded.tree.tree();
     let mut printer =
         TextTree { tree, problems: &loaded.problems, shown: HashSet::new(), path: Vec::new() };
     println!("root {} ({})", tree.root(), cardinality(tree, tree.root()));

@@ -22,7 +22,7 @@ pub fn run(manifest: &Path, format: Format) -> Status {
             return Status::Failed;
         }
     };
-    let tree = loaded.tree.tree();
+    let tree = &loaded.tree.tree();
     match format {
         Format::Dot => print!("{}", tree.to_dot()),
         Format::Mermaid => print!("{}", tree.to_mermaid()),

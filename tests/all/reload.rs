@@ -10,7 +10,7 @@ use crate::guests::load;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use plugtree::load::{ReloadError, Reloaded};
-use plugtree::{BuildError, HostError, HostPlug, LoadedTree, Socket, Val};
+use plugtree::{BuildError, HostError, HostPlug, LoadedTree, PluginTree, Socket, Val};
 
 fn s(text: &str) -> Val {
     Val::String(text.into())
@@ -204,4 +204,29 @@ fn calls_during_reloads_all_succeed() {
         )
     );
     assert!(tree.failures().is_empty());
+}
+
+#[test]
+fn the_tree_describes_a_reloaded_plugin_as_it_is_now() {
+    let tree = load(
+        PluginTree::builder()
+            .wit(guests::app_wit().join("partial.wit"))
+            .root("test:partial/leaf")
+            .plugin("leaf", guests::guest("leaf-needs-dep"))
+            .plugin("dep", guests::guest("dep-good")),
+    );
+    let sockets = |tree: &LoadedTree| -> Vec<String> {
+        let described = tree.tree();
+        let leaf = described.plugins().find(|p| p.id == "leaf").expect("listed");
+        leaf.sockets().map(str::to_string).collect()
+    };
+    assert_eq!(sockets(&tree), vec!["test:partial/dep"]);
+    let report = tree.reload("leaf", bytes("leaf-good")).expect("reloads");
+    assert_eq!(report.sockets, Vec::<String>::new());
+    // The one live description: the new component imports nothing.
+    assert_eq!(sockets(&tree), Vec::<String>::new());
+    assert_eq!(
+        tree.dispatch("test:partial/leaf", "value", &[]),
+        Ok(Socket::ExactlyOne("leaf".into(), Ok(Some(Val::U32(1)))))
+    );
 }

@@ -142,3 +142,32 @@ fn the_loaded_tree_is_shared_across_threads() {
         }
     });
 }
+
+#[test]
+fn a_root_function_looked_up_once_answers_many_calls() {
+    let tree = loaded();
+    let add: plugtree::RootFunc<'_> = tree.root_func("add").expect("a root function");
+    assert_eq!(add.function().name, "add");
+    for n in 0..3 {
+        let answer: plugtree::Answer = match add.call(&[Val::U32(n), Val::U32(1)]) {
+            Ok(Socket::ExactlyOne(plugin, answer)) => {
+                assert_eq!(plugin, "values");
+                answer
+            }
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(answer, Ok(Some(Val::U32(n + 1))));
+    }
+    // The same checks as `dispatch`, without naming the interface again.
+    assert_eq!(
+        add.call(&[Val::U32(1)]),
+        Err(DispatchError::ArgumentCount { function: "add".into(), expected: 2, found: 1 })
+    );
+    assert_eq!(
+        tree.root_func("nope").map(|f| f.function().name.clone()),
+        Err(DispatchError::UnknownFunction {
+            interface: "test:app/values".into(),
+            function: "nope".into()
+        })
+    );
+}

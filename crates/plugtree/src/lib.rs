@@ -42,9 +42,17 @@ pub use describe::{
     Cardinality, Catalog, DirMode, Grants, Limit, Limits, Manifest, PluginId, PluginSource,
     Signature, ValueType,
 };
-pub use dispatch::{CallError, CallParseError, DispatchError, ParsedCall, Socket};
+pub use dispatch::{
+    Answer, CallError, CallParseError, DispatchError, ParsedCall, RootFunc, Socket,
+};
 pub use host::{HostError, HostPlug};
-pub use load::{LoadError, LoadedTree, default_engine, engine_config, pooling_engine_config};
-pub use resolve::{BuildError, PluginKind, PluginTree, TreeBuilder};
+pub use load::{
+    ArtifactCache, CacheStats, LoadError, LoadOptions, LoadedTree, ReloadError, Reloaded,
+    default_engine, engine_config, pooling_engine_config,
+};
+pub use resolve::{
+    BuildError, PluginKind, PluginStatus, PluginTree, PluginView, SetupError, TreeBuilder,
+    Unsatisfied,
+};
 pub use wasmtime::Engine;
 pub use wasmtime::component::Val;

@@ -176,7 +176,7 @@ impl LoadedTree {
         function: &str,
         args: &[Val],
     ) -> Result<Socket<Answer>, DispatchError> {
-        if interface != self.tree.root {
+        if interface != &*self.root.interface {
             return Err(self.not_root(interface));
         }
         self.root_func(function)?.call(args)
@@ -239,13 +239,16 @@ impl LoadedTree {
 
     /// The functions of the root interface, in WIT order.
     pub fn root_functions(&self) -> &[Function] {
-        self.tree.catalog.get(&self.tree.root).map(|i| i.functions.as_slice()).unwrap_or_default()
+        self.catalog.get(&self.root.interface).map(|i| i.functions.as_slice()).unwrap_or_default()
     }
 
     #[cold]
     #[inline(never)]
     fn not_root(&self, interface: &str) -> DispatchError {
-        DispatchError::NotRoot { interface: interface.to_string(), root: self.tree.root.clone() }
+        DispatchError::NotRoot {
+            interface: interface.to_string(),
+            root: self.root.interface.to_string(),
+        }
     }
 
     /// Why `function` (at `found` among the root's functions) cannot be called.
@@ -254,7 +257,7 @@ impl LoadedTree {
     fn not_callable(&self, found: Option<usize>, function: &str) -> DispatchError {
         match found.map(|i| &self.root_calls[i]) {
             None => DispatchError::UnknownFunction {
-                interface: self.tree.root.clone(),
+                interface: self.root.interface.to_string(),
                 function: function.to_string(),
             },
             Some(f) => DispatchError::Unsupported {

@@ -146,7 +146,7 @@ impl LoadedTree {
     /// not the root interface, an unknown function, invalid WAVE or arguments
     /// that do not fit the parameters.
     pub fn parse_call(&self, text: &str) -> Result<ParsedCall, CallParseError> {
-        parse_call(&self.tree.root, self.root_functions(), text)
+        parse_call(&self.root.interface, self.root_functions(), text)
     }
 }
 

@@ -118,7 +118,8 @@ pub fn default_engine() -> wasmtime::Result<Engine> {
 /// It is `Send + Sync`; calls into one plugin are serialized by its store's
 /// lock, calls into different plugins run in parallel.
 pub struct LoadedTree {
-    pub(crate) tree: PluginTree,
+    /// The app's interfaces (shared with the tree's description).
+    pub(crate) catalog: Arc<Catalog>,
     /// The host's socket: the root providers, checked like any socket.
     pub(crate) root: RootSocket,
     /// Every loaded plugin, in load order.
@@ -141,26 +142,27 @@ struct ReloadContext {
     state: Mutex<ReloadState>,
 }
 
-/// The plugins as they are now (a reload may change one's sockets), and the
-/// slots of the loaded ones by index.
+/// The tree's one live description (a reload may change a plugin's sockets
+/// and revives a failed one), and the slots of the loaded plugins by index.
 struct ReloadState {
-    plugins: Vec<TreePlugin>,
+    tree: PluginTree,
     slots: HashMap<usize, Arc<PluginSlot>>,
 }
 
 impl std::fmt::Debug for LoadedTree {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LoadedTree")
-            .field("root", &self.tree.root)
+            .field("root", &self.root.interface)
             .field("root_providers", &self.root.slots.iter().map(|p| &p.id).collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
 }
 
 impl LoadedTree {
-    /// The tree as loaded: plugins that failed to load are marked failed.
-    pub fn tree(&self) -> &PluginTree {
-        &self.tree
+    /// The tree as it is now, a snapshot: plugins that failed to load are
+    /// marked failed, and a reloaded plugin shows its new sockets.
+    pub fn tree(&self) -> PluginTree {
+        self.reload.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).tree.clone()
     }
 
     /// The ids of the loaded plugins plugged into the root, in declaration order.
@@ -277,16 +279,17 @@ impl PluginTree {
             slots: self.root_providers.iter().filter_map(|p| loaded.get(p).cloned()).collect(),
             unsatisfied,
         };
+        let root_calls = RootFunction::all(&self.catalog, &self.root);
+        let catalog = self.catalog.clone();
         let reload = ReloadContext {
             engine: engine.clone(),
             support,
             kinds,
             cache: options.shared_cache(),
-            state: Mutex::new(ReloadState { plugins: self.plugins.clone(), slots: loaded }),
+            state: Mutex::new(ReloadState { tree: self, slots: loaded }),
         };
-        let root_calls = RootFunction::all(&self.catalog, &self.root);
         let tree =
-            LoadedTree { tree: self, root, plugins: in_order, root_calls, reload, _ticker: ticker };
+            LoadedTree { catalog, root, plugins: in_order, root_calls, reload, _ticker: ticker };
         (tree, errors)
     }
 }

@@ -84,7 +84,7 @@ impl LoadedTree {
     /// revived by a reload. Handles the host holds from the old instance
     /// are refused afterwards ([`DispatchError::UnknownHandle`](crate::DispatchError::UnknownHandle));
     /// handles consumers hold keep working on the old instance until dropped.
-    /// [`LoadedTree::tree`] keeps describing the tree as first loaded.
+    /// [`LoadedTree::tree`] describes the plugin as reloaded from then on.
     ///
     /// # Errors
     /// [`ReloadError`] when the new component cannot replace the old one;
@@ -97,7 +97,8 @@ impl LoadedTree {
         let source = source.into();
         let plugin = PluginId::from(id);
         let mut state = self.reload.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let super::ReloadState { plugins, slots } = &mut *state;
+        let super::ReloadState { tree, slots } = &mut *state;
+        let plugins = &mut tree.plugins;
         let not_loaded = || ReloadError::NotLoaded { plugin: plugin.clone() };
         let index = plugins.iter().position(|p| p.id == plugin).ok_or_else(not_loaded)?;
         let slot = slots.get(&index).cloned().ok_or_else(not_loaded)?;
@@ -109,7 +110,7 @@ impl LoadedTree {
             describe_plugin(plugin.clone(), &source).map_err(|e| rejected(vec![e.into()]))?;
         // The new component keeps the plugin's grants; strict mode checks it too.
         described.grants = plugins[index].grants.clone();
-        let catalog = &self.tree.catalog;
+        let catalog = &self.catalog;
         let mut errors = Vec::new();
         let mut fresh = check_plugin(catalog, described, &mut errors);
         if !errors.is_empty() {
