@@ -71,6 +71,10 @@ fn a_guest_keeps_notes_in_the_hosts_store_and_logs_to_the_host() {
     assert_eq!(one(&tree, notes, "forget", &[s("todo")]), ok(Some(Val::Bool(true))));
     assert_eq!(one(&tree, notes, "forget", &[s("todo")]), ok(Some(Val::Bool(false))));
     assert_eq!(kv.keys(), vec!["from-host".to_string(), "idea".to_string()]);
+    // The host deletes too, and the guest sees it.
+    assert!(kv.delete("idea"));
+    assert!(!kv.delete("idea"));
+    assert_eq!(one(&tree, notes, "recall", &[s("idea")]), ok(Some(Val::Option(None))));
     let line =
         |level, message: &str| LogLine { plug: "log".into(), level, message: message.into() };
     assert_eq!(
@@ -82,6 +86,7 @@ fn a_guest_keeps_notes_in_the_hosts_store_and_logs_to_the_host() {
             line(LogLevel::Debug, "recalled nothing"),
             line(LogLevel::Warn, "forgot todo"),
             line(LogLevel::Warn, "forgot todo"),
+            line(LogLevel::Debug, "recalled idea"),
         ]
     );
     let kinds: Vec<_> =
@@ -353,4 +358,19 @@ fn a_host_plug_that_panicked_leaves_its_consumer_callable_on_the_same_thread() {
     assert_eq!(call_one(), ok(Some(s("hi, cy"))));
     assert_eq!(calls.load(Ordering::Relaxed), 2);
     assert!(tree.failures().is_empty());
+}
+
+#[test]
+fn a_bounded_log_keeps_the_newest_lines_and_a_plug_tells_what_it_is() {
+    let (kv, log) = (MemoryKv::new(), Log::keeping(2));
+    let plug = log.plug("log");
+    assert_eq!(plug.id(), &plugtree::PluginId::from("log"));
+    assert_eq!(plug.interface(), plugtree::host::LOG_INTERFACE);
+    assert!(plug.functions().count() > 0);
+    let tree = load(notes_app(&kv, &log));
+    for key in ["a", "b", "c"] {
+        assert_eq!(one(&tree, "test:host/notes", "remember", &[s(key), s("v")]), ok(None));
+    }
+    let kept: Vec<String> = log.lines().into_iter().map(|l| l.message).collect();
+    assert_eq!(kept, ["remembered b (1 bytes)", "remembered c (1 bytes)"]);
 }

@@ -38,17 +38,19 @@ pub mod host;
 pub mod load;
 pub mod resolve;
 
+pub use describe::socket_abi::{SocketWit, SocketWitError};
 pub use describe::{
-    Cardinality, Catalog, DirMode, Grants, Limit, Limits, Manifest, PluginId, PluginSource,
-    Signature, ValueType,
+    Capability, Cardinality, Catalog, DescribeError, DirMode, Function, FunctionKind, Grants,
+    Interface, Limit, Limits, Manifest, ManifestError, PluginId, PluginSource, Signature,
+    ValueType,
 };
 pub use dispatch::{
     Answer, CallError, CallParseError, DispatchError, ParsedCall, RootFunc, Socket,
 };
-pub use host::{HostError, HostPlug};
+pub use host::{HostError, HostFunction, HostPlug, LogLine};
 pub use load::{
-    ArtifactCache, CacheStats, LoadError, LoadOptions, LoadedTree, ReloadError, Reloaded,
-    default_engine, engine_config, pooling_engine_config,
+    ArtifactCache, CacheStats, LoadError, LoadOptions, LoadedTree, PoolShare, ReloadError,
+    Reloaded, default_engine, engine_config, pooling_engine_config,
 };
 pub use resolve::{
     BuildError, PluginKind, PluginStatus, PluginTree, PluginView, SetupError, TreeBuilder,

@@ -184,7 +184,7 @@ impl Grants {
     }
 
     /// Whether `capability` is granted.
-    pub fn allows(&self, capability: Capability) -> bool {
+    pub(crate) fn allows(&self, capability: Capability) -> bool {
         match capability {
             Capability::Dirs => !self.dirs.is_empty(),
             Capability::Environment => !self.env.is_empty() || !self.args.is_empty(),
@@ -197,7 +197,7 @@ impl Grants {
 
     /// The grants a plugin importing `wasi_imports` can actually use: a grant
     /// for an interface it does not import has no effect. `strict` is kept.
-    pub fn effective<'a>(&self, wasi_imports: impl IntoIterator<Item = &'a str>) -> Grants {
+    pub(crate) fn effective<'a>(&self, wasi_imports: impl IntoIterator<Item = &'a str>) -> Grants {
         let used: Vec<Capability> = wasi_imports
             .into_iter()
             .filter_map(|i| match wasi_need(i) {

@@ -35,7 +35,7 @@ impl std::fmt::Display for Cardinality {
 
 impl Cardinality {
     /// True when `count` providers satisfy this cardinality.
-    pub fn accepts(self, count: usize) -> bool {
+    pub(crate) fn accepts(self, count: usize) -> bool {
         match self {
             Cardinality::ExactlyOne => count == 1,
             Cardinality::AtMostOne => count <= 1,
@@ -92,12 +92,12 @@ pub struct Interface {
 
 impl Interface {
     /// Finds a function by its component-model name.
-    pub fn function(&self, name: &str) -> Option<&Function> {
+    pub(crate) fn function(&self, name: &str) -> Option<&Function> {
         self.functions.iter().find(|f| f.name == name)
     }
 
     /// True when the interface only defines types: importing it is not a socket.
-    pub fn is_types_only(&self) -> bool {
+    pub(crate) fn is_types_only(&self) -> bool {
         self.functions.is_empty() && self.resources.is_empty()
     }
 }
@@ -148,7 +148,7 @@ impl Catalog {
     ///
     /// # Errors
     /// [`DescribeError::UnsupportedFunction`] for a function plugtree cannot link.
-    pub fn from_resolve(resolve: &Resolve) -> Result<Self, DescribeError> {
+    pub(crate) fn from_resolve(resolve: &Resolve) -> Result<Self, DescribeError> {
         let mut interfaces = BTreeMap::new();
         for (id, _) in resolve.interfaces.iter() {
             let Some(name) = resolve.id_of(id) else { continue };
@@ -173,7 +173,7 @@ impl Catalog {
     }
 
     /// Merges the interfaces of `other` into this catalog (later definitions win).
-    pub fn extend(&mut self, other: Catalog) {
+    pub(crate) fn extend(&mut self, other: Catalog) {
         self.interfaces.extend(other.interfaces);
     }
 
@@ -181,7 +181,7 @@ impl Catalog {
     ///
     /// # Errors
     /// [`DescribeError::UnknownInterface`] when the interface is not in the catalog.
-    pub fn set_cardinality(
+    pub(crate) fn set_cardinality(
         &mut self,
         interface: &str,
         cardinality: Cardinality,

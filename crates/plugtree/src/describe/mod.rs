@@ -22,7 +22,7 @@ pub use interface::{Cardinality, Catalog, Function, FunctionKind, Interface};
 pub use limits::{Limit, Limits};
 pub use manifest::{BuiltinPlug, Manifest, ManifestError, ManifestHostPlug, ManifestPlugin};
 pub use plugin::{PluginId, PluginSource};
-pub use types::{ResourceName, Signature, UnknownType, ValueType};
+pub use types::{ResourceName, Signature, ValueType};
 
 pub(crate) use grants::{WasiNeed, wasi_need};
 pub(crate) use plugin::{DescribedPlugin, Import, describe_plugin};

@@ -95,7 +95,7 @@ pub struct Signature {
 impl Signature {
     /// True when both signatures take and return the same types (parameter
     /// names are not compared: the component model does not require them to match).
-    pub fn same_types(&self, other: &Signature) -> bool {
+    pub(crate) fn same_types(&self, other: &Signature) -> bool {
         self.result == other.result
             && self.params.len() == other.params.len()
             && self.params.iter().zip(&other.params).all(|((_, a), (_, b))| a == b)
@@ -103,7 +103,7 @@ impl Signature {
 
     /// True when a parameter or the result contains a handle (a resource,
     /// future, stream or error context) rather than plain data.
-    pub fn needs_handles(&self) -> bool {
+    pub(crate) fn needs_handles(&self) -> bool {
         self.params.iter().any(|(_, ty)| ty.needs_handles())
             || self.result.as_ref().is_some_and(ValueType::needs_handles)
     }
@@ -111,14 +111,14 @@ impl Signature {
     /// The first `future`, `stream` or `error-context` in the parameters or
     /// the result: types that wasmtime's dynamic API cannot carry between
     /// stores without async support.
-    pub fn async_type(&self) -> Option<&ValueType> {
+    pub(crate) fn async_type(&self) -> Option<&ValueType> {
         self.params.iter().map(|(_, ty)| ty).chain(&self.result).find_map(ValueType::async_type)
     }
 }
 
 impl ValueType {
     /// The first `future`, `stream` or `error-context` type inside this type.
-    pub fn async_type(&self) -> Option<&ValueType> {
+    pub(crate) fn async_type(&self) -> Option<&ValueType> {
         match self {
             ValueType::Future(_) | ValueType::Stream(_) | ValueType::ErrorContext => Some(self),
             ValueType::List(t) | ValueType::FixedList(t, _) | ValueType::Option(t) => {
@@ -140,7 +140,7 @@ impl ValueType {
 
     /// True when a value of this type contains a handle (a resource, future,
     /// stream or error context) rather than plain data.
-    pub fn needs_handles(&self) -> bool {
+    pub(crate) fn needs_handles(&self) -> bool {
         match self {
             ValueType::Own(_)
             | ValueType::Borrow(_)
@@ -168,7 +168,7 @@ impl ValueType {
 /// Why a WIT type could not be turned into a [`ValueType`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("type `{name}` is not fully defined in the WIT")]
-pub struct UnknownType {
+pub(crate) struct UnknownType {
     /// The name of the type, or `<anonymous>`.
     pub name: String,
 }

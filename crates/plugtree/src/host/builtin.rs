@@ -142,7 +142,7 @@ const LEVELS: [(LogLevel, &str); 5] = [
 
 impl LogLevel {
     /// The WIT case name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         LEVELS.iter().find(|(l, _)| *l == self).map_or("info", |(_, name)| name)
     }
 }

@@ -8,13 +8,6 @@ use crate::resolve::Unsatisfied;
 #[error("{0}")]
 pub struct Cause(String);
 
-impl Cause {
-    /// The message.
-    pub fn message(&self) -> &str {
-        &self.0
-    }
-}
-
 impl From<wasmtime::Error> for Cause {
     fn from(e: wasmtime::Error) -> Self {
         Cause(super::plugin::error_chain(&e))
