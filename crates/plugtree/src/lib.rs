@@ -38,7 +38,7 @@ pub mod host;
 pub mod load;
 pub mod resolve;
 
-pub use describe::socket_abi::{SocketWit, SocketWitError};
+pub use describe::socket_abi::{ProviderErrorCase, SocketWit, SocketWitError};
 pub use describe::{
     Capability, Cardinality, Catalog, DescribeError, DirMode, Function, FunctionKind, Grants,
     Interface, Limit, Limits, Manifest, ManifestError, PluginId, PluginSource, Signature,

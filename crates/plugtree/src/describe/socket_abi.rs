@@ -31,9 +31,46 @@ pub const SOCKET_ABI_WIT: &str = include_str!("../../wit/plugtree-socket.wit");
 /// it alongside its sockets.
 pub const SOCKET_TYPES_INTERFACE: &str = "plugtree:socket/types@0.1.0";
 
-/// The cases of `provider-error`, in WIT order.
-pub const PROVIDER_ERROR_CASES: [&str; 5] =
-    ["trapped", "unavailable", "limit-exceeded", "reentrant-call", "bad-handle"];
+/// Why a provider did not answer: the cases of the socket ABI's
+/// `provider-error` variant, each carrying a message. The one list of them;
+/// the loader's typed mirror is checked against the shipped WIT by wasmtime
+/// when it links a socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProviderErrorCase {
+    /// The provider trapped; it is disabled from now on.
+    Trapped,
+    /// The provider is disabled, not loaded, or refused the call.
+    Unavailable,
+    /// The provider exceeded one of its limits, or its answer does not fit
+    /// in the consumer's memory.
+    LimitExceeded,
+    /// The call would re-enter a plugin already on the call stack.
+    ReentrantCall,
+    /// A resource handle passed is not the provider's own, or is stale.
+    BadHandle,
+}
+
+impl ProviderErrorCase {
+    /// Every case, in WIT order.
+    pub const ALL: [ProviderErrorCase; 5] = [
+        ProviderErrorCase::Trapped,
+        ProviderErrorCase::Unavailable,
+        ProviderErrorCase::LimitExceeded,
+        ProviderErrorCase::ReentrantCall,
+        ProviderErrorCase::BadHandle,
+    ];
+
+    /// The case's name in `plugtree:socket/types`, e.g. `limit-exceeded`.
+    pub const fn wit_name(self) -> &'static str {
+        match self {
+            ProviderErrorCase::Trapped => "trapped",
+            ProviderErrorCase::Unavailable => "unavailable",
+            ProviderErrorCase::LimitExceeded => "limit-exceeded",
+            ProviderErrorCase::ReentrantCall => "reentrant-call",
+            ProviderErrorCase::BadHandle => "bad-handle",
+        }
+    }
+}
 
 /// True for interfaces of plugtree's own socket-ABI package.
 pub fn is_abi_interface(name: &str) -> bool {
@@ -43,7 +80,10 @@ pub fn is_abi_interface(name: &str) -> bool {
 /// The `provider-error` variant as a value type.
 pub fn provider_error() -> ValueType {
     ValueType::Variant(
-        PROVIDER_ERROR_CASES.iter().map(|c| ((*c).to_string(), Some(ValueType::String))).collect(),
+        ProviderErrorCase::ALL
+            .iter()
+            .map(|c| (c.wit_name().to_string(), Some(ValueType::String)))
+            .collect(),
     )
 }
 

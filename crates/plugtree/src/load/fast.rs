@@ -11,6 +11,7 @@ use wasmtime::component::{ComponentType, Func, Lift, Lower, TypedFunc, Val};
 use wasmtime::{AsContext, AsContextMut};
 
 use super::plugin::ProviderFailure;
+use crate::describe::socket_abi::ProviderErrorCase;
 use crate::describe::{Signature, ValueType};
 
 /// A function shape with a typed fast path.
@@ -180,7 +181,9 @@ impl FastFunc {
     }
 }
 
-/// The socket ABI's `provider-error`, typed (`plugtree:socket/types@0.1.0`).
+/// The socket ABI's `provider-error` ([`ProviderErrorCase`]), typed for
+/// `func_wrap`: wasmtime checks these names against the consumer's imported
+/// type when a socket is linked, so a mismatch cannot load.
 #[derive(ComponentType, Lift, Lower, Debug, Clone)]
 #[component(variant)]
 pub(crate) enum ProviderError {
@@ -198,12 +201,14 @@ pub(crate) enum ProviderError {
 
 impl From<ProviderFailure> for ProviderError {
     fn from(failure: ProviderFailure) -> Self {
-        match failure {
-            ProviderFailure::Trapped(m) => ProviderError::Trapped(m),
-            ProviderFailure::Unavailable(m) => ProviderError::Unavailable(m),
-            ProviderFailure::LimitExceeded(_, m) => ProviderError::LimitExceeded(m),
-            ProviderFailure::Reentrant(m) => ProviderError::ReentrantCall(m),
-            ProviderFailure::BadHandle(m) => ProviderError::BadHandle(m),
+        let case = failure.case();
+        let message = failure.into_message();
+        match case {
+            ProviderErrorCase::Trapped => ProviderError::Trapped(message),
+            ProviderErrorCase::Unavailable => ProviderError::Unavailable(message),
+            ProviderErrorCase::LimitExceeded => ProviderError::LimitExceeded(message),
+            ProviderErrorCase::ReentrantCall => ProviderError::ReentrantCall(message),
+            ProviderErrorCase::BadHandle => ProviderError::BadHandle(message),
         }
     }
 }

@@ -12,7 +12,6 @@ use super::handles::{Kinds, ProxyTable, Unwrapped, unwrap, wrap};
 
 use super::plugin::{LoadedPlugin, PluginSlot, PluginState, ProviderFailure};
 use super::socket::{Crossing, Gathered, SocketFunction, fan_out};
-use crate::describe::socket_abi::PROVIDER_ERROR_CASES;
 use crate::describe::{Cardinality, Limit, PluginId};
 
 /// The providers behind one socket function of a consumer.
@@ -205,15 +204,9 @@ fn provider_result(answer: Result<Option<Val>, ProviderFailure>) -> Val {
     Val::Result(match answer {
         Ok(value) => Ok(value.map(Box::new)),
         Err(failure) => {
-            let (case, message) = match failure {
-                ProviderFailure::Trapped(m) => (PROVIDER_ERROR_CASES[0], m),
-                ProviderFailure::Unavailable(m) => (PROVIDER_ERROR_CASES[1], m),
-                ProviderFailure::LimitExceeded(_, m) => (PROVIDER_ERROR_CASES[2], m),
-                ProviderFailure::Reentrant(m) => (PROVIDER_ERROR_CASES[3], m),
-                ProviderFailure::BadHandle(m) => (PROVIDER_ERROR_CASES[4], m),
-            };
+            let (case, message) = (failure.case(), failure.into_message());
             Err(Some(Box::new(Val::Variant(
-                case.to_string(),
+                case.wit_name().to_string(),
                 Some(Box::new(Val::String(message))),
             ))))
         }

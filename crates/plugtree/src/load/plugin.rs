@@ -14,6 +14,7 @@ use wasmtime::component::{Func, ResourceAny, ResourceType, Val};
 use super::fast::{FastAnswer, FastArgs, FastFunc, Shape};
 use super::handles::ProxyTable;
 use super::limits::{CallAllowance, CallBudget, EngineSupport, PluginLimiter, classify};
+use crate::describe::socket_abi::ProviderErrorCase;
 use crate::describe::val_check::{describe, matches};
 use crate::describe::{Cardinality, Catalog, Limit, Limits, PluginId, ValueType};
 use crate::host::{DynamicFn, HostPlug};
@@ -107,6 +108,30 @@ pub(crate) enum ProviderFailure {
     LimitExceeded(Limit, String),
     Reentrant(String),
     BadHandle(String),
+}
+
+impl ProviderFailure {
+    /// Its case of the socket ABI's `provider-error`.
+    pub fn case(&self) -> ProviderErrorCase {
+        match self {
+            ProviderFailure::Trapped(_) => ProviderErrorCase::Trapped,
+            ProviderFailure::Unavailable(_) => ProviderErrorCase::Unavailable,
+            ProviderFailure::LimitExceeded(..) => ProviderErrorCase::LimitExceeded,
+            ProviderFailure::Reentrant(_) => ProviderErrorCase::ReentrantCall,
+            ProviderFailure::BadHandle(_) => ProviderErrorCase::BadHandle,
+        }
+    }
+
+    /// The message it carries.
+    pub fn into_message(self) -> String {
+        match self {
+            ProviderFailure::Trapped(m)
+            | ProviderFailure::Unavailable(m)
+            | ProviderFailure::LimitExceeded(_, m)
+            | ProviderFailure::Reentrant(m)
+            | ProviderFailure::BadHandle(m) => m,
+        }
+    }
 }
 
 /// The call that made a plugin fail: which function, and how.
