@@ -10,7 +10,7 @@ pub struct Cause(String);
 
 impl From<wasmtime::Error> for Cause {
     fn from(e: wasmtime::Error) -> Self {
-        Cause(super::plugin::error_chain(&e))
+        Cause(super::failure::error_chain(&e))
     }
 }
 

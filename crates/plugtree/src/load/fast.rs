@@ -10,7 +10,7 @@
 use wasmtime::component::{ComponentType, Func, Lift, Lower, TypedFunc, Val};
 use wasmtime::{AsContext, AsContextMut};
 
-use super::plugin::ProviderFailure;
+use super::failure::ProviderFailure;
 use crate::describe::socket_abi::ProviderErrorCase;
 use crate::describe::{Signature, ValueType};
 

@@ -18,7 +18,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use wasmtime::StoreContextMut;
 use wasmtime::component::{ResourceAny, ResourceDynamic, Val};
 
-use super::plugin::{LoadedPlugin, PluginState};
+use super::plugin::LoadedPlugin;
+use super::store::PluginState;
 
 /// One proxied handle: the provider's resource and its owner.
 #[derive(Clone)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use wasmtime::{ResourceLimiter, Store, Trap};
 
-use super::plugin::ProviderFailure;
+use super::failure::ProviderFailure;
 use super::ticker::EPOCH_TICK;
 use crate::describe::{Limit, Limits, PluginId};
 
@@ -263,5 +263,5 @@ pub(crate) fn classify(
             );
         }
     }
-    ProviderFailure::Trapped(super::plugin::error_chain(error))
+    ProviderFailure::Trapped(super::failure::error_chain(error))
 }

@@ -10,8 +10,11 @@ use wasmtime::component::{Linker, ResourceAny, ResourceType, Val};
 
 use super::handles::{Kinds, ProxyTable, Unwrapped, unwrap, wrap};
 
-use super::plugin::{LoadedPlugin, PluginSlot, PluginState, ProviderFailure};
+use super::failure::ProviderFailure;
+use super::plugin::LoadedPlugin;
+use super::slot::PluginSlot;
 use super::socket::{Crossing, Gathered, SocketFunction, fan_out};
+use super::store::PluginState;
 use crate::describe::{Cardinality, Limit, PluginId};
 
 /// The providers behind one socket function of a consumer.

@@ -8,6 +8,7 @@
 mod cache;
 mod compile;
 mod error;
+mod failure;
 mod fast;
 mod handles;
 mod limits;
@@ -15,7 +16,9 @@ mod link;
 mod options;
 mod plugin;
 mod reload;
+mod slot;
 mod socket;
+mod store;
 mod ticker;
 mod wasi;
 
@@ -27,10 +30,12 @@ use wasmtime::{Config, Engine, Store};
 
 pub use cache::{ArtifactCache, CacheStats};
 pub use error::{Cause, LoadError};
+pub(crate) use failure::ProviderFailure;
 pub(crate) use fast::FastArgs;
 pub use options::LoadOptions;
-pub(crate) use plugin::{LoadedPlugin, PluginSlot, ProviderFailure};
+pub(crate) use plugin::LoadedPlugin;
 pub use reload::{ReloadError, Reloaded};
+pub(crate) use slot::PluginSlot;
 pub(crate) use socket::{Crossing, Gathered, RootFunction, RootSocket, fan_out};
 pub use ticker::EPOCH_TICK;
 
@@ -39,8 +44,9 @@ use crate::resolve::{PluginStatus, PluginTree, TreePlugin, check_socket};
 use handles::{Kinds, ProxyTable};
 use limits::{EngineSupport, PluginLimiter, classify, prepare_store};
 use link::{HandleContext, SocketTarget, define_socket_function, define_socket_resource};
-use plugin::{PluginState, Setup};
+use plugin::Setup;
 use socket::SocketFunction;
+use store::PluginState;
 use ticker::TickerGuard;
 
 /// The wasmtime configuration plugtree recommends: the component model on,

@@ -1,145 +1,22 @@
 //! A loaded plugin: its own `Store` and its instance's exported functions (or
-//! the Rust functions of a host plug), the one way to call them, and the slot
-//! that lets a reload swap it while calls go on.
+//! the Rust functions of a host plug), and `enter`, the one way into them.
 
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
-use arc_swap::ArcSwap;
 use wasmtime::Store;
 use wasmtime::component::{Func, ResourceAny, ResourceType, Val};
 
+use super::failure::{Failure, ProviderFailure};
 use super::fast::{FastAnswer, FastArgs, FastFunc, Shape};
 use super::handles::ProxyTable;
-use super::limits::{CallAllowance, CallBudget, EngineSupport, PluginLimiter, classify};
-use crate::describe::socket_abi::ProviderErrorCase;
+use super::limits::{CallAllowance, CallBudget, EngineSupport, classify};
+use super::store::PluginState;
 use crate::describe::val_check::{describe, matches};
-use crate::describe::{Cardinality, Catalog, Limit, Limits, PluginId, ValueType};
+use crate::describe::{Cardinality, Catalog, Limits, PluginId, ValueType};
 use crate::host::{DynamicFn, HostPlug};
-
-/// What a plugin's `Store` carries.
-pub(crate) struct PluginState {
-    /// Enforces the plugin's memory, table and instance limits.
-    pub limiter: PluginLimiter,
-    /// The WASI context its grants allow; `None` if it imports no WASI.
-    pub wasi: Option<Box<super::wasi::WasiState>>,
-    /// The provider instances this plugin last called, per socket.
-    pub providers: ProviderCache,
-}
-
-impl PluginState {
-    /// The state of a new store: nothing called yet.
-    pub fn new(limiter: PluginLimiter, wasi: Option<Box<super::wasi::WasiState>>) -> Self {
-        PluginState { limiter, wasi, providers: ProviderCache::default() }
-    }
-}
-
-/// The provider instances a consumer called last, one list per socket, kept
-/// in the consumer's store: a call through a socket finds its providers
-/// without touching the slots every thread shares, and only re-reads a slot
-/// whose generation moved (a reload replaced its instance).
-#[derive(Default)]
-pub(crate) struct ProviderCache {
-    sockets: Vec<Vec<(u64, Arc<LoadedPlugin>)>>,
-}
-
-impl ProviderCache {
-    /// The cached list of socket number `socket`, made if it is the first call.
-    fn socket(&mut self, socket: usize) -> &mut Vec<(u64, Arc<LoadedPlugin>)> {
-        if self.sockets.len() <= socket {
-            self.sockets.resize_with(socket + 1, Vec::new);
-        }
-        &mut self.sockets[socket]
-    }
-
-    /// The cached instances of socket number `socket`, brought up to date
-    /// with `providers`: a slot is re-read only if its generation moved.
-    fn fresh(
-        &mut self,
-        socket: usize,
-        providers: &[Arc<PluginSlot>],
-    ) -> &mut Vec<(u64, Arc<LoadedPlugin>)> {
-        let cached = self.socket(socket);
-        if cached.len() != providers.len() {
-            cached.clear();
-            cached.extend(providers.iter().map(|slot| (slot.generation(), slot.current())));
-        } else {
-            for ((generation, plugin), slot) in cached.iter_mut().zip(providers) {
-                let now = slot.generation();
-                if *generation != now {
-                    *generation = now;
-                    *plugin = slot.current();
-                }
-            }
-        }
-        cached
-    }
-
-    /// The instances answering now for `providers`, socket number `socket`
-    /// of this consumer; put them back with [`ProviderCache::put`].
-    pub fn take(
-        &mut self,
-        socket: usize,
-        providers: &[Arc<PluginSlot>],
-    ) -> Vec<(u64, Arc<LoadedPlugin>)> {
-        std::mem::take(self.fresh(socket, providers))
-    }
-
-    /// The first instance answering now for `providers` (socket number
-    /// `socket`), borrowed in place: what an `exactly-one` socket's typed
-    /// call needs, without moving the cached list out and back.
-    pub fn first(&mut self, socket: usize, providers: &[Arc<PluginSlot>]) -> Option<&LoadedPlugin> {
-        self.fresh(socket, providers).first().map(|(_, plugin)| &**plugin)
-    }
-
-    /// Keeps what [`ProviderCache::take`] gave for the next call.
-    pub fn put(&mut self, socket: usize, cached: Vec<(u64, Arc<LoadedPlugin>)>) {
-        *self.socket(socket) = cached;
-    }
-}
-
-/// Why a provider did not answer; the socket ABI's `provider-error` cases.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum ProviderFailure {
-    Trapped(String),
-    Unavailable(String),
-    LimitExceeded(Limit, String),
-    Reentrant(String),
-    BadHandle(String),
-}
-
-impl ProviderFailure {
-    /// Its case of the socket ABI's `provider-error`.
-    pub fn case(&self) -> ProviderErrorCase {
-        match self {
-            ProviderFailure::Trapped(_) => ProviderErrorCase::Trapped,
-            ProviderFailure::Unavailable(_) => ProviderErrorCase::Unavailable,
-            ProviderFailure::LimitExceeded(..) => ProviderErrorCase::LimitExceeded,
-            ProviderFailure::Reentrant(_) => ProviderErrorCase::ReentrantCall,
-            ProviderFailure::BadHandle(_) => ProviderErrorCase::BadHandle,
-        }
-    }
-
-    /// The message it carries.
-    pub fn into_message(self) -> String {
-        match self {
-            ProviderFailure::Trapped(m)
-            | ProviderFailure::Unavailable(m)
-            | ProviderFailure::LimitExceeded(_, m)
-            | ProviderFailure::Reentrant(m)
-            | ProviderFailure::BadHandle(m) => m,
-        }
-    }
-}
-
-/// The call that made a plugin fail: which function, and how.
-#[derive(Debug, Clone)]
-pub(crate) struct Failure {
-    pub function: String,
-    pub failure: ProviderFailure,
-}
 
 /// A plugin whose component was compiled, linked and instantiated, or a
 /// host plug ready to answer.
@@ -201,49 +78,6 @@ struct HostCall {
     /// The WIT result type a dynamic function's answer is checked against;
     /// `None` for a typed function, whose types were checked at build.
     check: Option<Option<ValueType>>,
-}
-
-/// A plugin's place in a loaded tree: the instance that answers now. A
-/// reload swaps it; a call that already took the old one finishes there.
-pub(crate) struct PluginSlot {
-    pub id: PluginId,
-    current: ArcSwap<LoadedPlugin>,
-    /// How many times the instance was replaced: a consumer's
-    /// [`ProviderCache`] entry is current while it matches.
-    generation: AtomicU64,
-}
-
-impl PluginSlot {
-    pub fn new(plugin: LoadedPlugin) -> Self {
-        PluginSlot {
-            id: plugin.id.clone(),
-            current: ArcSwap::from_pointee(plugin),
-            generation: AtomicU64::new(0),
-        }
-    }
-
-    /// The instance answering now.
-    pub fn current(&self) -> Arc<LoadedPlugin> {
-        self.current.load_full()
-    }
-
-    /// The instance answering now, borrowed for one call: cheaper than
-    /// [`PluginSlot::current`] (no reference count moves).
-    pub fn borrow(&self) -> arc_swap::Guard<Arc<LoadedPlugin>> {
-        self.current.load()
-    }
-
-    fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
-    }
-
-    /// Makes `plugin` answer from now on; returns the instance it replaces.
-    pub fn replace(&self, plugin: LoadedPlugin) -> Arc<LoadedPlugin> {
-        let old = self.current.swap(Arc::new(plugin));
-        // After the swap: whoever sees the new generation loads the new instance.
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        old
-    }
 }
 
 /// How a loaded plugin was set up, for [`LoadedPlugin::new`].
@@ -587,16 +421,6 @@ impl LoadedPlugin {
             self.id, failed.function
         ))
     }
-}
-
-/// Renders a wasmtime error with its causes on one line. The wasm backtrace
-/// wasmtime attaches as context is left out: it is many lines of offsets.
-pub(crate) fn error_chain(e: &wasmtime::Error) -> String {
-    e.chain()
-        .map(|c| c.to_string())
-        .filter(|m| !m.starts_with("error while executing at wasm backtrace"))
-        .collect::<Vec<_>>()
-        .join(": ")
 }
 
 #[cfg(test)]

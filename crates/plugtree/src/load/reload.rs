@@ -157,8 +157,10 @@ impl LoadedTree {
                 return Err(e.into());
             }
         };
-        // Calls that took the old instance finish there; it is freed with
-        // the last of them (or the last handle a consumer holds from it).
+        // Calls that took the old instance finish there. It is freed when
+        // the last of them ends, each consumer that cached it has called
+        // through that socket again (the cache then re-reads the slot), and
+        // no consumer holds a handle from it.
         drop(slot.replace(loaded));
         tracing::info!(plugin = %plugin, "plugin reloaded");
         let consumers = plugins

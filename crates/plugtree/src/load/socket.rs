@@ -23,8 +23,10 @@ use std::sync::Arc;
 
 use wasmtime::component::Val;
 
+use super::failure::ProviderFailure;
 use super::fast::Shape;
-use super::plugin::{LoadedPlugin, PluginSlot, ProviderFailure};
+use super::plugin::LoadedPlugin;
+use super::slot::PluginSlot;
 use crate::describe::{Cardinality, Function, FunctionKind, PluginId};
 use crate::resolve::Unsatisfied;
 

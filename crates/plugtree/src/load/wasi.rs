@@ -12,7 +12,7 @@ use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
 
 use super::error::LoadError;
-use super::plugin::PluginState;
+use super::store::PluginState;
 use crate::describe::{Capability, DirMode, Grants, PluginId};
 use crate::resolve::TreePlugin;
 
