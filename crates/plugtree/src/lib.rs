@@ -12,6 +12,10 @@
 //! 3. [`load`] — compile, link and instantiate bottom-up → [`LoadedTree`];
 //! 4. [`dispatch`] — call the root and fan out → [`Socket`] of results.
 //!
+//! Beside them, [`wave`] reads call text (`pkg:ns/iface.func(wave-args…)`)
+//! into [`Val`]s against the WIT alone and writes values as WAVE: a call can
+//! be checked on a built [`PluginTree`] before anything is compiled.
+//!
 //! ```no_run
 //! use plugtree::{PluginTree, Socket, Val};
 //!
@@ -37,14 +41,16 @@ pub mod dispatch;
 pub mod host;
 pub mod load;
 pub mod resolve;
+pub mod wave;
 
 pub use describe::{
     Cardinality, Catalog, DirMode, Grants, Limit, Limits, Manifest, PluginId, PluginSource,
     Signature, ValueType,
 };
-pub use dispatch::{CallError, CallParseError, DispatchError, ParsedCall, Socket};
+pub use dispatch::{CallError, DispatchError, Socket};
 pub use host::{HostError, HostPlug};
 pub use load::{LoadError, LoadedTree, default_engine, engine_config, pooling_engine_config};
 pub use resolve::{BuildError, PluginKind, PluginTree, TreeBuilder};
 pub use wasmtime::Engine;
 pub use wasmtime::component::Val;
+pub use wave::{CallParseError, ParsedCall};
