@@ -1,12 +1,14 @@
 //! `plugtree call`: call a root function with WAVE arguments, print WAVE results.
 //!
-//! The call text is parsed by the library ([`plugtree::LoadedTree::parse_call`],
-//! WAVE arguments checked against the root function's WIT); this module loads
-//! the tree, prints the answers and draws a caret under a bad call.
+//! The call text is parsed by the library ([`plugtree::PluginTree::parse_call`],
+//! WAVE arguments checked against the root function's WIT) on the built tree,
+//! before anything is compiled: a bad call costs no load. This module then
+//! loads the tree, prints the answers and draws a caret under a bad call.
 
 use std::path::Path;
 
-use plugtree::dispatch::{Answer, to_wave};
+use plugtree::dispatch::Answer;
+use plugtree::wave::to_wave;
 use plugtree::{CallParseError, ParsedCall};
 
 use super::{Problem, Status};
@@ -51,7 +53,23 @@ pub fn run(manifest: &Path, call: &str, json: bool) -> Status {
         eprint_bad_call(&bad, call);
         return Status::Failed;
     }
-    let loaded = match super::load(manifest) {
+    // The call is checked on the built tree (WIT and components' types only):
+    // a bad one is refused before any component is compiled.
+    let built = match super::build(manifest) {
+        Ok(built) => built,
+        Err(problem) => {
+            problem.eprint("error");
+            return Status::Failed;
+        }
+    };
+    let parsed = match built.tree.parse_call(call) {
+        Ok(parsed) => parsed,
+        Err(bad) => {
+            eprint_bad_call(&bad, call);
+            return Status::Failed;
+        }
+    };
+    let loaded = match built.load() {
         Ok(loaded) => loaded,
         Err(problem) => {
             problem.eprint("error");
@@ -63,24 +81,35 @@ pub fn run(manifest: &Path, call: &str, json: bool) -> Status {
             eprintln!("warning: {}", super::indent(&problem.message, ""));
         }
     }
-    call_and_print(&loaded.tree, call, json, loaded.problems)
+    call_parsed_and_print(&loaded.tree, parsed, json, loaded.problems)
 }
 
-/// Calls `call` on a loaded tree and prints the answers (text or JSON, with
-/// `warnings` in the JSON report).
+/// Parses `call` on a loaded tree, calls it and prints the answers (text or
+/// JSON, with `warnings` in the JSON report), or the call's error with a caret.
 pub fn call_and_print(
     tree: &plugtree::LoadedTree,
     call: &str,
     json: bool,
     warnings: Vec<Problem>,
 ) -> Status {
-    let ParsedCall { interface, function, args } = match tree.parse_call(call) {
-        Ok(parsed) => parsed,
+    match tree.parse_call(call) {
+        Ok(parsed) => call_parsed_and_print(tree, parsed, json, warnings),
         Err(bad) => {
             eprint_bad_call(&bad, call);
-            return Status::Failed;
+            Status::Failed
         }
-    };
+    }
+}
+
+/// Makes a parsed call on a loaded tree and prints the answers (text or JSON,
+/// with `warnings` in the JSON report).
+fn call_parsed_and_print(
+    tree: &plugtree::LoadedTree,
+    parsed: ParsedCall,
+    json: bool,
+    warnings: Vec<Problem>,
+) -> Status {
+    let ParsedCall { interface, function, args } = parsed;
     let answers = match tree.dispatch(&interface, &function, &args) {
         Ok(answers) => answers,
         Err(e) => {

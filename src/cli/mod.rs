@@ -81,6 +81,15 @@ impl Problem {
     }
 }
 
+/// A tree built from a manifest — its WIT and its components' types read,
+/// nothing compiled — with the problems found on the way.
+pub struct Built {
+    /// The built tree.
+    pub tree: PluginTree,
+    /// Build errors.
+    pub problems: Vec<Problem>,
+}
+
 /// A tree built from a manifest and loaded, with every problem found on the way.
 pub struct Loaded {
     /// The loaded tree.
@@ -89,37 +98,56 @@ pub struct Loaded {
     pub problems: Vec<Problem>,
 }
 
+/// Builds the tree of a manifest, without compiling anything.
+///
+/// # Errors
+/// The manifest or the app's WIT is unusable.
+pub fn build(manifest: &Path) -> Result<Built, Problem> {
+    let (tree, build_errors) =
+        PluginTree::from_manifest(manifest).map_err(|e| Problem::new(None, &e))?;
+    let problems = build_errors.iter().map(|e| Problem::new(e.plugin(), e)).collect();
+    Ok(Built { tree, problems })
+}
+
 /// Builds and loads the tree of a manifest.
 ///
 /// # Errors
 /// The manifest or the app's WIT is unusable, or wasmtime has no engine.
 pub fn load(manifest: &Path) -> Result<Loaded, Problem> {
-    let (tree, build_errors) =
-        PluginTree::from_manifest(manifest).map_err(|e| Problem::new(None, &e))?;
-    let engine = plugtree::default_engine().map_err(|e| Problem::new(None, e.as_ref()))?;
-    // Compiling many plugins takes seconds: say so on a terminal, then clear the line.
-    let progress = std::io::stderr().is_terminal();
-    if progress {
-        let ready =
-            tree.plugins().filter(|p| p.status == plugtree::resolve::PluginStatus::Ready).count();
-        eprint!("compiling and linking {ready} plugin(s)…\r");
+    build(manifest)?.load()
+}
+
+impl Built {
+    /// Compiles, links and instantiates the tree (through the artifact cache
+    /// unless [`use_cache`] turned it off).
+    ///
+    /// # Errors
+    /// wasmtime has no engine.
+    pub fn load(self) -> Result<Loaded, Problem> {
+        let Built { tree, mut problems } = self;
+        let engine = plugtree::default_engine().map_err(|e| Problem::new(None, e.as_ref()))?;
+        // Compiling many plugins takes seconds: say so on a terminal, then clear the line.
+        let progress = std::io::stderr().is_terminal();
+        if progress {
+            let ready = tree
+                .plugins()
+                .filter(|p| p.status == plugtree::resolve::PluginStatus::Ready)
+                .count();
+            eprint!("compiling and linking {ready} plugin(s)…\r");
+        }
+        let mut options = LoadOptions::default();
+        if *USE_CACHE.get_or_init(|| true)
+            && let Some(cache) = ArtifactCache::at_default_dir()
+        {
+            options = options.with_cache(cache);
+        }
+        let (tree, load_errors) = tree.load_with(&engine, &options);
+        if progress {
+            eprint!("\x1b[2K\r");
+        }
+        problems.extend(load_errors.iter().map(|e| Problem::new(e.plugin(), e)));
+        Ok(Loaded { tree, problems })
     }
-    let mut options = LoadOptions::default();
-    if *USE_CACHE.get_or_init(|| true)
-        && let Some(cache) = ArtifactCache::at_default_dir()
-    {
-        options = options.with_cache(cache);
-    }
-    let (tree, load_errors) = tree.load_with(&engine, &options);
-    if progress {
-        eprint!("\x1b[2K\r");
-    }
-    let problems = build_errors
-        .iter()
-        .map(|e| Problem::new(e.plugin(), e))
-        .chain(load_errors.iter().map(|e| Problem::new(e.plugin(), e)))
-        .collect();
-    Ok(Loaded { tree, problems })
 }
 
 /// `text` with every line after the first indented by `indent` and four spaces,

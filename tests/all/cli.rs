@@ -11,8 +11,14 @@ fn repo() -> &'static Path {
 
 /// Runs the binary with `args`.
 fn plugtree(args: &[&str]) -> Output {
+    plugtree_env(args, &[])
+}
+
+/// Runs the binary with `args` and the environment variables `env` set.
+fn plugtree_env(args: &[&str], env: &[(&str, &Path)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_plugtree"))
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(repo())
         .output()
         .expect("the binary runs")
@@ -43,6 +49,13 @@ fn demo() -> &'static str {
 /// Writes a manifest for the demo's WIT with `root`, `cardinality` lines and
 /// the given demo plugins, into its own folder under `target/cli-tests`.
 fn manifest(name: &str, root: &str, cardinality: &str, plugins: &[&str]) -> String {
+    let plugins: Vec<(&str, &str)> = plugins.iter().map(|id| (*id, "")).collect();
+    manifest_with(name, root, cardinality, &plugins)
+}
+
+/// [`manifest`] with, for each plugin, TOML lines added to its `[[plugins]]`
+/// table (e.g. its own `limits`).
+fn manifest_with(name: &str, root: &str, cardinality: &str, plugins: &[(&str, &str)]) -> String {
     demo();
     let dir = repo().join("target/cli-tests").join(name);
     std::fs::create_dir_all(&dir).unwrap();
@@ -51,12 +64,12 @@ fn manifest(name: &str, root: &str, cardinality: &str, plugins: &[&str]) -> Stri
         "root = {root:?}\nwit = {:?}\n[cardinality]\n{cardinality}\n",
         demo_dir.join("wit")
     );
-    for id in plugins {
+    for (id, extra) in plugins {
         let path = match *id {
             "corrupt" => demo_dir.join("broken/corrupt.wasm"),
             _ => demo_dir.join("components").join(format!("{id}.wasm")),
         };
-        text.push_str(&format!("[[plugins]]\nid = {id:?}\npath = {path:?}\n"));
+        text.push_str(&format!("[[plugins]]\nid = {id:?}\npath = {path:?}\n{extra}\n"));
     }
     let path = dir.join("plugtree.toml");
     std::fs::write(&path, text).unwrap();
@@ -324,12 +337,14 @@ fn call_json_gives_the_wave_value_per_plugin() {
     assert_eq!(report["warnings"][0]["plugin"], "corrupt");
 }
 
-/// Runs a call that cannot be made and returns its stderr without load warnings.
+/// Runs a call that cannot be made and returns its stderr: the call is
+/// refused before the tree is loaded, so no build or load warning comes first
+/// (the demo has a corrupt plugin).
 fn bad_call(call: &str) -> Vec<String> {
     let output = plugtree(&["call", "-m", demo(), call]);
     assert_eq!(code(&output), 2, "{call}");
     assert_eq!(stdout(&output), "");
-    stderr(&output).lines().filter(|l| !l.starts_with("warning:")).map(String::from).collect()
+    stderr(&output).lines().map(String::from).collect()
 }
 
 #[test]
@@ -378,6 +393,102 @@ fn call_points_at_bad_wave_and_wrong_arguments_with_exit_2() {
         bad_call("run"),
         ["error: expected a call like 'pkg:ns/interface.function(args…)'", "  run", "     ^"]
     );
+}
+
+#[test]
+fn call_refuses_a_bad_call_before_compiling_anything() {
+    // `upper` builds (its types are fine) but fails at load: 1 KiB of memory
+    // is less than its instantiation needs. `reverse` loads.
+    let path = manifest_with(
+        "refused-before-load",
+        "demo:text/filter",
+        "\"demo:text/filter\" = \"any\"",
+        &[("upper", "limits = { memory = \"1 KiB\" }"), ("reverse", "")],
+    );
+    // An artifact cache of its own: a compiled component would be written there.
+    let cache = repo().join("target/cli-tests/refused-before-load/cache");
+    let _ = std::fs::remove_dir_all(&cache);
+    std::fs::create_dir_all(&cache).unwrap();
+    let env = [("XDG_CACHE_HOME", cache.as_path())];
+    // How many files the cache holds (compiled components, in a folder per engine).
+    fn files(dir: &Path) -> usize {
+        std::fs::read_dir(dir).map_or(0, |entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| if e.path().is_dir() { files(&e.path()) } else { 1 })
+                .sum()
+        })
+    }
+    let cached = || files(&cache);
+
+    for (call, expected) in [
+        (
+            "demo:text/filter.apply(\"a\"",
+            [
+                "error: invalid WAVE: unexpected end of input",
+                "  demo:text/filter.apply(\"a\"",
+                "                            ^",
+            ],
+        ),
+        (
+            "demo:text/filter.apply(7)",
+            [
+                "error: wrong arguments for `apply(text: string)`: invalid value type",
+                "  demo:text/filter.apply(7)",
+                "                         ^",
+            ],
+        ),
+        (
+            "demo:text/filter.apply(\"a\", 1)",
+            [
+                "error: wrong arguments for `apply(text: string)`: invalid params: more param(s) than expected",
+                "  demo:text/filter.apply(\"a\", 1)",
+                "                              ^",
+            ],
+        ),
+        (
+            "demo:text/filter.walk(\"a\")",
+            [
+                "error: `demo:text/filter` has no function `walk` (it has: apply)",
+                "  demo:text/filter.walk(\"a\")",
+                "                   ^^^^",
+            ],
+        ),
+        (
+            "demo:text/pipeline.run(\"a\")",
+            [
+                "error: `demo:text/pipeline` is not the root interface `demo:text/filter`",
+                "  demo:text/pipeline.run(\"a\")",
+                "  ^^^^^^^^^^^^^^^^^^",
+            ],
+        ),
+    ] {
+        for json in [false, true] {
+            let args: &[&str] = if json {
+                &["call", "--json", "-m", &path, call]
+            } else {
+                &["call", "-m", &path, call]
+            };
+            let output = plugtree_env(args, &env);
+            assert_eq!(code(&output), 2, "{call}");
+            assert_eq!(stdout(&output), "", "{call}");
+            // The call's error and caret, and nothing from loading.
+            assert_eq!(stderr(&output).lines().collect::<Vec<_>>(), expected, "{call}");
+        }
+    }
+    assert_eq!(cached(), 0, "a refused call compiled something");
+
+    // The same manifest with a good call is loaded: `upper` fails there, and
+    // the compiled components go to the cache.
+    let output = plugtree_env(&["call", "-m", &path, "demo:text/filter.apply(\"abc\")"], &env);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(stdout(&output), "reverse: \"cba\"\n");
+    let err = stderr(&output);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(lines[0].starts_with("warning: plugin `upper` exceeded its memory limit ("), "{err}");
+    assert!(lines[0].ends_with("exceeds the limit of 1024 bytes) in `instantiation`"), "{err}");
+    assert!(cached() > 0, "a loaded call compiled nothing");
 }
 
 #[test]

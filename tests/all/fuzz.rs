@@ -31,7 +31,7 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use plugtree::dispatch::to_wave;
+use plugtree::wave::to_wave;
 use plugtree::{
     CallError, CallParseError, Catalog, DispatchError, Engine, Limits, LoadedTree, Manifest,
     PluginSource, PluginTree, Socket, Val,

@@ -12,6 +12,10 @@
 //! 3. [`load`] — compile, link and instantiate bottom-up → [`LoadedTree`];
 //! 4. [`dispatch`] — call the root and fan out → [`Socket`] of results.
 //!
+//! Beside them, [`wave`] reads call text (`pkg:ns/iface.func(wave-args…)`)
+//! into [`Val`]s against the WIT alone and writes values as WAVE: a call can
+//! be checked on a built [`PluginTree`] before anything is compiled.
+//!
 //! ```no_run
 //! use plugtree::{PluginTree, Socket, Val};
 //!
@@ -37,6 +41,7 @@ pub mod dispatch;
 pub mod host;
 pub mod load;
 pub mod resolve;
+pub mod wave;
 
 pub use describe::socket_abi::{ProviderErrorCase, SocketWit, SocketWitError};
 pub use describe::{
@@ -44,9 +49,7 @@ pub use describe::{
     Interface, Limit, Limits, Manifest, ManifestError, PluginId, PluginSource, Signature,
     ValueType,
 };
-pub use dispatch::{
-    Answer, CallError, CallParseError, DispatchError, ParsedCall, RootFunc, Socket,
-};
+pub use dispatch::{Answer, CallError, DispatchError, RootFunc, Socket};
 pub use host::{HostError, HostFunction, HostPlug, LogLine};
 pub use load::{
     ArtifactCache, CacheStats, LoadError, LoadOptions, LoadedTree, PoolShare, ReloadError,
@@ -58,3 +61,4 @@ pub use resolve::{
 };
 pub use wasmtime::Engine;
 pub use wasmtime::component::Val;
+pub use wave::{CallParseError, ParsedCall};

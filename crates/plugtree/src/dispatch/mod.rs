@@ -6,20 +6,19 @@
 
 mod check;
 mod error;
-mod wave;
 
 use std::sync::Arc;
 
 use wasmtime::component::{ResourceAny, Val};
 
 pub use error::{CallError, DispatchError};
-pub use wave::{CallParseError, ParsedCall, to_wave};
 
 use crate::describe::{Cardinality, Function, PluginId};
 use crate::load::{
     Crossing, FastArgs, Gathered, LoadedPlugin, LoadedTree, PluginSlot, ProviderFailure,
     RootFunction, fan_out,
 };
+use crate::wave::{CallParseError, ParsedCall};
 
 /// Results shaped by the cardinality of the socket they come from, each with
 /// the id of the plugin that gave it.
@@ -182,6 +181,20 @@ impl LoadedTree {
         self.root_func(function)?.call(args)
     }
 
+    /// Parses a call of a root function written as text,
+    /// `pkg:ns/iface.func(wave-args…)`, checking its arguments against the
+    /// function's WIT: [`PluginTree::parse_call`](crate::PluginTree::parse_call)
+    /// on the tree this one was loaded from (see [`crate::wave`]). The result
+    /// can be passed to [`LoadedTree::dispatch`].
+    ///
+    /// # Errors
+    /// [`CallParseError`], with the place in `text` it is about: not a call,
+    /// not the root interface, an unknown function, invalid WAVE or arguments
+    /// that do not fit the parameters.
+    pub fn parse_call(&self, text: &str) -> Result<ParsedCall, CallParseError> {
+        crate::wave::parse_call(&self.catalog, &self.root.interface, text)
+    }
+
     /// The root interface's function `function`, to call many times.
     ///
     /// # Errors
@@ -300,5 +313,36 @@ fn resources_in(value: &Val, out: &mut Vec<ResourceAny>) {
         | Val::Option(Some(v))
         | Val::Result(Ok(Some(v)) | Err(Some(v))) => resources_in(v, out),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wasmtime::component::Val;
+
+    use crate::wave::CallParseError;
+
+    #[test]
+    fn loaded_tree_parses_calls_as_its_built_tree_does() {
+        // No plugin: the root has no provider, but its WIT is all parsing needs.
+        let wit = "package t:app;\ninterface calc { add: func(a: u32, b: u32) -> u32; }\n";
+        let build = || {
+            crate::PluginTree::builder()
+                .wit_text("t.wit", wit)
+                .root("t:app/calc")
+                .build()
+                .expect("valid WIT")
+                .0
+        };
+        let (loaded, _) = build().load(&crate::default_engine().expect("an engine"));
+        let call = loaded.parse_call("t:app/calc.add(1, 2)").expect("a good call");
+        assert_eq!(
+            (call.function.as_str(), call.args.as_slice()),
+            ("add", [Val::U32(1), Val::U32(2)].as_slice())
+        );
+        assert_eq!(Ok(call), build().parse_call("t:app/calc.add(1, 2)"));
+        let bad = "t:app/calc.add(1, \"2\")";
+        assert!(matches!(loaded.parse_call(bad), Err(CallParseError::Arguments { .. })));
+        assert_eq!(loaded.parse_call(bad), build().parse_call(bad));
     }
 }

@@ -450,6 +450,34 @@ mod tests {
         (instance $api (export "enter" (func $enter)))
         (export "test:re/api" (instance $api)))"#;
 
+    /// `component` (the `REENTERING` shape) instantiated with `linker` as a
+    /// plugin `id` with default limits, its one function `enter`.
+    fn plugin_of(
+        engine: &Engine,
+        linker: &Linker<PluginState>,
+        component: &Component,
+        id: &str,
+    ) -> LoadedPlugin {
+        let limits = Limits::default();
+        let support = probe(engine);
+        let mut store = Store::new(engine, PluginState::new(PluginLimiter::new(&limits), None));
+        prepare_store(&mut store, &limits, support).expect("store");
+        let instance = linker.instantiate(&mut store, component).expect("instantiate");
+        let api = component.get_export_index(None, "test:re/api").expect("api");
+        let enter = component.get_export_index(Some(&api), "enter").expect("enter");
+        let func = instance.get_func(&mut store, enter).expect("func");
+        let setup = Setup {
+            funcs: vec![Some(func)],
+            names: vec!["enter".into()],
+            fast: vec![None],
+            resources: vec![],
+            proxies: Arc::default(),
+            limits,
+            support,
+        };
+        LoadedPlugin::new(id.into(), store, setup)
+    }
+
     #[test]
     fn reentry_is_a_typed_error_not_a_deadlock() {
         let engine = Engine::new(&crate::load::engine_config()).expect("engine");
@@ -472,24 +500,7 @@ mod tests {
                 })
             })
             .expect("link");
-        let limits = Limits::default();
-        let support = probe(&engine);
-        let mut store = Store::new(&engine, PluginState::new(PluginLimiter::new(&limits), None));
-        prepare_store(&mut store, &limits, support).expect("store");
-        let instance = linker.instantiate(&mut store, &component).expect("instantiate");
-        let api = component.get_export_index(None, "test:re/api").expect("api");
-        let enter = component.get_export_index(Some(&api), "enter").expect("enter");
-        let func = instance.get_func(&mut store, enter).expect("func");
-        let setup = Setup {
-            funcs: vec![Some(func)],
-            names: vec!["enter".into()],
-            fast: vec![None],
-            resources: vec![],
-            proxies: Arc::default(),
-            limits,
-            support,
-        };
-        let plugin = Arc::new(LoadedPlugin::new("loop".into(), store, setup));
+        let plugin = Arc::new(plugin_of(&engine, &linker, &component, "loop"));
         let _ = me.set(plugin.clone());
 
         // A deadlock would hang the call: wait for it with a deadline.
@@ -533,24 +544,7 @@ mod tests {
                 })
             })
             .expect("link");
-        let limits = Limits::default();
-        let support = probe(&engine);
-        let mut store = Store::new(&engine, PluginState::new(PluginLimiter::new(&limits), None));
-        prepare_store(&mut store, &limits, support).expect("store");
-        let instance = linker.instantiate(&mut store, &component).expect("instantiate");
-        let api = component.get_export_index(None, "test:re/api").expect("api");
-        let enter = component.get_export_index(Some(&api), "enter").expect("enter");
-        let func = instance.get_func(&mut store, enter).expect("func");
-        let setup = Setup {
-            funcs: vec![Some(func)],
-            names: vec!["enter".into()],
-            fast: vec![None],
-            resources: vec![],
-            proxies: Arc::default(),
-            limits,
-            support,
-        };
-        let plugin = LoadedPlugin::new("panicky".into(), store, setup);
+        let plugin = plugin_of(&engine, &linker, &component, "panicky");
 
         let unwound =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| plugin.call(0, &[], true)));

@@ -1,9 +1,19 @@
-//! Root calls written as text: `pkg:ns/iface.func(wave-args…)`.
+//! WAVE, a front end of its own: call text and values, read and written
+//! against the WIT alone.
 //!
-//! Arguments are [WAVE](https://github.com/bytecodealliance/wasm-tools/tree/main/crates/wasm-wave),
-//! parsed with the wasm-wave that wasmtime bundles: each root parameter's
+//! A root call is written `pkg:ns/iface.func(wave-args…)`. Its arguments are
+//! [WAVE](https://github.com/bytecodealliance/wasm-tools/tree/main/crates/wasm-wave),
+//! parsed with the wasm-wave that wasmtime bundles: each parameter's
 //! [`ValueType`] becomes a `wasm_wave::value::Type`, the call is type-checked
-//! against those, and the parsed values become [`Val`]s.
+//! against those, and the parsed values become [`Val`]s. [`to_wave`] writes a
+//! value back as WAVE.
+//!
+//! Nothing here needs a loaded tree: [`parse_call`] reads a [`Catalog`] (the
+//! data of [`describe`](crate::describe)), so a call can be checked before
+//! any component is compiled — on a built [`PluginTree`]
+//! ([`PluginTree::parse_call`]) as well as on a loaded one
+//! ([`LoadedTree::parse_call`](crate::LoadedTree::parse_call), which
+//! delegates here).
 //!
 //! Every error carries the byte range of the call text it is about (when it is
 //! about one place), always a valid range on `char` boundaries of that text, so
@@ -16,8 +26,8 @@ use wasm_wave::value::{Type as WaveType, Value};
 use wasm_wave::wasm::{WasmTypeKind, WasmValue};
 use wasmtime::component::{Val, wasm_wave};
 
-use crate::describe::{Function, ValueType};
-use crate::load::LoadedTree;
+use crate::describe::{Catalog, Function, ValueType};
+use crate::resolve::PluginTree;
 
 /// A root call parsed from text: `pkg:ns/iface.func(wave-args…)`.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,6 +113,15 @@ pub enum CallParseError {
     /// A parsed argument has a type that cannot be passed to a plugin.
     #[error("an argument has a type plugtree cannot pass")]
     Unpassable,
+    /// The root interface given to [`parse_call`] is not in its catalog (a
+    /// [`PluginTree`]'s root always is).
+    #[error("interface `{interface}` is not defined in the app's WIT")]
+    UnknownInterface {
+        /// The interface, as given and as written in the call.
+        interface: String,
+        /// Where the interface is written.
+        span: Range<usize>,
+    },
 }
 
 impl CallParseError {
@@ -115,7 +134,8 @@ impl CallParseError {
             | CallParseError::NotRoot { span, .. }
             | CallParseError::UnknownFunction { span, .. }
             | CallParseError::Syntax { span, .. }
-            | CallParseError::Arguments { span, .. } => Some(span.clone()),
+            | CallParseError::Arguments { span, .. }
+            | CallParseError::UnknownInterface { span, .. } => Some(span.clone()),
             CallParseError::UnwritableParam { .. } | CallParseError::Unpassable => None,
         }
     }
@@ -136,18 +156,47 @@ impl ParsedCall {
     }
 }
 
-impl LoadedTree {
+impl PluginTree {
     /// Parses a call of a root function written as text,
     /// `pkg:ns/iface.func(wave-args…)`, checking its arguments against the
-    /// function's WIT. The result can be passed to [`LoadedTree::dispatch`].
+    /// function's WIT. The tree need not be loaded: nothing is compiled, so
+    /// a bad call is found before [`PluginTree::load`] spends any time. The
+    /// result can be passed to [`LoadedTree::dispatch`](crate::LoadedTree::dispatch)
+    /// once the tree is loaded.
     ///
     /// # Errors
     /// [`CallParseError`], with the place in `text` it is about: not a call,
     /// not the root interface, an unknown function, invalid WAVE or arguments
     /// that do not fit the parameters.
     pub fn parse_call(&self, text: &str) -> Result<ParsedCall, CallParseError> {
-        parse_call(&self.root.interface, self.root_functions(), text)
+        parse_call(self.catalog(), self.root(), text)
     }
+}
+
+/// Parses a call of a function of `root`, an interface of `catalog`, written
+/// as text, `pkg:ns/iface.func(wave-args…)`, checking its arguments against
+/// the function's WIT. Only `root` can be called: the interface in `text`
+/// must be `root`.
+///
+/// # Errors
+/// [`CallParseError`], with the place in `text` it is about: not a call,
+/// another interface than `root`, `root` not in `catalog`
+/// ([`CallParseError::UnknownInterface`]), an unknown function, invalid WAVE
+/// or arguments that do not fit the parameters.
+pub fn parse_call(catalog: &Catalog, root: &str, text: &str) -> Result<ParsedCall, CallParseError> {
+    let (interface_span, name_span) = split(text)?;
+    let interface = &text[interface_span.clone()];
+    if interface != root {
+        return Err(CallParseError::NotRoot {
+            interface: interface.into(),
+            root: root.into(),
+            span: interface_span,
+        });
+    }
+    let functions = catalog.get(root).map(|i| i.functions.as_slice()).ok_or_else(|| {
+        CallParseError::UnknownInterface { interface: root.into(), span: interface_span.clone() }
+    })?;
+    parse_args(interface, functions, text, name_span)
 }
 
 /// A value in WAVE, e.g. `{name: "n", score: some(4)}` (its `Debug` form in
@@ -163,22 +212,15 @@ fn split(text: &str) -> Result<(Range<usize>, Range<usize>), CallParseError> {
     Ok((0..dot, dot + 1..open))
 }
 
-/// Parses `text` as a call of one of `functions`, the functions of `root`.
-fn parse_call(
-    root: &str,
+/// Parses the rest of `text`, a call of `interface` whose function's name is
+/// at `name_span`, as a call of one of `functions`, the interface's functions.
+fn parse_args(
+    interface: &str,
     functions: &[Function],
     text: &str,
+    name_span: Range<usize>,
 ) -> Result<ParsedCall, CallParseError> {
-    let (interface_span, name_span) = split(text)?;
-    let interface = &text[interface_span.clone()];
     let name = &text[name_span.clone()];
-    if interface != root {
-        return Err(CallParseError::NotRoot {
-            interface: interface.into(),
-            root: root.into(),
-            span: interface_span,
-        });
-    }
     let f = functions.iter().find(|f| f.name == name).ok_or_else(|| {
         CallParseError::UnknownFunction {
             interface: interface.into(),
@@ -362,7 +404,6 @@ fn to_val(value: &Value) -> Option<Val> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::describe::Catalog;
 
     const WIT: &str = "package t:app;\n\
         interface calc {\n\
@@ -381,17 +422,12 @@ mod tests {
         }\n";
     const ROOT: &str = "t:app/calc";
 
-    fn functions() -> Vec<Function> {
-        Catalog::from_wit_text("t.wit", WIT)
-            .expect("valid WIT")
-            .get(ROOT)
-            .expect("the root")
-            .functions
-            .clone()
+    fn catalog() -> Catalog {
+        Catalog::from_wit_text("t.wit", WIT).expect("valid WIT")
     }
 
     fn parse(text: &str) -> Result<ParsedCall, CallParseError> {
-        let result = parse_call(ROOT, &functions(), text);
+        let result = parse_call(&catalog(), ROOT, text);
         if let Err(e) = &result
             && let Some(span) = e.span()
         {
@@ -546,23 +582,45 @@ mod tests {
     }
 
     #[test]
-    fn loaded_tree_parses_calls_of_its_root() {
-        // No plugin: the root has no provider, but its WIT is all parsing needs.
-        let (tree, _unsatisfied) = crate::PluginTree::builder()
-            .wit_text("t.wit", WIT)
-            .root(ROOT)
-            .build()
-            .expect("valid WIT");
-        let (loaded, _) = tree.load(&crate::default_engine().expect("an engine"));
-        let call = loaded.parse_call("t:app/calc.add(1, 2)").expect("a good call");
-        assert_eq!(
-            (call.function.as_str(), call.args.as_slice()),
-            ("add", [Val::U32(1), Val::U32(2)].as_slice())
-        );
+    fn a_root_missing_from_the_catalog_is_named() {
+        let text = "t:app/gone.add(1, 2)";
+        let e = parse_call(&catalog(), "t:app/gone", text).unwrap_err();
+        assert_eq!(e.to_string(), "interface `t:app/gone` is not defined in the app's WIT");
+        assert_eq!(&text[e.span().unwrap()], "t:app/gone");
+        // Another interface than the root is refused first, whatever the catalog holds.
         assert!(matches!(
-            loaded.parse_call("t:app/calc.add(1, \"2\")"),
-            Err(CallParseError::Arguments { .. })
+            parse_call(&catalog(), "t:app/gone", "t:app/calc.add(1, 2)"),
+            Err(CallParseError::NotRoot { .. })
         ));
+    }
+
+    #[test]
+    fn built_tree_parses_calls_without_being_loaded() {
+        // Built, never loaded: no engine, nothing compiled. The root has no
+        // provider (an unsatisfied root is a build error, not a parse one).
+        let (tree, _unsatisfied) =
+            PluginTree::builder().wit_text("t.wit", WIT).root(ROOT).build().expect("valid WIT");
+        let call = tree.parse_call("t:app/calc.tag({name: \"n\"})").expect("a good call");
+        assert_eq!(call, parse("t:app/calc.tag({name: \"n\"})").unwrap());
+        assert_eq!(
+            call,
+            ParsedCall {
+                interface: ROOT.into(),
+                function: "tag".into(),
+                args: vec![Val::Record(vec![
+                    ("name".into(), Val::String("n".into())),
+                    ("score".into(), Val::Option(None))
+                ])]
+            }
+        );
+        let text = "t:app/calc.add(1, \"2\")";
+        let e = tree.parse_call(text).unwrap_err();
+        assert_eq!(e.to_string(), "wrong arguments for `add(a: u32, b: u32)`: invalid value type");
+        assert_eq!(&text[e.span().unwrap()], "\"2\"");
+        assert_eq!(
+            tree.parse_call("t:app/other.add(1, 2)").unwrap_err().to_string(),
+            "`t:app/other` is not the root interface `t:app/calc`"
+        );
     }
 
     #[test]
