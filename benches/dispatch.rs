@@ -99,17 +99,7 @@ fn host_to_root(c: &mut Criterion) {
     group.finish();
 
     // `tag(entry, extra)`: a record with a list of strings, in and out.
-    let entry = Val::Record(vec![
-        ("name".into(), Val::String("ana".into())),
-        (
-            "tags".into(),
-            Val::List(
-                ["a", "bb", "ccc", "dddd"].iter().map(|t| Val::String((*t).into())).collect(),
-            ),
-        ),
-        ("score".into(), Val::Option(Some(Box::new(Val::U32(7))))),
-    ]);
-    let args = [entry, Val::String("extra".into())];
+    let args = chains::tag_args();
     let mut group = c.benchmark_group("host→root tag(record with list<string>)");
     group.bench_function("wasmtime Func::call", |b| {
         let mut results = [Val::Bool(false)];

@@ -53,19 +53,9 @@ fn main() {
     let add_typed = add.typed::<(u32, u32), (u32,)>(&store).expect("typed");
     let echo_typed = echo.typed::<(&str,), (String,)>(&store).expect("typed");
     let text = "hello, plugin world";
-    let entry = Val::Record(vec![
-        ("name".into(), Val::String("ana".into())),
-        (
-            "tags".into(),
-            Val::List(
-                ["a", "bb", "ccc", "dddd"].iter().map(|t| Val::String((*t).into())).collect(),
-            ),
-        ),
-        ("score".into(), Val::Option(Some(Box::new(Val::U32(7))))),
-    ]);
     let add_args = [Val::U32(1), Val::U32(2)];
     let echo_args = [Val::String(text.into())];
-    let tag_args = [entry, Val::String("extra".into())];
+    let tag_args = chains::tag_args();
     let mut results = [Val::Bool(false)];
 
     let mut best: BTreeMap<String, f64> = BTreeMap::new();

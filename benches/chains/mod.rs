@@ -129,3 +129,19 @@ pub fn raw_chain(engine: &wasmtime::Engine, top: usize, one_store: bool) -> (Sto
     }
     (store, below)
 }
+
+/// The arguments of the `values` guest's `tag(entry, extra)`: a record with
+/// a list of strings, and a string.
+pub fn tag_args() -> [Val; 2] {
+    let entry = Val::Record(vec![
+        ("name".into(), Val::String("ana".into())),
+        (
+            "tags".into(),
+            Val::List(
+                ["a", "bb", "ccc", "dddd"].iter().map(|t| Val::String((*t).into())).collect(),
+            ),
+        ),
+        ("score".into(), Val::Option(Some(Box::new(Val::U32(7))))),
+    ]);
+    [entry, Val::String("extra".into())]
+}
