@@ -109,3 +109,21 @@ fn a_missing_bottom_takes_the_chain_down_to_the_root() {
         }))
     );
 }
+
+#[test]
+fn a_manifest_and_the_builder_make_one_tree() {
+    // The manifest names two of the chain; the builder adds the third.
+    let path = manifest(&scratch("builder"), &["chain-top", "chain-mid"]);
+    let manifest = plugtree::Manifest::from_path(&path).expect("valid manifest");
+    let (tree, build_errors) = plugtree::TreeBuilder::from_manifest(&manifest)
+        .plugin("chain-bottom", guests::guest("chain-bottom"))
+        .build()
+        .expect("valid WIT");
+    assert!(build_errors.is_empty(), "{build_errors:?}");
+    let (loaded, load_errors) = tree.load(&plugtree::default_engine().expect("engine"));
+    assert!(load_errors.is_empty(), "{load_errors:?}");
+    assert_eq!(
+        loaded.dispatch("test:chain/top", "depth", &[]),
+        Ok(Socket::ExactlyOne("chain-top".into(), Ok(Some(Val::U32(3)))))
+    );
+}
