@@ -11,7 +11,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use plugtree::Cardinality;
-use plugtree::describe::socket_abi::{SOCKET_ABI_WIT, SocketWit};
+use plugtree::SocketWit;
+use plugtree::describe::socket_abi::SOCKET_ABI_WIT;
 use wit_parser::{Function, InterfaceId, Resolve, Type, TypeDefKind};
 
 use super::Status;

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use plugtree::describe::socket_abi::SocketWit;
+use plugtree::SocketWit;
 use wit_parser::Resolve;
 
 use super::Status;

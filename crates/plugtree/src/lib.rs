@@ -43,7 +43,8 @@ pub mod load;
 pub mod resolve;
 pub mod wave;
 
-pub use describe::socket_abi::{ProviderErrorCase, SocketWit, SocketWitError};
+pub use describe::socket_abi::ProviderErrorCase;
+pub use describe::socket_wit::{SocketWit, SocketWitError};
 pub use describe::{
     Capability, Cardinality, Catalog, DescribeError, DirMode, Function, FunctionKind, Grants,
     Interface, Limit, Limits, Manifest, ManifestError, PluginId, PluginSource, Signature,

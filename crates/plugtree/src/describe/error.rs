@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::plugin::PluginId;
+use super::plugin_id::PluginId;
 
 /// A problem with the app's own description (its WIT, root or cardinalities):
 /// nothing can be built until it is fixed.

@@ -29,7 +29,7 @@ use serde::Deserialize;
 use super::grants::{Grants, RawGrants};
 use super::interface::Cardinality;
 use super::limits::{Limits, RawLimits};
-use super::plugin::PluginId;
+use super::plugin_id::PluginId;
 
 /// A parsed and validated `plugtree.toml`. Relative paths are resolved against
 /// the manifest's folder.

@@ -6,23 +6,29 @@
 //! builds graphs or touches wasmtime's engine (`val_check.rs` reads its `Val`
 //! data type, to check values against WIT).
 
+mod component;
 mod error;
 mod grants;
 mod interface;
 mod limits;
 mod manifest;
 mod plugin;
+mod plugin_id;
 pub mod socket_abi;
+pub mod socket_wit;
 mod types;
 pub(crate) mod val_check;
+mod wit;
 
 pub use error::{DescribeError, PluginError};
 pub use grants::{Capability, DirGrant, DirMode, Grants, HostPort};
 pub use interface::{Cardinality, Catalog, Function, FunctionKind, Interface};
 pub use limits::{Limit, Limits};
 pub use manifest::{BuiltinPlug, Manifest, ManifestError, ManifestHostPlug, ManifestPlugin};
-pub use plugin::{PluginId, PluginSource};
+pub use plugin::PluginSource;
+pub use plugin_id::PluginId;
 pub use types::{ResourceName, Signature, ValueType};
 
+pub(crate) use component::describe_plugin;
 pub(crate) use grants::{WasiNeed, wasi_need};
-pub(crate) use plugin::{DescribedPlugin, Import, describe_plugin};
+pub(crate) use plugin::{DescribedPlugin, Import};

@@ -1,74 +1,11 @@
-//! Plugins: a component plus an id, with the interfaces it exports and imports
-//! read from the component's own embedded types.
+//! Plugins as data: where a component comes from, and what it exports and
+//! imports once `component.rs` has read it.
 
-use std::borrow::Borrow;
-use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use wit_parser::decoding::{DecodedWasm, decode};
-use wit_parser::{WorldItem, WorldKey};
-
-use super::error::PluginError;
-use super::interface::{Interface, ReadError, read_interface};
-
-/// The id that names a plugin in a tree, in errors and in `any` results.
-///
-/// Shared, not copied: cloning one (as every `any` answer does) moves a
-/// reference count.
-#[derive(
-    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(transparent)]
-pub struct PluginId(Arc<str>);
-
-impl PluginId {
-    /// Wraps a plugin id.
-    pub fn new(id: impl Into<String>) -> Self {
-        PluginId(Arc::from(id.into()))
-    }
-
-    /// The id as a string.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for PluginId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl Borrow<str> for PluginId {
-    fn borrow(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<&str> for PluginId {
-    fn from(id: &str) -> Self {
-        PluginId(Arc::from(id))
-    }
-}
-
-impl From<String> for PluginId {
-    fn from(id: String) -> Self {
-        PluginId(Arc::from(id))
-    }
-}
-
-impl PartialEq<str> for PluginId {
-    fn eq(&self, other: &str) -> bool {
-        *self.0 == *other
-    }
-}
-
-impl PartialEq<&str> for PluginId {
-    fn eq(&self, other: &&str) -> bool {
-        *self.0 == **other
-    }
-}
+use super::interface::Interface;
+use super::plugin_id::PluginId;
 
 /// Where a plugin's component comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,72 +55,4 @@ pub(crate) struct DescribedPlugin {
     pub imports: Vec<Import>,
     /// What the host grants it, checked against its WASI imports in strict mode.
     pub grants: super::grants::Grants,
-}
-
-/// Reads a plugin's component and the interfaces it exports and imports.
-pub(crate) fn describe_plugin(
-    id: PluginId,
-    source: &PluginSource,
-) -> Result<DescribedPlugin, PluginError> {
-    let raw =
-        match source {
-            PluginSource::Path(path) => std::fs::read(path).map_err(|source| {
-                PluginError::Read { plugin: id.clone(), path: path.clone(), source }
-            })?,
-            PluginSource::Bytes(bytes) => bytes.clone(),
-        };
-    let invalid = |message: String| PluginError::InvalidComponent { plugin: id.clone(), message };
-    let binary = wat::parse_bytes(&raw).map_err(|e| invalid(e.to_string()))?.into_owned();
-    let (resolve, world) = match decode(&binary).map_err(|e| invalid(format!("{e:#}")))? {
-        DecodedWasm::Component(resolve, world) => (resolve, world),
-        DecodedWasm::WitPackage(..) => {
-            return Err(invalid("this is a WIT package, not a component".into()));
-        }
-    };
-    let world = &resolve.worlds[world];
-    let read = |key: &WorldKey, item: &WorldItem| -> Result<Option<Import>, PluginError> {
-        let name = resolve.name_world_key(key);
-        match item {
-            WorldItem::Interface { .. } if super::grants::is_wasi(&name) => {
-                Ok(Some(Import::Wasi(name)))
-            }
-            WorldItem::Interface { id: iface, .. } => read_interface(&resolve, *iface, &name)
-                .map(|i| Some(Import::Interface(i)))
-                .map_err(|e| unsupported(&id, &name, e)),
-            WorldItem::Function(f) => Ok(Some(Import::Other(f.name.clone()))),
-            WorldItem::Type { .. } => Ok(None),
-        }
-    };
-    let mut imports = Vec::new();
-    for (key, item) in &world.imports {
-        imports.extend(read(key, item)?);
-    }
-    let mut exports = Vec::new();
-    for (key, item) in &world.exports {
-        if let Some(Import::Interface(i)) = read(key, item)? {
-            exports.push(i);
-        }
-    }
-    Ok(DescribedPlugin {
-        id,
-        component: binary.into(),
-        exports,
-        imports,
-        grants: Default::default(),
-    })
-}
-
-fn unsupported(plugin: &PluginId, interface: &str, e: ReadError) -> PluginError {
-    let (function, reason) = match e {
-        ReadError::Async { function } => {
-            (function, "async functions are not supported".to_string())
-        }
-        ReadError::Type { function, source } => (function, source.to_string()),
-    };
-    PluginError::UnsupportedFunction {
-        plugin: plugin.clone(),
-        interface: interface.to_string(),
-        function,
-        reason,
-    }
 }
