@@ -169,10 +169,9 @@ fn the_cache_is_usable_on_its_own() {
     assert!(cache.component(guests::engine(), b"not wasm").is_err());
 }
 
-#[test]
-fn the_command_line_caches_in_the_user_cache_dir_unless_told_not_to() {
-    let dir = scratch("cli");
-    std::fs::create_dir_all(&dir).expect("scratch");
+/// A manifest of the three-deep chain in `dir`, which it creates; returns its path.
+fn chain_manifest(dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("scratch");
     let mut manifest =
         format!("root = \"test:chain/top\"\nwit = {:?}\n", guests::app_wit().join("chain.wit"));
     for name in ["chain-top", "chain-mid", "chain-bottom"] {
@@ -181,6 +180,13 @@ fn the_command_line_caches_in_the_user_cache_dir_unless_told_not_to() {
     }
     let manifest_path = dir.join("plugtree.toml");
     std::fs::write(&manifest_path, manifest).expect("manifest");
+    manifest_path
+}
+
+#[test]
+fn the_command_line_caches_in_the_user_cache_dir_unless_told_not_to() {
+    let dir = scratch("cli");
+    let manifest_path = chain_manifest(&dir);
     let check = |cache_home: &Path, extra: &[&str]| {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_plugtree"))
             .args(extra)
@@ -200,6 +206,27 @@ fn the_command_line_caches_in_the_user_cache_dir_unless_told_not_to() {
     let uncached = dir.join("no-cache-home");
     check(&uncached, &["--no-cache"]);
     assert!(!uncached.exists());
+}
+
+#[test]
+fn without_an_absolute_xdg_cache_home_the_command_line_caches_in_home_dot_cache() {
+    // `ArtifactCache::default_dir`: `$XDG_CACHE_HOME/plugtree` only for an
+    // absolute `XDG_CACHE_HOME`, else `$HOME/.cache/plugtree`.
+    let dir = scratch("cli-home");
+    let manifest_path = chain_manifest(&dir);
+    for (case, xdg) in [("unset", None), ("relative", Some("relative-cache"))] {
+        let home = dir.join(format!("home-{case}"));
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_plugtree"));
+        command.arg("check").arg("-m").arg(&manifest_path).env("HOME", &home).current_dir(&dir);
+        match xdg {
+            None => command.env_remove("XDG_CACHE_HOME"),
+            Some(relative) => command.env("XDG_CACHE_HOME", relative),
+        };
+        let output = command.output().expect("the binary runs");
+        assert!(output.status.success(), "{case}: {}", String::from_utf8_lossy(&output.stderr));
+        assert_eq!(entries(&home.join(".cache/plugtree")).len(), 3, "{case}");
+        assert!(!dir.join("relative-cache").exists(), "{case}: a relative XDG_CACHE_HOME was used");
+    }
 }
 
 #[test]

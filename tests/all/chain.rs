@@ -127,3 +127,107 @@ fn a_manifest_and_the_builder_make_one_tree() {
         Ok(Socket::ExactlyOne("chain-top".into(), Ok(Some(Val::U32(3)))))
     );
 }
+
+/// `test:deep/l0` … `l{levels-1}`, each `value: func() -> u32`, exactly-one.
+fn deep_wit(levels: usize) -> String {
+    let mut text = String::from("package test:deep;\n");
+    for i in 0..levels {
+        text.push_str(&format!("interface l{i} {{ value: func() -> u32; }}\n"));
+    }
+    text
+}
+
+/// A component exporting `test:deep/l{level}` (`value` answers `level`) and,
+/// unless it is the last, importing `test:deep/l{level+1}` in the socket ABI's
+/// exactly-one shape, `value: func() -> result<u32, provider-error>`.
+fn deep_level(level: usize, last: bool) -> Vec<u8> {
+    let import = if last {
+        String::new()
+    } else {
+        format!(
+            r#"(import "test:deep/l{next}" (instance
+    (type $e (variant (case "trapped" string) (case "unavailable" string)
+      (case "limit-exceeded" string) (case "reentrant-call" string) (case "bad-handle" string)))
+    (export "provider-error" (type $pe (eq $e)))
+    (type $r (result u32 (error $pe)))
+    (export "value" (func (result $r)))))"#,
+            next = level + 1
+        )
+    };
+    format!(
+        r#"(component
+  {import}
+  (core module $m (func (export "value") (result i32) (i32.const {level})))
+  (core instance $i (instantiate $m))
+  (func $value (result u32) (canon lift (core func $i "value")))
+  (instance $x (export "value" (func $value)))
+  (export "test:deep/l{level}" (instance $x)))"#
+    )
+    .into_bytes()
+}
+
+/// A chain of `levels` plugins `p0` → `p1` → …, `p0` on the root `test:deep/l0`.
+fn deep_chain(levels: usize) -> (PluginTree, Vec<BuildError>) {
+    (0..levels)
+        .fold(
+            PluginTree::builder().wit_text("deep.wit", deep_wit(levels)).root("test:deep/l0"),
+            |b, i| b.plugin(format!("p{i}"), deep_level(i, i + 1 == levels)),
+        )
+        .build()
+        .expect("valid WIT")
+}
+
+#[test]
+fn a_chain_max_depth_deep_builds() {
+    let (tree, errors) = deep_chain(plugtree::resolve::MAX_DEPTH);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(tree.plugins().all(|p| p.status == PluginStatus::Ready));
+    assert_eq!(tree.plugins().count(), 64);
+}
+
+#[test]
+fn a_chain_deeper_than_max_depth_is_refused_as_too_deep() {
+    assert_eq!(plugtree::resolve::MAX_DEPTH, 64);
+    // p0 (on the root) is 1 deep, so p64 is 65 deep and p65 below it is never reached.
+    let (tree, errors) = deep_chain(66);
+    assert_eq!(errors.len(), 66, "{errors:?}");
+    match &errors[0] {
+        BuildError::TooDeep { plugin, depth, limit } => {
+            assert_eq!(plugin, "p64");
+            assert_eq!(*depth, 65);
+            assert_eq!(*limit, 64);
+        }
+        other => panic!("too deep: {other:?}"),
+    }
+    assert_eq!(errors[0].to_string(), "plugin `p64` is 65 plugins deep; the limit is 64");
+    // Every plugin above it loses its exactly-one provider, up to the root.
+    let unsatisfied: Vec<Unsatisfied> = errors[1..]
+        .iter()
+        .map(|e| match e {
+            BuildError::Unsatisfied(u) => u.clone(),
+            other => panic!("unsatisfied: {other:?}"),
+        })
+        .collect();
+    let expected: Vec<Unsatisfied> = (0..64)
+        .rev()
+        .map(|i| Unsatisfied {
+            consumer: Some(format!("p{i}").into()),
+            interface: format!("test:deep/l{}", i + 1),
+            cardinality: Cardinality::ExactlyOne,
+            ready: vec![],
+            failed: vec![format!("p{}", i + 1).into()],
+        })
+        .chain([Unsatisfied {
+            consumer: None,
+            interface: "test:deep/l0".into(),
+            cardinality: Cardinality::ExactlyOne,
+            ready: vec![],
+            failed: vec!["p0".into()],
+        }])
+        .collect();
+    assert_eq!(unsatisfied, expected);
+    let statuses: Vec<_> = tree.plugins().map(|p| (p.id.to_string(), p.status)).collect();
+    let mut want: Vec<_> = (0..65).map(|i| (format!("p{i}"), PluginStatus::Failed)).collect();
+    want.push(("p65".to_string(), PluginStatus::Unused));
+    assert_eq!(statuses, want);
+}

@@ -18,6 +18,7 @@ mod host_plugs;
 mod hostile;
 mod languages;
 mod large_tree;
+mod limits;
 mod partial_load;
 mod pooling;
 mod reload;

@@ -256,6 +256,17 @@ pub(crate) fn classify(
                 format!("exceeded its limit of {} live resource handles", limits.handles),
             );
         }
+        // wasmtime counts instances, memories and tables against `instances()`,
+        // `memories()` and `tables()`, which all return `Limits::instances`.
+        if let Some(detail) = text
+            .strip_prefix("resource limit exceeded: ")
+            .filter(|d| d.contains(" count too high at "))
+        {
+            return exceeded(
+                Limit::Instances,
+                format!("exceeded its instances limit of {} ({detail})", limits.instances),
+            );
+        }
         if text.contains("fuel allocated for hostcalls has been exhausted") {
             return exceeded(
                 Limit::Transfer,

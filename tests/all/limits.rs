@@ -1,0 +1,167 @@
+//! The limits on a plugin's tables and instances, on hand-written components
+//! beside `leaf-good` on an `any` socket: a table that starts or grows past
+//! `Limits::table_elements`, and a component with more core instances than
+//! `Limits::instances`, each refused with the limit named; the other plugin
+//! loads and answers.
+
+use crate::guests;
+
+use plugtree::{
+    CallError, Cardinality, Limit, Limits, LoadError, LoadedTree, PluginTree, Socket, Val,
+};
+
+/// `id` (the hand-written `wat` component, with `limits`) and `good` on the
+/// `any` root `test:partial/leaf`, loaded; returns the tree and what failed to load.
+fn leaf_tree(id: &str, wat: &str, limits: Limits) -> (LoadedTree, Vec<LoadError>) {
+    let (tree, errors) = PluginTree::builder()
+        .wit(guests::app_wit().join("partial.wit"))
+        .root("test:partial/leaf")
+        .cardinality("test:partial/leaf", Cardinality::Any)
+        .plugin(id, guests::wat(wat))
+        .plugin_limits(id, limits)
+        .plugin("good", guests::guest("leaf-good"))
+        .build()
+        .expect("valid WIT");
+    assert!(errors.is_empty(), "{errors:?}");
+    tree.load(guests::engine())
+}
+
+fn providers(tree: &LoadedTree) -> Vec<&str> {
+    tree.root_providers().map(|p| p.as_str()).collect()
+}
+
+fn answers(tree: &LoadedTree, function: &str) -> Vec<(String, Result<Option<Val>, CallError>)> {
+    match tree.dispatch("test:partial/leaf", function, &[]) {
+        Ok(Socket::Any(answers)) => {
+            answers.into_iter().map(|(id, a)| (id.to_string(), a)).collect()
+        }
+        other => panic!("an answer per provider: {other:?}"),
+    }
+}
+
+/// Asserts that loading failed for `id` alone, on `expected` with `text`,
+/// and that `good` loaded and answers.
+fn assert_refused_at_load(
+    tree: &LoadedTree,
+    errors: &[LoadError],
+    id: &str,
+    expected: Limit,
+    text: &str,
+) {
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    match &errors[0] {
+        LoadError::LimitExceeded { plugin, limit, message } => {
+            assert_eq!(plugin, id);
+            assert_eq!(*limit, expected);
+            assert_eq!(message, text);
+        }
+        other => panic!("expected the {expected} limit, got {other:?}"),
+    }
+    assert_eq!(errors[0].to_string(), text);
+    assert_eq!(providers(tree), vec!["good"]);
+    assert_eq!(answers(tree, "value"), vec![("good".to_string(), Ok(Some(Val::U32(1))))]);
+}
+
+#[test]
+fn a_table_that_starts_larger_than_its_limit_is_refused_at_load() {
+    // `leaf-table-grow`'s table has 10 elements from the start.
+    let (tree, errors) =
+        leaf_tree("grow", "leaf-table-grow", Limits::default().with_table_elements(Some(5)));
+    assert_refused_at_load(
+        &tree,
+        &errors,
+        "grow",
+        Limit::TableElements,
+        "plugin `grow` exceeded its table-elements limit (growing a table to 10 elements exceeds the limit of 5) in `instantiation`",
+    );
+}
+
+#[test]
+fn growing_a_table_past_its_limit_fails_the_call_and_leaves_the_plugin_out() {
+    let (tree, errors) =
+        leaf_tree("grow", "leaf-table-grow", Limits::default().with_table_elements(Some(100)));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(providers(&tree), vec!["grow", "good"]);
+    let first = answers(&tree, "value");
+    assert_eq!(first.len(), 2, "{first:?}");
+    assert_eq!(first[0].0, "grow");
+    match &first[0].1 {
+        Err(e @ CallError::LimitExceeded { plugin, function, limit, message }) => {
+            assert_eq!(plugin, "grow");
+            assert_eq!(function, "value");
+            assert_eq!(*limit, Limit::TableElements);
+            let text = "plugin `grow` exceeded its table-elements limit (growing a table to 1010 elements exceeds the limit of 100) in `value`";
+            assert_eq!(message, text);
+            assert_eq!(e.to_string(), text);
+        }
+        other => panic!("expected the table-elements limit, got {other:?}"),
+    }
+    assert_eq!(first[1], ("good".to_string(), Ok(Some(Val::U32(1)))));
+    // The plugin is failed and left out from then on.
+    assert_eq!(
+        answers(&tree, "label"),
+        vec![("good".to_string(), Ok(Some(Val::String("good".into()))))]
+    );
+    let failures: Vec<String> = tree.failures().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        failures,
+        vec![
+            "plugin `grow` exceeded its table-elements limit (growing a table to 1010 elements exceeds the limit of 100) in `value`"
+        ]
+    );
+}
+
+#[test]
+fn a_table_may_grow_up_to_its_limit_or_without_one() {
+    // `value` answers the table's size before it grew by 1000: 10.
+    for limits in [
+        Limits::default().with_table_elements(Some(1010)),
+        Limits::default().with_table_elements(None),
+    ] {
+        let (tree, errors) = leaf_tree("grow", "leaf-table-grow", limits);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            answers(&tree, "value"),
+            vec![
+                ("grow".to_string(), Ok(Some(Val::U32(10)))),
+                ("good".to_string(), Ok(Some(Val::U32(1))))
+            ]
+        );
+        assert!(tree.failures().is_empty(), "{:?}", tree.failures());
+    }
+}
+
+#[test]
+fn a_component_with_more_core_instances_than_its_limit_is_refused_at_load() {
+    // `leaf-two-instances` instantiates two core modules.
+    let (tree, errors) =
+        leaf_tree("two", "leaf-two-instances", Limits::default().with_instances(1));
+    assert_refused_at_load(
+        &tree,
+        &errors,
+        "two",
+        Limit::Instances,
+        "plugin `two` exceeded its instances limit of 1 (instance count too high at 2) in `instantiation`",
+    );
+}
+
+#[test]
+fn a_component_within_its_instances_limit_loads_and_answers() {
+    let (tree, errors) =
+        leaf_tree("two", "leaf-two-instances", Limits::default().with_instances(2));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        answers(&tree, "value"),
+        vec![
+            ("two".to_string(), Ok(Some(Val::U32(4)))),
+            ("good".to_string(), Ok(Some(Val::U32(1))))
+        ]
+    );
+    assert_eq!(
+        answers(&tree, "label"),
+        vec![
+            ("two".to_string(), Ok(Some(Val::String("two".into())))),
+            ("good".to_string(), Ok(Some(Val::String("good".into()))))
+        ]
+    );
+}
