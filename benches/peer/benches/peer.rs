@@ -88,7 +88,7 @@ fn expect_u32(answer: Result<Socket<plugtree::dispatch::Answer>, plugtree::Dispa
 
 fn host_to_plugin(c: &mut Criterion) {
     let leaf = bytes("bench-level5");
-    // The floor: wasmtime 48 on plugtree's engine, as an unlimited plugin runs.
+    // The floor: plugtree's wasmtime on plugtree's engine, as an unlimited plugin runs.
     let engine = plugtree::default_engine().expect("engine");
     let component = wasmtime::component::Component::new(&engine, &leaf).expect("compiles");
     let mut store = wasmtime::Store::new(&engine, ());
@@ -130,10 +130,10 @@ fn host_to_plugin(c: &mut Criterion) {
     let tree = plugtree_tree(5, 1);
 
     let mut group = c.benchmark_group("peer host→plugin add(u32,u32)");
-    group.bench_function("wasmtime 48 TypedFunc", |b| {
+    group.bench_function("wasmtime TypedFunc", |b| {
         b.iter(|| typed.call(&mut store, (1, 2)).expect("call"))
     });
-    group.bench_function("wasmtime 48 Func::call", |b| {
+    group.bench_function("wasmtime Func::call", |b| {
         let mut results = [Val::Bool(false)];
         b.iter(|| add.call(&mut store, &[Val::U32(1), Val::U32(2)], &mut results).expect("call"))
     });
@@ -167,7 +167,7 @@ fn host_to_plugin(c: &mut Criterion) {
 
     let text = "hello, plugin world".to_string();
     let mut group = c.benchmark_group("peer host→plugin echo(string)");
-    group.bench_function("wasmtime 48 Func::call", |b| {
+    group.bench_function("wasmtime Func::call", |b| {
         let mut results = [Val::Bool(false)];
         b.iter(|| echo.call(&mut store, &[Val::String(text.clone())], &mut results).expect("call"))
     });
