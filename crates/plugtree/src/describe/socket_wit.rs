@@ -110,7 +110,8 @@ impl SocketWit {
 
     /// Rewrites interface `id` as a consumer imports it on a socket of
     /// `cardinality`: `use plugtree:socket/types@0.1.0.{provider-error}`
-    /// added, every function's result shaped as [`consumer_signature`] says.
+    /// added, every function's result shaped as
+    /// [`consumer_signature`](super::socket_abi::consumer_signature) says.
     ///
     /// # Errors
     /// [`SocketWitError::ProviderErrorTaken`], or [`SocketWitError::Async`].

@@ -139,3 +139,39 @@ fn read_function(resolve: &Resolve, f: &wit_parser::Function) -> Result<Function
         f.result.as_ref().map(|t| value_type(resolve, t).map_err(type_error)).transpose()?;
     Ok(Function { name: f.name.clone(), kind, signature: Signature { params, result } })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    #[test]
+    fn wit_files_and_folders_are_read_into_one_catalog() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let chain = repo.join("test-components/wit/app/chain.wit");
+        let host = Path::new(env!("CARGO_MANIFEST_DIR")).join("wit/host");
+        let catalog = Catalog::from_wit_paths([&chain, &host]).expect("both read");
+        let names: Vec<&str> = catalog.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "plugtree:host/kv",
+                "plugtree:host/log",
+                "test:chain/bottom",
+                "test:chain/mid",
+                "test:chain/top",
+            ]
+        );
+        let depth = catalog.get("test:chain/top").and_then(|i| i.function("depth"));
+        assert_eq!(depth.map(|f| f.signature.to_string()), Some("func() -> u32".into()));
+        // The socket ABI's own package is never an app interface.
+        let abi = Path::new(env!("CARGO_MANIFEST_DIR")).join("wit/plugtree-socket.wit");
+        assert!(Catalog::from_wit_paths([abi]).expect("read").iter().next().is_none());
+        let missing = Catalog::from_wit_paths([repo.join("no/such.wit")]).expect_err("no file");
+        assert!(
+            matches!(&missing, DescribeError::Wit { source_name, .. } if source_name.ends_with("no/such.wit")),
+            "{missing}"
+        );
+    }
+}
