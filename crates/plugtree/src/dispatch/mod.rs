@@ -13,7 +13,7 @@ use wasmtime::component::{ResourceAny, Val};
 
 pub use error::{CallError, DispatchError};
 
-use crate::describe::{Cardinality, Function, PluginId};
+use crate::describe::{Function, PluginId};
 use crate::load::{
     Crossing, FastArgs, Gathered, LoadedPlugin, LoadedTree, PluginSlot, ProviderFailure,
     RootFunction, fan_out,
@@ -115,21 +115,20 @@ impl<'t> RootFunc<'t> {
             args.iter().for_each(|a| resources_in(a, &mut crossing.handles));
         }
         let function = &f.function.name;
-        let shaped_by = f.call.shaped_by(root.cardinality);
-        let mut answers = Gathered::new(shaped_by);
+        let mut answers = Gathered::new(f.call.shaped_by(root.cardinality));
         let instances = root.slots.iter().map(|slot| slot.borrow());
         fan_out(root.cardinality, &f.call, instances, args, &mut crossing, |id, answer| {
             answers
                 .push(id, answer.map_err(|failure| CallError::from_failure(id, function, failure)))
         })
         .map_err(|_| DispatchError::UnknownHandle)?;
-        Ok(match (shaped_by, answers) {
-            (_, Gathered::All(all)) => Socket::Any(all),
-            (Cardinality::AtMostOne, Gathered::One(answer)) => Socket::AtMostOne(answer),
-            (_, Gathered::One(Some((id, answer)))) => Socket::ExactlyOne(id, answer),
+        Ok(match answers {
+            Gathered::One(Some((id, answer))) => Socket::ExactlyOne(id, answer),
             // A satisfied root always has its one answer here; without one,
             // the socket says what it lacks rather than the call inventing one.
-            (_, Gathered::One(None)) => return Err(DispatchError::Unsatisfied(root.lacking())),
+            Gathered::One(None) => return Err(DispatchError::Unsatisfied(root.lacking())),
+            Gathered::Maybe(answer) => Socket::AtMostOne(answer),
+            Gathered::All(all) => Socket::Any(all),
         })
     }
 }

@@ -23,7 +23,7 @@ pub(crate) struct SocketTarget {
     pub cardinality: Cardinality,
     pub providers: Arc<[Arc<PluginSlot>]>,
     pub function: SocketFunction,
-    /// The socket's number among the consumer's sockets, for its [`ProviderCache`](super::plugin::ProviderCache).
+    /// The socket's number among the consumer's sockets, for its [`ProviderCache`](super::store::ProviderCache).
     pub socket: usize,
     /// Set when the function passes resources: the consumer's proxies.
     pub handles: Option<HandleContext>,
@@ -131,8 +131,7 @@ impl SocketTarget {
                 &owned_params[..]
             }
         };
-        let shaped_by = self.function.shaped_by(self.cardinality);
-        let mut answers = Gathered::new(shaped_by);
+        let mut answers = Gathered::new(self.function.shaped_by(self.cardinality));
         let called = fan_out(
             self.cardinality,
             &self.function,
@@ -149,21 +148,19 @@ impl SocketTarget {
             let reason = refused.unwrap_or_else(|| "no provider owns the handle".into());
             return provider_result(Err(ProviderFailure::BadHandle(reason)));
         }
-        abi_answer(shaped_by, answers)
+        abi_answer(answers)
     }
 }
 
-/// The providers' answers (each a `result<T, provider-error>`) shaped for a
-/// socket of `cardinality`, as the socket ABI says.
-fn abi_answer(cardinality: Cardinality, answers: Gathered<Val>) -> Val {
-    match (cardinality, answers) {
-        (Cardinality::AtMostOne, Gathered::One(answer)) => {
-            Val::Option(answer.map(|(_, a)| Box::new(a)))
-        }
-        (_, Gathered::One(answer)) => answer.map(|(_, a)| a).unwrap_or_else(|| {
+/// The providers' answers (each a `result<T, provider-error>`) shaped as the
+/// socket ABI says for their cardinality.
+fn abi_answer(answers: Gathered<Val>) -> Val {
+    match answers {
+        Gathered::One(answer) => answer.map(|(_, a)| a).unwrap_or_else(|| {
             provider_result(Err(ProviderFailure::Unavailable("no provider is loaded".into())))
         }),
-        (_, Gathered::All(all)) => Val::List(
+        Gathered::Maybe(answer) => Val::Option(answer.map(|(_, a)| Box::new(a))),
+        Gathered::All(all) => Val::List(
             all.into_iter().map(|(p, a)| Val::Tuple(vec![Val::String(p.to_string()), a])).collect(),
         ),
     }

@@ -377,16 +377,17 @@ fn load_one(
                     ),
                 });
             }
+            let function = SocketFunction::new(function, f);
             let target = SocketTarget {
                 cardinality: interface.cardinality,
                 providers: providers.clone(),
-                function: SocketFunction::new(function, f),
                 socket: socket_index,
-                handles: f.signature.needs_handles().then(|| HandleContext {
+                handles: function.needs_handles.then(|| HandleContext {
                     table: proxies.clone(),
                     interface: Arc::from(interface.name.as_str()),
                     kinds: kinds.clone(),
                 }),
+                function,
             };
             define_socket_function(&mut linker, &interface.name, name, target)
                 .map_err(link_error)?;

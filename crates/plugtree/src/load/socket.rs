@@ -2,9 +2,6 @@
 //!
 //! Every call through a socket goes through [`fan_out`], whoever makes it: a
 //! consumer's import (`link.rs`) or the host's call on the root (`dispatch`).
-//! The one exception is the typed fast path of a satisfied `exactly-one`
-//! socket (`fast.rs`): it calls the socket's one provider directly, which is
-//! what the fan-out would do, without `Val`s.
 //! It owns the socket's rules:
 //! - a method goes to the owner of `self`, whatever the cardinality;
 //! - every other function goes to each provider a socket of its cardinality
@@ -12,6 +9,10 @@
 //!   `exactly-one`, where it answers `unavailable`);
 //! - a handle reaches only the plugin that owns it;
 //! - every answer keeps the id of the plugin that gave it.
+//!
+//! The one exception is the typed fast path of a satisfied `exactly-one`
+//! socket (`fast.rs`): it calls the socket's one provider directly, which is
+//! what the fan-out would do, without `Val`s.
 //!
 //! Whether the providers satisfy the cardinality is checked once, at load,
 //! by the same check for every socket ([`check_socket`](crate::resolve)): an
@@ -113,12 +114,14 @@ pub(crate) fn fan_out<P: Deref<Target = Arc<LoadedPlugin>>>(
     Ok(())
 }
 
-/// Answers kept as a socket of some cardinality keeps them: the first one
+/// Answers kept as a socket of their cardinality keeps them: the first one
 /// on `exactly-one` and `at-most-one` (where a satisfied socket has at most
 /// one provider that answers), every one on `any`.
 pub(crate) enum Gathered<T> {
-    /// `exactly-one` or `at-most-one`: the answer, if one came.
+    /// `exactly-one`: the answer (a satisfied socket always has it).
     One(Option<(PluginId, T)>),
+    /// `at-most-one`: the answer, if a provider gave one.
+    Maybe(Option<(PluginId, T)>),
     /// `any`: every answer, in declaration order.
     All(Vec<(PluginId, T)>),
 }
@@ -127,16 +130,19 @@ impl<T> Gathered<T> {
     /// Nothing gathered yet, for answers shaped by `cardinality`.
     pub fn new(cardinality: Cardinality) -> Self {
         match cardinality {
+            Cardinality::ExactlyOne => Gathered::One(None),
+            Cardinality::AtMostOne => Gathered::Maybe(None),
             Cardinality::Any => Gathered::All(Vec::new()),
-            Cardinality::ExactlyOne | Cardinality::AtMostOne => Gathered::One(None),
         }
     }
 
     /// Keeps `answer` from `plugin`.
     pub fn push(&mut self, plugin: &PluginId, answer: T) {
         match self {
-            Gathered::One(slot @ None) => *slot = Some((plugin.clone(), answer)),
-            Gathered::One(Some(_)) => {}
+            Gathered::One(slot @ None) | Gathered::Maybe(slot @ None) => {
+                *slot = Some((plugin.clone(), answer))
+            }
+            Gathered::One(Some(_)) | Gathered::Maybe(Some(_)) => {}
             Gathered::All(all) => all.push((plugin.clone(), answer)),
         }
     }
