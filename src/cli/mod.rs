@@ -72,6 +72,11 @@ impl Problem {
         Problem { plugin: plugin.map(ToString::to_string), message: error.to_string(), causes }
     }
 
+    /// The message and its causes on one line, joined by `: `.
+    pub fn one_line(self) -> String {
+        std::iter::once(self.message).chain(self.causes).collect::<Vec<_>>().join(": ")
+    }
+
     /// Prints the problem to stderr as `error: …` with its causes.
     pub fn eprint(&self, label: &str) {
         eprintln!("{label}: {}", indent(&self.message, ""));

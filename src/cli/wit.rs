@@ -47,6 +47,5 @@ fn socket_wit(manifest: &Path, name: &str) -> Result<String, String> {
 
 /// An error with its causes, on one line.
 pub(super) fn explain(error: &(dyn std::error::Error + 'static)) -> String {
-    let problem = super::Problem::new(None, error);
-    std::iter::once(problem.message).chain(problem.causes).collect::<Vec<_>>().join(": ")
+    super::Problem::new(None, error).one_line()
 }
