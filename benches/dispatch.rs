@@ -10,32 +10,10 @@ mod guests;
 
 use std::hint::black_box;
 
-use chains::{DEPTHS, add_through, bench_chain, bench_chains, floor_store, load, raw_chain};
+use chains::{DEPTHS, add_through, bench_chain, bench_chains, load, raw_chain, raw_instance};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use plugtree::{Cardinality, PluginTree, Socket, Val};
-use wasmtime::Store;
 use wasmtime::component::{Component, Linker};
-
-/// The floor's side: `component` instantiated with wasmtime alone, in a
-/// [`floor_store`]; returns the store and a lookup of `interface`'s exported
-/// functions.
-fn raw_instance<T: 'static>(
-    engine: &wasmtime::Engine,
-    linker: &Linker<T>,
-    component: &Component,
-    data: T,
-    interface: &str,
-) -> (Store<T>, impl Fn(&mut Store<T>, &str) -> wasmtime::component::Func + use<T>) {
-    let mut store = floor_store(engine, data);
-    let instance = linker.instantiate(&mut store, component).expect("instantiates");
-    let iface = component.get_export_index(None, interface).expect("exported");
-    let component = component.clone();
-    let func = move |store: &mut Store<T>, name: &str| {
-        let index = component.get_export_index(Some(&iface), name).expect("export");
-        instance.get_func(&mut *store, index).expect("func")
-    };
-    (store, func)
-}
 
 fn host_to_root(c: &mut Criterion) {
     let engine = plugtree::default_engine().expect("engine");

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::Instant;
 
-use chains::{DEPTHS, add_through, bench_chains, floor_store, load, raw_chain};
+use chains::{DEPTHS, add_through, bench_chains, load, raw_chain, raw_instance};
 use plugtree::{PluginTree, Val};
 use wasmtime::component::{Component, Linker};
 
@@ -42,14 +42,10 @@ fn main() {
         &engine,
     );
     let component = Component::from_file(&engine, &path).expect("compiles");
-    let mut store = floor_store(&engine, ());
-    let instance = Linker::new(&engine).instantiate(&mut store, &component).expect("instantiates");
-    let iface = component.get_export_index(None, "test:app/values").expect("exported");
-    let mut func = |name: &str| {
-        let index = component.get_export_index(Some(&iface), name).expect("export");
-        instance.get_func(&mut store, index).expect("func")
-    };
-    let (add, echo, tag) = (func("add"), func("echo"), func("tag"));
+    let (mut store, func) =
+        raw_instance(&engine, &Linker::new(&engine), &component, (), "test:app/values");
+    let (add, echo, tag) =
+        (func(&mut store, "add"), func(&mut store, "echo"), func(&mut store, "tag"));
     let add_typed = add.typed::<(u32, u32), (u32,)>(&store).expect("typed");
     let echo_typed = echo.typed::<(&str,), (String,)>(&store).expect("typed");
     let text = "hello, plugin world";

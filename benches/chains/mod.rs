@@ -145,3 +145,24 @@ pub fn tag_args() -> [Val; 2] {
     ]);
     [entry, Val::String("extra".into())]
 }
+
+/// The floor's side: `component` instantiated with wasmtime alone, in a
+/// [`floor_store`]; returns the store and a lookup of `interface`'s exported
+/// functions.
+pub fn raw_instance<T: 'static>(
+    engine: &wasmtime::Engine,
+    linker: &Linker<T>,
+    component: &Component,
+    data: T,
+    interface: &str,
+) -> (Store<T>, impl Fn(&mut Store<T>, &str) -> wasmtime::component::Func + use<T>) {
+    let mut store = floor_store(engine, data);
+    let instance = linker.instantiate(&mut store, component).expect("instantiates");
+    let iface = component.get_export_index(None, interface).expect("exported");
+    let component = component.clone();
+    let func = move |store: &mut Store<T>, name: &str| {
+        let index = component.get_export_index(Some(&iface), name).expect("export");
+        instance.get_func(&mut *store, index).expect("func")
+    };
+    (store, func)
+}
