@@ -52,6 +52,10 @@ fn main() {
     let add_args = [Val::U32(1), Val::U32(2)];
     let echo_args = [Val::String(text.into())];
     let tag_args = chains::tag_args();
+    let add_root = values.root_func("add").expect("add");
+    let add_root = add_root.typed::<(u32, u32), (u32,)>().expect("typed");
+    let echo_root = values.root_func("echo").expect("echo");
+    let echo_root = echo_root.typed::<(&'static str,), (String,)>().expect("typed");
     let mut results = [Val::Bool(false)];
 
     let mut best: BTreeMap<String, f64> = BTreeMap::new();
@@ -97,6 +101,12 @@ fn main() {
         time("root echo TypedFunc".into(), &mut || {
             black_box(echo_typed.call(&mut store, (text,)).expect("call"));
         });
+        time("root add plugtree typed".into(), &mut || {
+            black_box(add_root.call(black_box((1, 2))).expect("call"));
+        });
+        time("root echo plugtree typed".into(), &mut || {
+            black_box(echo_root.call(black_box((text,))).expect("call"));
+        });
     }
 
     let typed = best["wasmtime 0"];
@@ -124,16 +134,24 @@ fn main() {
     row("plugtree", "plugtree", best["plugtree 0"]);
 
     println!(
-        "\n| host → root | TypedFunc | Func::call | plugtree dispatch | dispatch ÷ Func::call |"
+        "\n| host → root | TypedFunc | Func::call | plugtree dispatch | dispatch ÷ Func::call | plugtree typed | typed ÷ TypedFunc |"
     );
-    println!("|---|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
     for name in ["add", "echo", "tag"] {
-        let typed = best
-            .get(&format!("root {name} TypedFunc"))
-            .map(|ns| format!("{ns:.0} ns"))
-            .unwrap_or_default();
+        let typed = best.get(&format!("root {name} TypedFunc"));
+        let ours_typed = best.get(&format!("root {name} plugtree typed"));
+        let ns = |t: Option<&f64>| t.map(|ns| format!("{ns:.0} ns")).unwrap_or_default();
+        let ratio = match (ours_typed, typed) {
+            (Some(ours), Some(raw)) => format!("{:.2}×", ours / raw),
+            _ => String::new(),
+        };
         let (raw, ours) =
             (best[&format!("root {name} Func::call")], best[&format!("root {name} plugtree")]);
-        println!("| `{name}` | {typed} | {raw:.0} ns | {ours:.0} ns | {:.2}× |", ours / raw);
+        println!(
+            "| `{name}` | {} | {raw:.0} ns | {ours:.0} ns | {:.2}× | {} | {ratio} |",
+            ns(typed),
+            ours / raw,
+            ns(ours_typed)
+        );
     }
 }

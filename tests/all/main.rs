@@ -24,3 +24,4 @@ mod pooling;
 mod reload;
 mod resources;
 mod single_plugin;
+mod typed_calls;

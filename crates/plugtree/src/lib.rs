@@ -50,7 +50,7 @@ pub use describe::{
     Interface, Limit, Limits, Manifest, ManifestError, PluginId, PluginSource, Signature,
     ValueType,
 };
-pub use dispatch::{Answer, CallError, DispatchError, RootFunc, Socket};
+pub use dispatch::{Answer, CallError, DispatchError, RootFunc, Socket, TypedRootFunc};
 pub use host::{HostError, HostFunction, HostPlug, LogLine};
 pub use load::{
     ArtifactCache, CacheStats, LoadError, LoadOptions, LoadedTree, PoolShare, ReloadError,

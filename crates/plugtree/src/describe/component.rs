@@ -53,13 +53,7 @@ pub(crate) fn describe_plugin(
             exports.push(i);
         }
     }
-    Ok(DescribedPlugin {
-        id,
-        component: binary.into(),
-        exports,
-        imports,
-        grants: Default::default(),
-    })
+    Ok(DescribedPlugin { id, component: binary.into(), exports, imports })
 }
 
 fn unsupported(plugin: &PluginId, interface: &str, e: ReadError) -> PluginError {

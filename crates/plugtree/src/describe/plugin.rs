@@ -53,6 +53,4 @@ pub(crate) struct DescribedPlugin {
     pub component: Arc<[u8]>,
     pub exports: Vec<Interface>,
     pub imports: Vec<Import>,
-    /// What the host grants it, checked against its WASI imports in strict mode.
-    pub grants: super::grants::Grants,
 }

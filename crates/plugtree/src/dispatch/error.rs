@@ -53,6 +53,19 @@ pub enum DispatchError {
         /// Why.
         reason: String,
     },
+    /// The Rust types given to [`RootFunc::typed`](crate::RootFunc::typed)
+    /// are not the function's, as wasmtime checked them on a root provider.
+    #[error(
+        "`{function}` of plugin `{plugin}` does not take and return these Rust types: {reason}"
+    )]
+    OtherTypes {
+        /// The root provider whose function was checked.
+        plugin: PluginId,
+        /// The function.
+        function: String,
+        /// wasmtime's words.
+        reason: String,
+    },
     /// A resource handle no root plugin owns: from another tree, or forged.
     #[error("no plugin of the root interface owns this resource handle")]
     UnknownHandle,

@@ -6,17 +6,19 @@
 
 mod check;
 mod error;
+mod typed;
 
 use std::sync::Arc;
 
 use wasmtime::component::{ResourceAny, Val};
 
 pub use error::{CallError, DispatchError};
+pub use typed::TypedRootFunc;
 
 use crate::describe::{Function, PluginId};
 use crate::load::{
-    Crossing, FastArgs, Gathered, LoadedPlugin, LoadedTree, PluginSlot, ProviderFailure,
-    RootFunction, fan_out,
+    CallWithVals, Crossing, Gathered, LoadedPlugin, LoadedTree, PluginSlot, ProviderFailure,
+    RootFunction, RootSocket, fan_out,
 };
 use crate::wave::{CallParseError, ParsedCall};
 
@@ -84,14 +86,15 @@ impl<'t> RootFunc<'t> {
         // and converted in one pass (every such function has a result).
         if let Some(sole) = root.sole()
             && let Some(shape) = f.call.shape
-            && let Some(fast_args) = FastArgs::from_vals(shape, args)
         {
             let plugin = sole.borrow();
-            let answer = plugin.call_fast(f.call.index, shape, fast_args);
-            let answer = answer
-                .map(|a| Some(a.into_val()))
-                .map_err(|failure| CallError::from_failure(&plugin.id, &f.function.name, failure));
-            return Ok(Socket::ExactlyOne(plugin.id.clone(), answer));
+            let call = CallWithVals { plugin: &plugin, function: f.call.index, args };
+            if let Some(answer) = shape.visit(call) {
+                let answer = answer.map(Some).map_err(|failure| {
+                    CallError::from_failure(&plugin.id, &f.function.name, failure)
+                });
+                return Ok(Socket::ExactlyOne(plugin.id.clone(), answer));
+            }
         }
         self.call_checked(f, args)
     }
@@ -122,15 +125,20 @@ impl<'t> RootFunc<'t> {
                 .push(id, answer.map_err(|failure| CallError::from_failure(id, function, failure)))
         })
         .map_err(|_| DispatchError::UnknownHandle)?;
-        Ok(match answers {
-            Gathered::One(Some((id, answer))) => Socket::ExactlyOne(id, answer),
-            // A satisfied root always has its one answer here; without one,
-            // the socket says what it lacks rather than the call inventing one.
-            Gathered::One(None) => return Err(DispatchError::Unsatisfied(root.lacking())),
-            Gathered::Maybe(answer) => Socket::AtMostOne(answer),
-            Gathered::All(all) => Socket::Any(all),
-        })
+        socket_of(answers, root)
     }
+}
+
+/// The root's answers as the host receives them.
+fn socket_of<T>(answers: Gathered<T>, root: &RootSocket) -> Result<Socket<T>, DispatchError> {
+    Ok(match answers {
+        Gathered::One(Some((id, answer))) => Socket::ExactlyOne(id, answer),
+        // A satisfied root always has its one answer here; without one,
+        // the socket says what it lacks rather than the call inventing one.
+        Gathered::One(None) => return Err(DispatchError::Unsatisfied(root.lacking())),
+        Gathered::Maybe(answer) => Socket::AtMostOne(answer),
+        Gathered::All(all) => Socket::Any(all),
+    })
 }
 
 /// The host's side of a call: it passes the root plugins' own handles, each

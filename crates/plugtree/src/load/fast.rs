@@ -1,183 +1,214 @@
 //! Typed fast paths for socket functions of common shapes.
 //!
 //! wasmtime's dynamic API lifts every argument into a `Val`: a `list<u8>`
-//! becomes one boxed value per byte. For the shapes below, on an
-//! `exactly-one` socket that passes no resources, the consumer's import is a
-//! typed `func_wrap` and the provider is called through a `TypedFunc` looked
-//! up at load, so strings and byte lists cross as one memcpy each way.
-//! Everything else (and a host plug as provider) takes the `Val` path.
+//! becomes one boxed value per byte. For the shapes in the table below, on
+//! an `exactly-one` socket that passes no resources, the consumer's import is
+//! one typed `func_wrap` and the provider is called typed
+//! ([`LoadedPlugin::call_typed`]), so strings and byte lists cross as one
+//! memcpy each way. Everything else (and a host plug as provider) takes the
+//! `Val` path.
+//!
+//! Each shape is one line of the table; the code that uses shapes is written
+//! once, generic over [`FastShape`], and [`Shape::visit`] picks the instance.
 
-use wasmtime::component::{ComponentType, Func, Lift, Lower, TypedFunc, Val};
-use wasmtime::{AsContext, AsContextMut};
+use wasmtime::component::{ComponentNamedList, ComponentType, Lift, Lower, Val};
 
 use super::failure::ProviderFailure;
+use super::plugin::LoadedPlugin;
 use crate::describe::socket_abi::ProviderErrorCase;
 use crate::describe::{Signature, ValueType};
 
-/// A function shape with a typed fast path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Shape {
+/// A Rust type a fast-path parameter or result has, and its `Val`, for a
+/// call whose other side is not typed (the host's `Val`s, a host plug).
+pub(crate) trait FastValue: ComponentType + Lift + Lower + Send + Sync + 'static {
+    /// Its WIT type.
+    fn value_type() -> ValueType;
+    /// `value` as this type; `None` if it is another.
+    fn from_val(value: &Val) -> Option<Self>;
+    /// The value as a `Val`.
+    fn into_val(self) -> Val;
+    /// Bytes it takes in a guest's memory beyond its flat representation.
+    fn guest_bytes(&self) -> usize;
+}
+
+impl FastValue for u32 {
+    fn value_type() -> ValueType {
+        ValueType::U32
+    }
+    fn from_val(value: &Val) -> Option<Self> {
+        if let Val::U32(n) = value { Some(*n) } else { None }
+    }
+    fn into_val(self) -> Val {
+        Val::U32(self)
+    }
+    fn guest_bytes(&self) -> usize {
+        0
+    }
+}
+
+impl FastValue for String {
+    fn value_type() -> ValueType {
+        ValueType::String
+    }
+    fn from_val(value: &Val) -> Option<Self> {
+        if let Val::String(s) = value { Some(s.clone()) } else { None }
+    }
+    fn into_val(self) -> Val {
+        Val::String(self)
+    }
+    fn guest_bytes(&self) -> usize {
+        self.len()
+    }
+}
+
+impl FastValue for Vec<u8> {
+    fn value_type() -> ValueType {
+        ValueType::List(Box::new(ValueType::U8))
+    }
+    #[inline(never)]
+    fn from_val(value: &Val) -> Option<Self> {
+        let Val::List(items) = value else { return None };
+        items.iter().map(|v| if let Val::U8(b) = v { Some(*b) } else { None }).collect()
+    }
+    #[inline(never)]
+    fn into_val(self) -> Val {
+        Val::List(self.into_iter().map(Val::U8).collect())
+    }
+    fn guest_bytes(&self) -> usize {
+        self.len()
+    }
+}
+
+/// A fast-path function's parameters, as a tuple of [`FastValue`]s.
+pub(crate) trait FastParams:
+    ComponentNamedList + Lift + Lower + Send + Sync + 'static
+{
+    /// Their WIT types, in order.
+    fn value_types() -> Vec<ValueType>;
+    /// `vals` as these parameters; `None` if one is of another type.
+    fn from_vals(vals: &[Val]) -> Option<Self>;
+    /// The parameters as `Val`s.
+    fn into_vals(self) -> Vec<Val>;
+}
+
+impl<A: FastValue> FastParams for (A,) {
+    fn value_types() -> Vec<ValueType> {
+        vec![A::value_type()]
+    }
+    fn from_vals(vals: &[Val]) -> Option<Self> {
+        match vals {
+            [a] => Some((A::from_val(a)?,)),
+            _ => None,
+        }
+    }
+    fn into_vals(self) -> Vec<Val> {
+        vec![self.0.into_val()]
+    }
+}
+
+impl<A: FastValue, B: FastValue> FastParams for (A, B) {
+    fn value_types() -> Vec<ValueType> {
+        vec![A::value_type(), B::value_type()]
+    }
+    fn from_vals(vals: &[Val]) -> Option<Self> {
+        match vals {
+            [a, b] => Some((A::from_val(a)?, B::from_val(b)?)),
+            _ => None,
+        }
+    }
+    fn into_vals(self) -> Vec<Val> {
+        vec![self.0.into_val(), self.1.into_val()]
+    }
+}
+
+/// A function shape with a typed fast path, as Rust types.
+pub(crate) trait FastShape: 'static {
+    /// Its parameters.
+    type Params: FastParams;
+    /// Its result (every fast shape has one).
+    type Result: FastValue;
+
+    /// Whether `signature` is this shape.
+    fn fits(signature: &Signature) -> bool {
+        let params = signature.params.iter().map(|(_, ty)| ty);
+        params.eq(Self::Params::value_types().iter())
+            && signature.result.as_ref() == Some(&Self::Result::value_type())
+    }
+}
+
+/// Code written once for every shape: [`Shape::visit`] calls it with the
+/// shape's [`FastShape`] type.
+pub(crate) trait ShapeVisitor {
+    /// What the visit gives back.
+    type Output;
+    /// Runs with `S`, the shape visited.
+    fn visit<S: FastShape>(self) -> Self::Output;
+}
+
+/// The table of fast shapes: a name, its parameter types and its result.
+macro_rules! fast_shapes {
+    ($($(#[$doc:meta])* $name:ident: $params:ty => $result:ty;)*) => {
+        /// A function shape with a typed fast path.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(crate) enum Shape {
+            $($(#[$doc])* $name,)*
+        }
+
+        /// One type per shape, for [`ShapeVisitor::visit`].
+        mod shape {
+            $(
+                pub(crate) struct $name;
+                impl super::FastShape for $name {
+                    type Params = $params;
+                    type Result = $result;
+                }
+            )*
+        }
+
+        impl Shape {
+            /// The shape of a function with `signature`, if it has a fast path.
+            pub fn of(signature: &Signature) -> Option<Shape> {
+                $(if <shape::$name as FastShape>::fits(signature) {
+                    return Some(Shape::$name);
+                })*
+                None
+            }
+
+            /// Runs `visitor` with this shape's [`FastShape`] type.
+            pub fn visit<V: ShapeVisitor>(self, visitor: V) -> V::Output {
+                match self {
+                    $(Shape::$name => visitor.visit::<shape::$name>(),)*
+                }
+            }
+        }
+    };
+}
+
+fast_shapes! {
     /// `func(u32, u32) -> u32`
-    U32PairToU32,
+    U32PairToU32: (u32, u32) => u32;
     /// `func(string) -> string`
-    StringToString,
+    StringToString: (String,) => String;
     /// `func(list<u8>) -> u32`
-    BytesToU32,
+    BytesToU32: (Vec<u8>,) => u32;
     /// `func(list<u8>) -> list<u8>`
-    BytesToBytes,
+    BytesToBytes: (Vec<u8>,) => Vec<u8>;
 }
 
-impl Shape {
-    /// The shape of a function with `signature`, if it has a fast path.
-    pub fn of(signature: &Signature) -> Option<Shape> {
-        let bytes = ValueType::List(Box::new(ValueType::U8));
-        let params: Vec<&ValueType> = signature.params.iter().map(|(_, ty)| ty).collect();
-        match (params.as_slice(), signature.result.as_ref()) {
-            ([ValueType::U32, ValueType::U32], Some(ValueType::U32)) => Some(Shape::U32PairToU32),
-            ([ValueType::String], Some(ValueType::String)) => Some(Shape::StringToString),
-            ([p], Some(ValueType::U32)) if **p == bytes => Some(Shape::BytesToU32),
-            ([p], Some(r)) if **p == bytes && *r == bytes => Some(Shape::BytesToBytes),
-            _ => None,
-        }
-    }
+/// A call of a fast-shaped function with `Val`s made typed (the host's call
+/// on the root, a fan-out's call): `None` if the arguments are not of the shape.
+pub(crate) struct CallWithVals<'a> {
+    pub plugin: &'a LoadedPlugin,
+    pub function: usize,
+    pub args: &'a [Val],
 }
 
-/// The arguments of a fast-path call.
-#[derive(Debug)]
-pub(crate) enum FastArgs {
-    U32Pair(u32, u32),
-    String(String),
-    Bytes(Vec<u8>),
-}
+impl ShapeVisitor for CallWithVals<'_> {
+    type Output = Option<Result<Val, ProviderFailure>>;
 
-/// The answer of a fast-path call.
-#[derive(Debug)]
-pub(crate) enum FastAnswer {
-    U32(u32),
-    String(String),
-    Bytes(Vec<u8>),
-}
-
-impl FastArgs {
-    /// `params` as arguments of `shape`, if they are of its types.
-    pub fn from_vals(shape: Shape, params: &[Val]) -> Option<FastArgs> {
-        match (shape, params) {
-            (Shape::U32PairToU32, [Val::U32(a), Val::U32(b)]) => Some(FastArgs::U32Pair(*a, *b)),
-            (Shape::StringToString, [Val::String(s)]) => Some(FastArgs::String(s.clone())),
-            (Shape::BytesToU32 | Shape::BytesToBytes, [Val::List(items)]) => {
-                bytes_of(items).map(FastArgs::Bytes)
-            }
-            _ => None,
-        }
-    }
-
-    /// The same arguments as `Val`s, for a provider without a typed function.
-    pub fn into_vals(self) -> Vec<Val> {
-        match self {
-            FastArgs::U32Pair(a, b) => vec![Val::U32(a), Val::U32(b)],
-            FastArgs::String(s) => vec![Val::String(s)],
-            FastArgs::Bytes(b) => vec![bytes_val(b)],
-        }
-    }
-}
-
-impl FastAnswer {
-    /// An answer given as a `Val` in the shape `shape`; `None` if it is not.
-    pub fn from_val(shape: Shape, value: Val) -> Option<FastAnswer> {
-        match (shape, value) {
-            (Shape::U32PairToU32 | Shape::BytesToU32, Val::U32(n)) => Some(FastAnswer::U32(n)),
-            (Shape::StringToString, Val::String(s)) => Some(FastAnswer::String(s)),
-            (Shape::BytesToBytes, Val::List(items)) => bytes_of(&items).map(FastAnswer::Bytes),
-            _ => None,
-        }
-    }
-
-    /// The answer as a `Val`.
-    pub fn into_val(self) -> Val {
-        match self {
-            FastAnswer::U32(n) => Val::U32(n),
-            FastAnswer::String(s) => Val::String(s),
-            FastAnswer::Bytes(b) => bytes_val(b),
-        }
-    }
-
-    /// Bytes the answer takes in the consumer's memory.
-    pub fn guest_bytes(&self) -> usize {
-        match self {
-            FastAnswer::U32(_) => 0,
-            FastAnswer::String(s) => s.len(),
-            FastAnswer::Bytes(b) => b.len(),
-        }
-    }
-}
-
-/// The bytes of a `list<u8>` given as `Val`s; `None` if an item is not a `u8`.
-#[inline(never)]
-fn bytes_of(items: &[Val]) -> Option<Vec<u8>> {
-    items.iter().map(|v| if let Val::U8(b) = v { Some(*b) } else { None }).collect()
-}
-
-/// `bytes` as a `list<u8>` `Val`.
-#[inline(never)]
-fn bytes_val(bytes: Vec<u8>) -> Val {
-    Val::List(bytes.into_iter().map(Val::U8).collect())
-}
-
-/// A provider's plug function, typed once at load.
-#[derive(Clone, Copy)]
-pub(crate) enum FastFunc {
-    U32PairToU32(TypedFunc<(u32, u32), (u32,)>),
-    StringToString(TypedFunc<(String,), (String,)>),
-    BytesToU32(TypedFunc<(Vec<u8>,), (u32,)>),
-    BytesToBytes(TypedFunc<(Vec<u8>,), (Vec<u8>,)>),
-}
-
-impl FastFunc {
-    /// `func` typed as `shape`; `None` if wasmtime says its type differs.
-    pub fn new(func: Func, shape: Shape, store: impl AsContext) -> Option<FastFunc> {
-        Some(match shape {
-            Shape::U32PairToU32 => FastFunc::U32PairToU32(func.typed(&store).ok()?),
-            Shape::StringToString => FastFunc::StringToString(func.typed(&store).ok()?),
-            Shape::BytesToU32 => FastFunc::BytesToU32(func.typed(&store).ok()?),
-            Shape::BytesToBytes => FastFunc::BytesToBytes(func.typed(&store).ok()?),
-        })
-    }
-
-    /// The function's shape.
-    pub fn shape(&self) -> Shape {
-        match self {
-            FastFunc::U32PairToU32(_) => Shape::U32PairToU32,
-            FastFunc::StringToString(_) => Shape::StringToString,
-            FastFunc::BytesToU32(_) => Shape::BytesToU32,
-            FastFunc::BytesToBytes(_) => Shape::BytesToBytes,
-        }
-    }
-
-    /// Calls the function; arguments of another shape are a trap-free refusal.
-    pub fn call(
-        &self,
-        mut store: impl AsContextMut,
-        args: FastArgs,
-    ) -> wasmtime::Result<FastAnswer> {
-        Ok(match (self, args) {
-            (FastFunc::U32PairToU32(f), FastArgs::U32Pair(a, b)) => {
-                FastAnswer::U32(f.call(&mut store, (a, b))?.0)
-            }
-            (FastFunc::StringToString(f), FastArgs::String(s)) => {
-                FastAnswer::String(f.call(&mut store, (s,))?.0)
-            }
-            (FastFunc::BytesToU32(f), FastArgs::Bytes(b)) => {
-                FastAnswer::U32(f.call(&mut store, (b,))?.0)
-            }
-            (FastFunc::BytesToBytes(f), FastArgs::Bytes(b)) => {
-                FastAnswer::Bytes(f.call(&mut store, (b,))?.0)
-            }
-            _ => {
-                return Err(wasmtime::format_err!(
-                    "arguments of another shape than the function's"
-                ));
-            }
-        })
+    fn visit<S: FastShape>(self) -> Self::Output {
+        let params = S::Params::from_vals(self.args)?;
+        Some(self.plugin.call_fast::<S>(self.function, params).map(FastValue::into_val))
     }
 }
 
@@ -210,5 +241,45 @@ impl From<ProviderFailure> for ProviderError {
             ProviderErrorCase::ReentrantCall => ProviderError::ReentrantCall(message),
             ProviderErrorCase::BadHandle => ProviderError::BadHandle(message),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::describe::Signature;
+
+    fn sig(params: Vec<ValueType>, result: Option<ValueType>) -> Signature {
+        Signature {
+            params: params.into_iter().enumerate().map(|(i, t)| (format!("p{i}"), t)).collect(),
+            result,
+        }
+    }
+
+    #[test]
+    fn each_table_line_is_recognised_and_nothing_else() {
+        let bytes = || ValueType::List(Box::new(ValueType::U8));
+        let u32_ = || ValueType::U32;
+        let cases = [
+            (sig(vec![u32_(), u32_()], Some(u32_())), Some(Shape::U32PairToU32)),
+            (sig(vec![ValueType::String], Some(ValueType::String)), Some(Shape::StringToString)),
+            (sig(vec![bytes()], Some(u32_())), Some(Shape::BytesToU32)),
+            (sig(vec![bytes()], Some(bytes())), Some(Shape::BytesToBytes)),
+            (sig(vec![u32_(), u32_()], None), None),
+            (sig(vec![u32_()], Some(u32_())), None),
+            (sig(vec![ValueType::String, ValueType::String], Some(ValueType::String)), None),
+        ];
+        for (signature, shape) in cases {
+            assert_eq!(Shape::of(&signature), shape, "{signature:?}");
+        }
+    }
+
+    #[test]
+    fn params_convert_from_vals_only_of_their_types() {
+        let bytes = Val::List(vec![Val::U8(1), Val::U8(2)]);
+        assert_eq!(<(Vec<u8>,)>::from_vals(std::slice::from_ref(&bytes)), Some((vec![1, 2],)));
+        assert_eq!(<(Vec<u8>,)>::from_vals(&[Val::List(vec![Val::U32(1)])]), None);
+        assert_eq!(<(u32, u32)>::from_vals(&[Val::U32(1)]), None);
+        assert_eq!((vec![1u8, 2],).into_vals(), vec![bytes]);
     }
 }

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use wasmtime::StoreContextMut;
 
-use super::fast::{FastAnswer, FastArgs, ProviderError, Shape};
 use wasmtime::component::{Linker, ResourceAny, ResourceType, Val};
 
+use super::fast::{FastShape, FastValue, ProviderError, ShapeVisitor};
 use super::handles::{Kinds, ProxyTable, Unwrapped, unwrap, wrap};
 
 use super::failure::ProviderFailure;
@@ -23,8 +23,6 @@ pub(crate) struct SocketTarget {
     pub cardinality: Cardinality,
     pub providers: Arc<[Arc<PluginSlot>]>,
     pub function: SocketFunction,
-    /// The socket's number among the consumer's sockets, for its [`ProviderCache`](super::store::ProviderCache).
-    pub socket: usize,
     /// Set when the function passes resources: the consumer's proxies.
     pub handles: Option<HandleContext>,
 }
@@ -102,7 +100,6 @@ impl SocketTarget {
     /// as the socket ABI says.
     fn call_abi(&self, store: &mut StoreContextMut<'_, PluginState>, params: &[Val]) -> Val {
         let room = LoadedPlugin::memory_left(store.data());
-        let cached = store.data_mut().providers.take(self.socket, &self.providers);
         let mut crossing = ConsumerCrossing {
             store,
             handles: self.handles.as_ref(),
@@ -135,14 +132,13 @@ impl SocketTarget {
         let called = fan_out(
             self.cardinality,
             &self.function,
-            cached.iter().map(|(_, p)| p),
+            self.providers.iter().map(|slot| slot.borrow()),
             params,
             &mut crossing,
             |id, answer| answers.push(id, provider_result(answer)),
         );
-        let ConsumerCrossing { unwrapped, refused, consumed, store, .. } = crossing;
+        let ConsumerCrossing { unwrapped, refused, consumed, .. } = crossing;
         unwrapped.drop_unconsumed(consumed);
-        store.data_mut().providers.put(self.socket, cached);
         if called.is_err() {
             // A method whose `self` no provider owns: its one answer says why.
             let reason = refused.unwrap_or_else(|| "no provider owns the handle".into());
@@ -225,7 +221,7 @@ pub(crate) fn define_socket_function(
         && target.handles.is_none()
         && !target.function.to_owner
     {
-        return define_fast_socket_function(linker, interface, function, target, shape);
+        return shape.visit(DefineFast { linker, interface, function, target });
     }
     linker.instance(interface)?.func_new(function, move |mut store, _ty, params, results| {
         if let Some(slot) = results.first_mut() {
@@ -260,18 +256,18 @@ pub(crate) fn define_socket_resource(
 impl SocketTarget {
     /// An `exactly-one` socket's call through the typed fast path, with the
     /// same answers as [`SocketTarget::call_abi`] gives for these shapes.
-    fn call_fast(
+    fn call_fast<S: FastShape>(
         &self,
-        store: &mut StoreContextMut<'_, PluginState>,
-        shape: Shape,
-        args: FastArgs,
-    ) -> Result<FastAnswer, ProviderError> {
+        store: &StoreContextMut<'_, PluginState>,
+        params: S::Params,
+    ) -> Result<S::Result, ProviderError> {
         // The consumer is paused inside this call: its memory cannot grow meanwhile.
         let room = LoadedPlugin::memory_left(store.data());
-        let Some(provider) = store.data_mut().providers.first(self.socket, &self.providers) else {
+        let Some(slot) = self.providers.first() else {
             return Err(ProviderError::Unavailable("no provider is loaded".into()));
         };
-        let answer = provider.call_fast(self.function.index, shape, args)?;
+        let provider = slot.borrow();
+        let answer = provider.call_fast::<S>(self.function.index, params)?;
         let size = answer.guest_bytes();
         match room {
             Some(left) if size > left => {
@@ -282,55 +278,25 @@ impl SocketTarget {
     }
 }
 
-/// A provider answered a fast-path call in another shape: cannot happen with
-/// a typed function, and answers `trapped` rather than panic if it does.
-fn other_shape() -> ProviderError {
-    ProviderError::Trapped("the provider answered in another shape than its WIT says".into())
+/// Defines a socket function of a fast shape with a typed `func_wrap`:
+/// arguments and answers cross without a `Val` per element.
+struct DefineFast<'a> {
+    linker: &'a mut Linker<PluginState>,
+    interface: &'a str,
+    function: &'a str,
+    target: SocketTarget,
 }
 
-/// Defines a socket function of a fast-path `shape` with a typed `func_wrap`:
-/// arguments and answers cross without a `Val` per element.
-fn define_fast_socket_function(
-    linker: &mut Linker<PluginState>,
-    interface: &str,
-    function: &str,
-    target: SocketTarget,
-    shape: Shape,
-) -> wasmtime::Result<()> {
-    let mut instance = linker.instance(interface)?;
-    type Store<'a> = StoreContextMut<'a, PluginState>;
-    match shape {
-        Shape::U32PairToU32 => {
-            instance.func_wrap(function, move |mut store: Store<'_>, (a, b): (u32, u32)| {
-                let answer = target.call_fast(&mut store, shape, FastArgs::U32Pair(a, b));
-                Ok((answer.and_then(|a| {
-                    if let FastAnswer::U32(n) = a { Ok(n) } else { Err(other_shape()) }
-                }),))
-            })
-        }
-        Shape::StringToString => {
-            instance.func_wrap(function, move |mut store: Store<'_>, (s,): (String,)| {
-                let answer = target.call_fast(&mut store, shape, FastArgs::String(s));
-                Ok((answer.and_then(|a| {
-                    if let FastAnswer::String(s) = a { Ok(s) } else { Err(other_shape()) }
-                }),))
-            })
-        }
-        Shape::BytesToU32 => {
-            instance.func_wrap(function, move |mut store: Store<'_>, (b,): (Vec<u8>,)| {
-                let answer = target.call_fast(&mut store, shape, FastArgs::Bytes(b));
-                Ok((answer.and_then(|a| {
-                    if let FastAnswer::U32(n) = a { Ok(n) } else { Err(other_shape()) }
-                }),))
-            })
-        }
-        Shape::BytesToBytes => {
-            instance.func_wrap(function, move |mut store: Store<'_>, (b,): (Vec<u8>,)| {
-                let answer = target.call_fast(&mut store, shape, FastArgs::Bytes(b));
-                Ok((answer.and_then(|a| {
-                    if let FastAnswer::Bytes(b) = a { Ok(b) } else { Err(other_shape()) }
-                }),))
-            })
-        }
+impl ShapeVisitor for DefineFast<'_> {
+    type Output = wasmtime::Result<()>;
+
+    fn visit<S: FastShape>(self) -> Self::Output {
+        let target = self.target;
+        self.linker.instance(self.interface)?.func_wrap(
+            self.function,
+            move |store: StoreContextMut<'_, PluginState>, params: S::Params| {
+                Ok((target.call_fast::<S>(&store, params),))
+            },
+        )
     }
 }

@@ -31,12 +31,12 @@ use wasmtime::{Config, Engine, Store};
 pub use cache::{ArtifactCache, CacheStats};
 pub use error::{Cause, LoadError};
 pub(crate) use failure::ProviderFailure;
-pub(crate) use fast::FastArgs;
+pub(crate) use fast::CallWithVals;
 pub use options::LoadOptions;
 pub(crate) use plugin::LoadedPlugin;
 pub use reload::{ReloadError, Reloaded};
 pub(crate) use slot::PluginSlot;
-pub(crate) use socket::{Crossing, Gathered, RootFunction, RootSocket, fan_out};
+pub(crate) use socket::{Crossing, Gathered, RootFunction, RootSocket, called, fan_out};
 pub use ticker::EPOCH_TICK;
 
 use crate::describe::{Catalog, Limit, PluginId};
@@ -337,7 +337,7 @@ fn load_one(
     let mut linker: Linker<PluginState> = Linker::new(engine);
     let proxies = Arc::new(ProxyTable::default());
     let link_error = |e: wasmtime::Error| LoadError::Link { plugin: id.clone(), source: e.into() };
-    for (socket_index, socket) in plugin.sockets.iter().enumerate() {
+    for socket in &plugin.sockets {
         let Some(interface) = catalog.get(&socket.interface) else { continue };
         check_socket(
             Some(id),
@@ -381,7 +381,6 @@ fn load_one(
             let target = SocketTarget {
                 cardinality: interface.cardinality,
                 providers: providers.clone(),
-                socket: socket_index,
                 handles: function.needs_handles.then(|| HandleContext {
                     table: proxies.clone(),
                     interface: Arc::from(interface.name.as_str()),
@@ -419,7 +418,7 @@ fn load_one(
     let plug_index = component.get_export_index(None, plug);
     let mut funcs = Vec::new();
     let mut names = Vec::new();
-    let mut fast = Vec::new();
+    let mut shapes = Vec::new();
     for f in interface.map(|i| i.functions.as_slice()).unwrap_or_default() {
         if let Some(ty) = f.signature.async_type() {
             return Err(LoadError::Unsupported {
@@ -441,10 +440,8 @@ fn load_one(
                 interface: plug.to_string(),
                 function: f.name.clone(),
             })?;
-        fast.push(
-            fast::Shape::of(&f.signature)
-                .and_then(|shape| fast::FastFunc::new(func, shape, &store)),
-        );
+        let shape = fast::Shape::of(&f.signature);
+        shapes.push(shape.filter(|&s| plugin::check_shape(&mut store, funcs.len(), func, s)));
         funcs.push(Some(func));
     }
     let mut resources = Vec::new();
@@ -460,6 +457,6 @@ fn load_one(
     Ok(LoadedPlugin::new(
         id.clone(),
         store,
-        Setup { funcs, names, fast, resources, proxies, limits, support },
+        Setup { funcs, names, shapes, resources, proxies, limits, support },
     ))
 }

@@ -1,16 +1,19 @@
 //! A loaded plugin: its own `Store` and its instance's exported functions (or
 //! the Rust functions of a host plug), and `enter`, the one way into them.
 
+use std::any::TypeId;
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use wasmtime::Store;
-use wasmtime::component::{Func, ResourceAny, ResourceType, Val};
+use wasmtime::component::{
+    ComponentNamedList, Func, Lift, Lower, ResourceAny, ResourceType, TypedFunc, Val,
+};
 
 use super::failure::{Failure, ProviderFailure};
-use super::fast::{FastAnswer, FastArgs, FastFunc, Shape};
+use super::fast::{CallWithVals, FastParams, FastShape, FastValue, Shape, ShapeVisitor};
 use super::handles::ProxyTable;
 use super::limits::{CallAllowance, CallBudget, EngineSupport, classify};
 use super::store::PluginState;
@@ -54,8 +57,8 @@ struct ComponentBody {
     store: Mutex<Store<PluginState>>,
     /// The thread currently calling into this plugin (0: none).
     caller: AtomicU64,
-    /// The plug's functions typed, where their shape has a fast path.
-    fast: Box<[Option<FastFunc>]>,
+    /// The plug's functions' fast shapes, where wasmtime accepted them at load.
+    shapes: Box<[Option<Shape>]>,
     /// Each call's fuel and deadline, from `limits`.
     allowance: CallAllowance,
     /// The plug's functions, indexed like the interface's functions in the catalog.
@@ -84,8 +87,8 @@ struct HostCall {
 pub(crate) struct Setup {
     pub funcs: Vec<Option<Func>>,
     pub names: Vec<String>,
-    /// The same functions typed, where their shape has a fast path.
-    pub fast: Vec<Option<FastFunc>>,
+    /// Their fast shapes, where wasmtime accepted them ([`check_shape`]).
+    pub shapes: Vec<Option<Shape>>,
     pub resources: Vec<(ResourceType, String)>,
     pub proxies: Arc<ProxyTable>,
     pub limits: Limits,
@@ -114,14 +117,60 @@ fn thread_token() -> u64 {
     })
 }
 
+/// `func` (function number `function` of the instance in `store`) as a
+/// `TypedFunc<P, R>`: wasmtime checks the types once per instance and the
+/// answer is kept in the store's [`PluginState::typed`].
+fn typed<P, R>(
+    store: &mut Store<PluginState>,
+    function: usize,
+    func: Func,
+) -> wasmtime::Result<TypedFunc<P, R>>
+where
+    P: ComponentNamedList + Lower + 'static,
+    R: ComponentNamedList + Lift + 'static,
+{
+    let checked = (function, TypeId::of::<(P, R)>());
+    if !store.data().typed.contains(&checked) {
+        func.typed::<P, R>(&*store)?;
+        store.data_mut().typed.push(checked);
+    }
+    // SAFETY: `func` belongs to the instance in `store`, and wasmtime checked
+    // it as `P -> R` above or on an earlier call: a store only records the
+    // checks of its own instance's functions.
+    Ok(unsafe { TypedFunc::new_unchecked(func) })
+}
+
+/// Whether wasmtime accepts `func` (function number `function` of the
+/// instance in `store`) as `shape`, checked once at load so that its fast
+/// calls find the check done.
+pub(crate) fn check_shape(
+    store: &mut Store<PluginState>,
+    function: usize,
+    func: Func,
+    shape: Shape,
+) -> bool {
+    struct Check<'a> {
+        store: &'a mut Store<PluginState>,
+        function: usize,
+        func: Func,
+    }
+    impl ShapeVisitor for Check<'_> {
+        type Output = bool;
+        fn visit<S: FastShape>(self) -> bool {
+            typed::<S::Params, (S::Result,)>(self.store, self.function, self.func).is_ok()
+        }
+    }
+    shape.visit(Check { store, function, func })
+}
+
 impl LoadedPlugin {
     pub fn new(id: PluginId, store: Store<PluginState>, setup: Setup) -> Self {
-        let Setup { funcs, names, fast, resources, proxies, limits, support } = setup;
+        let Setup { funcs, names, shapes, resources, proxies, limits, support } = setup;
         let body = ComponentBody {
             store: Mutex::new(store),
             funcs: funcs.into_boxed_slice(),
             names,
-            fast: fast.into_boxed_slice(),
+            shapes: shapes.into_boxed_slice(),
             resources,
             allowance: CallAllowance::new(&limits, support),
             limits,
@@ -130,43 +179,99 @@ impl LoadedPlugin {
         LoadedPlugin { id, body: Body::Component(body), proxies, failure: OnceLock::new() }
     }
 
-    /// Calls function number `function`, of shape `shape`, through its typed
-    /// fast path; a plugin without one (a host plug) is called with `Val`s.
-    pub fn call_fast(
+    /// Calls function number `function`, of fast shape `S`, typed; a host
+    /// plug (no typed functions) is called with `Val`s.
+    pub fn call_fast<S: FastShape>(
         &self,
         function: usize,
-        shape: Shape,
-        args: FastArgs,
-    ) -> Result<FastAnswer, ProviderFailure> {
-        if let Body::Component(body) = &self.body
-            && let Some(fast) = body.fast.get(function).copied().flatten()
-        {
-            return self.enter(
-                body,
-                Callee::Function(function),
-                |_, _| true,
-                |store| fast.call(&mut *store, args),
-            );
+        params: S::Params,
+    ) -> Result<S::Result, ProviderFailure> {
+        match &self.body {
+            Body::Component(body) if body.shapes.get(function).is_some_and(Option::is_some) => {
+                self.call_typed_in::<S::Params, (S::Result,)>(body, function, params).map(|(r,)| r)
+            }
+            _ => self.call_fast_with_vals::<S>(function, params),
         }
-        self.call_fast_with_vals(function, shape, args)
     }
 
-    /// [`LoadedPlugin::call_fast`] for a plugin without a typed function (a
-    /// host plug): the call made with `Val`s. Out of line, off the fast path.
+    /// [`LoadedPlugin::call_fast`] on a host plug (or a function wasmtime
+    /// did not accept as its shape): the call made with `Val`s. Out of line,
+    /// off the fast path.
     #[inline(never)]
-    fn call_fast_with_vals(
+    fn call_fast_with_vals<S: FastShape>(
         &self,
         function: usize,
-        shape: Shape,
-        args: FastArgs,
-    ) -> Result<FastAnswer, ProviderFailure> {
-        let answer = self.call(function, &args.into_vals(), true)?;
-        answer.and_then(|v| FastAnswer::from_val(shape, v)).ok_or_else(|| {
+        params: S::Params,
+    ) -> Result<S::Result, ProviderFailure> {
+        let answer = self.call(function, &params.into_vals(), true)?;
+        answer.as_ref().and_then(S::Result::from_val).ok_or_else(|| {
             ProviderFailure::Trapped(format!(
                 "plugin `{}` answered in another shape than its WIT says",
                 self.id
             ))
         })
+    }
+
+    /// Calls function number `function` with Rust types `P` and `R` for its
+    /// parameters and results, within the plugin's limits, as
+    /// [`LoadedPlugin::call`] does with `Val`s. wasmtime checks the types on
+    /// the first such call into this instance: other types than the
+    /// function's are `unavailable` and do not fail the plugin.
+    pub fn call_typed<P, R>(&self, function: usize, params: P) -> Result<R, ProviderFailure>
+    where
+        P: ComponentNamedList + Lower + Send + Sync + 'static,
+        R: ComponentNamedList + Lift + Send + Sync + 'static,
+    {
+        match &self.body {
+            Body::Component(body) => self.call_typed_in(body, function, params),
+            Body::Host(_) => Err(ProviderFailure::Unavailable(format!(
+                "host plug `{}` has no typed functions: it is called with `Val`s",
+                self.id
+            ))),
+        }
+    }
+
+    /// Whether function number `function` takes `P` and returns `R`, as
+    /// wasmtime checks it in this instance; `Err` says why not. The check is
+    /// kept, so the first [`LoadedPlugin::call_typed`] finds it done.
+    pub fn check_typed<P, R>(&self, function: usize) -> Result<(), String>
+    where
+        P: ComponentNamedList + Lower + 'static,
+        R: ComponentNamedList + Lift + 'static,
+    {
+        let Body::Component(body) = &self.body else {
+            return Err(format!("host plug `{}` has no typed functions", self.id));
+        };
+        let Some(func) = body.funcs.get(function).copied().flatten() else {
+            return Err(self.not_exported().into_message());
+        };
+        let (mut store, _inside) = self.lock(body).map_err(ProviderFailure::into_message)?;
+        typed::<P, R>(&mut store, function, func).map(drop).map_err(|e| format!("{e:#}"))
+    }
+
+    fn call_typed_in<P, R>(
+        &self,
+        body: &ComponentBody,
+        function: usize,
+        params: P,
+    ) -> Result<R, ProviderFailure>
+    where
+        P: ComponentNamedList + Lower + Send + Sync + 'static,
+        R: ComponentNamedList + Lift + Send + Sync + 'static,
+    {
+        let Some(func) = body.funcs.get(function).copied().flatten() else {
+            return Err(self.not_exported());
+        };
+        let answer = self.enter(
+            body,
+            Callee::Function(function),
+            |_, _| true,
+            |store| match typed::<P, R>(store, function, func) {
+                Ok(typed) => typed.call(&mut *store, params).map(Ok),
+                Err(other) => Ok(Err(other)),
+            },
+        )?;
+        answer.map_err(|e| self.other_types(body, function, &e))
     }
 
     /// A host plug, its functions ordered like its interface's in `catalog`.
@@ -190,6 +295,11 @@ impl LoadedPlugin {
             proxies: Arc::default(),
             failure: OnceLock::new(),
         }
+    }
+
+    /// Whether this is a host plug.
+    pub fn is_host(&self) -> bool {
+        matches!(self.body, Body::Host(_))
     }
 
     /// Whether the plugin failed (trapped or hit a limit) and answers no more.
@@ -232,22 +342,14 @@ impl LoadedPlugin {
             Body::Component(body) => body,
         };
         let Some(func) = body.funcs.get(function).copied().flatten() else {
-            return Err(ProviderFailure::Unavailable(format!(
-                "plugin `{}` does not export this function",
-                self.id
-            )));
+            return Err(self.not_exported());
         };
         // A typed call is cheaper than a dynamic one even from `Val`s.
-        if let Some(fast) = body.fast.get(function).copied().flatten()
+        if let Some(shape) = body.shapes.get(function).copied().flatten()
             && has_result
-            && let Some(args) = FastArgs::from_vals(fast.shape(), params)
+            && let Some(answer) = shape.visit(CallWithVals { plugin: self, function, args: params })
         {
-            return self.enter(
-                body,
-                Callee::Function(function),
-                |_, _| true,
-                |store| Ok(Some(fast.call(&mut *store, args)?.into_val())),
-            );
+            return answer.map(Some);
         }
         // Any error of a call fails the plugin: after a failed lift or lower
         // the instance's state is not to be trusted either.
@@ -402,6 +504,27 @@ impl LoadedPlugin {
 
     #[cold]
     #[inline(never)]
+    fn not_exported(&self) -> ProviderFailure {
+        ProviderFailure::Unavailable(format!("plugin `{}` does not export this function", self.id))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn other_types(
+        &self,
+        body: &ComponentBody,
+        function: usize,
+        e: &wasmtime::Error,
+    ) -> ProviderFailure {
+        let name = body.names.get(function).map_or("", String::as_str);
+        ProviderFailure::Unavailable(format!(
+            "`{name}` of plugin `{}` does not take and return the types it was called with: {e:#}",
+            self.id
+        ))
+    }
+
+    #[cold]
+    #[inline(never)]
     fn reentrant(&self) -> ProviderFailure {
         ProviderFailure::Reentrant(format!("plugin `{}` is already on the call stack", self.id))
     }
@@ -469,7 +592,7 @@ mod tests {
         let setup = Setup {
             funcs: vec![Some(func)],
             names: vec!["enter".into()],
-            fast: vec![None],
+            shapes: vec![None],
             resources: vec![],
             proxies: Arc::default(),
             limits,

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use super::{LoadContext, LoadError, LoadedPlugin, LoadedTree, PluginSlot, compile, load_one};
 use crate::describe::{PluginId, PluginSource, describe_plugin};
-use crate::resolve::{BuildError, PluginStatus, TreePlugin, check_plugin, providers_of};
+use crate::resolve::{Allowed, BuildError, PluginStatus, TreePlugin, check_plugin, providers_of};
 
 /// What a reload did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,13 +106,13 @@ impl LoadedTree {
             return Err(ReloadError::HostPlug { plugin });
         }
         let rejected = |errors| ReloadError::Rejected { plugin: plugin.clone(), errors };
-        let mut described =
+        let described =
             describe_plugin(plugin.clone(), &source).map_err(|e| rejected(vec![e.into()]))?;
-        // The new component keeps the plugin's grants; strict mode checks it too.
-        described.grants = plugins[index].grants.clone();
-        let catalog = &self.catalog;
+        // The new component is allowed what the old one was; strict mode checks it too.
+        let allowed =
+            Allowed { limits: plugins[index].limits, grants: plugins[index].grants.clone() };
         let mut errors = Vec::new();
-        let mut fresh = check_plugin(catalog, described, &mut errors);
+        let mut fresh = check_plugin(&self.catalog, described, allowed, &mut errors);
         if !errors.is_empty() {
             return Err(rejected(errors));
         }
@@ -129,7 +129,6 @@ impl LoadedTree {
         if let Some(path) = cycle_through(plugins, slots, &fresh, index) {
             return Err(ReloadError::Cycle { plugin, path });
         }
-        fresh.limits = plugins[index].limits;
         fresh.status = PluginStatus::Ready;
         // The same compile path as the first load, through the same cache.
         let compiled = compile::compile_all(
@@ -147,7 +146,7 @@ impl LoadedTree {
         let cx = LoadContext {
             engine: &self.reload.engine,
             support: self.reload.support,
-            catalog,
+            catalog: &self.catalog,
             kinds: &self.reload.kinds,
         };
         let loaded: LoadedPlugin = match load_one(&cx, plugins, index, &component, slots) {

@@ -107,11 +107,19 @@ pub(crate) fn fan_out<P: Deref<Target = Arc<LoadedPlugin>>>(
     };
     match owner {
         Some(owner) => call(&owner),
-        None => {
-            instances.into_iter().filter(|p| p.is_called_on(cardinality)).for_each(|p| call(&p))
-        }
+        None => called(cardinality, instances).for_each(|p| call(&p)),
     }
     Ok(())
+}
+
+/// The providers a socket of `cardinality` calls for a function that is
+/// not a method, among `instances` (in declaration order): the fan-out's
+/// rule, also followed by the host's typed calls.
+pub(crate) fn called<P: Deref<Target = Arc<LoadedPlugin>>>(
+    cardinality: Cardinality,
+    instances: impl IntoIterator<Item = P>,
+) -> impl Iterator<Item = P> {
+    instances.into_iter().filter(move |p| p.is_called_on(cardinality))
 }
 
 /// Answers kept as a socket of their cardinality keeps them: the first one

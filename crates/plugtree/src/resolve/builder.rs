@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use super::{BuildError, Described, PluginTree, resolve};
-use crate::describe::{BuiltinPlug, DescribedPlugin};
+use super::{Allowed, BuildError, Described, PluginTree, resolve};
+use crate::describe::BuiltinPlug;
 use crate::describe::{
     Cardinality, Catalog, DescribeError, Grants, Limits, Manifest, ManifestError, PluginId,
     PluginSource, describe_plugin,
@@ -169,29 +169,34 @@ impl TreeBuilder {
         if root_interface.functions.is_empty() {
             return Err(DescribeError::EmptyRoot { interface: root });
         }
-        let grants = self.grants;
-        let grants_of = |id: &PluginId| {
-            grants.iter().rev().find(|(g, _)| g == id).map(|(_, g)| g.clone()).unwrap_or_default()
+        // The last setting given for a plugin wins.
+        let allowed = |id: &PluginId| Allowed {
+            limits: self
+                .plugin_limits
+                .iter()
+                .rev()
+                .find(|(p, _)| p == id)
+                .map_or(self.limits, |l| l.1),
+            grants: self
+                .grants
+                .iter()
+                .rev()
+                .find(|(p, _)| p == id)
+                .map(|g| g.1.clone())
+                .unwrap_or_default(),
         };
         let described = self
             .plugins
             .into_iter()
             .map(|entry| match entry {
-                GivenPlugin::Component(id, source) => describe_plugin(id, &source).map(|d| {
-                    Described::Component(DescribedPlugin { grants: grants_of(&d.id), ..d })
-                }),
-                GivenPlugin::Host(plug) => Ok(Described::Host(plug)),
+                GivenPlugin::Component(id, source) => {
+                    let allowed = allowed(&id);
+                    (describe_plugin(id, &source).map(Described::Component), allowed)
+                }
+                GivenPlugin::Host(plug) => (Ok(Described::Host(plug)), Allowed::default()),
             })
             .collect();
-        let (mut tree, errors) = resolve(catalog, root, described);
-        for plugin in tree.plugins.iter_mut().filter(|p| p.host.is_none()) {
-            plugin.limits = self.limits;
-            if let Some((_, own)) = self.plugin_limits.iter().rev().find(|(id, _)| *id == plugin.id)
-            {
-                plugin.limits = *own;
-            }
-        }
-        Ok((tree, errors))
+        Ok(resolve(catalog, root, described))
     }
 }
 

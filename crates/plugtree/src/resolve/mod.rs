@@ -74,6 +74,14 @@ pub(crate) enum Described {
     Host(HostPlug),
 }
 
+/// What the host allows one component, given beside its description (which
+/// says only what the component is): its limits and its WASI grants.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Allowed {
+    pub limits: Limits,
+    pub grants: Grants,
+}
+
 /// What a plugin is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -188,11 +196,11 @@ impl PluginTree {
 pub(crate) fn resolve(
     catalog: Catalog,
     root: String,
-    described: Vec<Result<Described, crate::describe::PluginError>>,
+    described: Vec<(Result<Described, crate::describe::PluginError>, Allowed)>,
 ) -> (PluginTree, Vec<BuildError>) {
     let mut errors = Vec::new();
     let mut plugins: Vec<TreePlugin> = Vec::with_capacity(described.len());
-    for d in described {
+    for (d, allowed) in described {
         let id = match &d {
             Ok(Described::Component(p)) => p.id.clone(),
             Ok(Described::Host(h)) => h.id.clone(),
@@ -203,7 +211,9 @@ pub(crate) fn resolve(
             continue;
         }
         match d {
-            Ok(Described::Component(p)) => plugins.push(check_plugin(&catalog, p, &mut errors)),
+            Ok(Described::Component(p)) => {
+                plugins.push(check_plugin(&catalog, p, allowed, &mut errors))
+            }
             Ok(Described::Host(h)) => plugins.push(check_host_plug(&catalog, h, &mut errors)),
             Err(e) => {
                 errors.push(e.into());
@@ -214,9 +224,9 @@ pub(crate) fn resolve(
                     sockets: Vec::new(),
                     type_imports: Vec::new(),
                     status: PluginStatus::Failed,
-                    limits: Limits::default(),
+                    limits: allowed.limits,
                     wasi: Vec::new(),
-                    grants: Grants::default(),
+                    grants: allowed.grants,
                     host: None,
                 });
             }
@@ -244,10 +254,12 @@ pub(crate) fn providers_of(plugins: &[TreePlugin], interface: &str) -> Vec<usize
         .collect()
 }
 
-/// Checks a plugin's plug and sockets against the app's WIT and the socket ABI.
+/// Checks a plugin's plug and sockets against the app's WIT and the socket
+/// ABI, and its WASI imports against what it is `allowed`.
 pub(crate) fn check_plugin(
     catalog: &Catalog,
     plugin: DescribedPlugin,
+    allowed: Allowed,
     errors: &mut Vec<BuildError>,
 ) -> TreePlugin {
     let before = errors.len();
@@ -293,7 +305,7 @@ pub(crate) fn check_plugin(
     for import in &plugin.imports {
         let imported = match import {
             Import::Wasi(name) => {
-                errors.extend(check_wasi_import(&id, name, &plugin.grants));
+                errors.extend(check_wasi_import(&id, name, &allowed.grants));
                 wasi.push(name.clone());
                 continue;
             }
@@ -372,9 +384,9 @@ pub(crate) fn check_plugin(
         sockets,
         type_imports,
         status,
-        limits: Limits::default(),
+        limits: allowed.limits,
         wasi,
-        grants: plugin.grants,
+        grants: allowed.grants,
         host: None,
     }
 }
