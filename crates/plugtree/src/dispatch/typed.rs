@@ -93,16 +93,11 @@ impl<'t> RootFunc<'t> {
     }
 }
 
-impl<'t, P, R> TypedRootFunc<'t, P, R>
+impl<P, R> TypedRootFunc<'_, P, R>
 where
     P: ComponentNamedList + Lower + Clone + Send + Sync + 'static,
     R: ComponentNamedList + Lift + Send + Sync + 'static,
 {
-    /// The untyped function this one was made from.
-    pub fn func(&self) -> RootFunc<'t> {
-        self.func
-    }
-
     /// Calls the function with `params` on every plugin plugged into the
     /// root, following the same socket rules as [`RootFunc::call`], and
     /// returns their answers, each with its plugin's id. `params` is cloned
