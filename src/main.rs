@@ -46,9 +46,10 @@ enum Command {
     },
     /// Call a root function on every root plugin: args and results in WAVE.
     ///
-    /// Exit status: 0 when every root plugin answered, 1 when one failed, 2 when
-    /// the call could not be made (bad WAVE, unknown function, wrong arguments,
-    /// invalid manifest, a root whose providers do not satisfy its cardinality).
+    /// Exit status: 0 when every root plugin answered, 1 when one failed or did
+    /// not load (its line says why), 2 when the call could not be made (bad
+    /// WAVE, unknown function, wrong arguments, invalid manifest, a root whose
+    /// providers do not satisfy its cardinality).
     Call {
         #[command(flatten)]
         manifest: ManifestArg,

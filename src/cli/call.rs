@@ -8,21 +8,42 @@
 use std::path::Path;
 
 use plugtree::dispatch::Answer;
+use plugtree::resolve::PluginStatus;
 use plugtree::wave::to_wave;
-use plugtree::{CallParseError, ParsedCall};
+use plugtree::{CallParseError, ParsedCall, PluginId};
 
-use super::{Problem, Status};
+use super::{Problem, Status, safe};
 
-/// The JSON report of `plugtree call --json`.
-#[derive(Debug, serde::Serialize)]
+/// The JSON report of `plugtree call --json`: one document whatever happens.
+#[derive(Debug, Default, serde::Serialize)]
 struct Report {
-    /// The interface and function called.
-    interface: String,
-    function: String,
-    /// One entry per root plugin that was called, in declaration order.
+    /// The interface and function called (absent if the text is not a call).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    interface: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    function: Option<String>,
+    /// One entry per root plugin, in declaration order.
     results: Vec<PluginResult>,
     /// Build and load errors of the tree (plugins left out of the call).
     warnings: Vec<Problem>,
+    /// Why the call could not be made at all (then `results` is empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<Problem>,
+}
+
+/// Ends a call that could not be made: with `--json`, one report holding
+/// `error` and the `warnings` that may explain it (stderr already says why).
+fn refused(json: bool, call: &str, error: Problem, warnings: Vec<Problem>) -> Status {
+    if json {
+        let (interface, function) = match ParsedCall::split(call) {
+            Ok((interface, function)) => (Some(interface.to_string()), Some(function.to_string())),
+            Err(_) => (None, None),
+        };
+        let report =
+            Report { interface, function, warnings, error: Some(error), ..Report::default() };
+        super::print_json(&report);
+    }
+    Status::Failed
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -37,7 +58,7 @@ struct PluginResult {
 
 /// Prints a call's error and, under the call text, a caret line at the problem.
 fn eprint_bad_call(error: &CallParseError, call: &str) {
-    eprintln!("error: {error}");
+    eprintln!("error: {}", safe(&error.to_string()));
     if let Some(span) = error.span() {
         let start = call.get(..span.start).map_or(0, |s| s.chars().count());
         let width = call.get(span).map_or(1, |s| s.chars().count().max(1));
@@ -51,7 +72,7 @@ pub fn run(manifest: &Path, call: &str, json: bool) -> Status {
     // A text that is not a call at all is refused before the manifest is read.
     if let Err(bad) = ParsedCall::split(call) {
         eprint_bad_call(&bad, call);
-        return Status::Failed;
+        return refused(json, call, Problem::new(None, &bad), Vec::new());
     }
     // The call is checked on the built tree (WIT and components' types only):
     // a bad one is refused before any component is compiled.
@@ -59,27 +80,26 @@ pub fn run(manifest: &Path, call: &str, json: bool) -> Status {
         Ok(built) => built,
         Err(problem) => {
             problem.eprint("error");
-            return Status::Failed;
+            return refused(json, call, problem, Vec::new());
         }
     };
     let parsed = match built.tree.parse_call(call) {
         Ok(parsed) => parsed,
         Err(bad) => {
             eprint_bad_call(&bad, call);
-            return Status::Failed;
+            return refused(json, call, Problem::new(None, &bad), built.problems);
         }
     };
     let loaded = match built.load() {
         Ok(loaded) => loaded,
         Err(problem) => {
             problem.eprint("error");
-            return Status::Failed;
+            return refused(json, call, problem, Vec::new());
         }
     };
     if !json {
-        for problem in &loaded.problems {
-            eprintln!("warning: {}", super::indent(&problem.message, ""));
-        }
+        // With their causes, as `check` prints them.
+        loaded.problems.iter().for_each(|problem| problem.eprint("warning"));
     }
     call_parsed_and_print(&loaded.tree, parsed, json, loaded.problems)
 }
@@ -96,7 +116,7 @@ pub fn call_and_print(
         Ok(parsed) => call_parsed_and_print(tree, parsed, json, warnings),
         Err(bad) => {
             eprint_bad_call(&bad, call);
-            Status::Failed
+            refused(json, call, Problem::new(None, &bad), warnings)
         }
     }
 }
@@ -113,29 +133,67 @@ fn call_parsed_and_print(
     let answers = match tree.dispatch(&interface, &function, &args) {
         Ok(answers) => answers,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", safe(&e.to_string()));
+            if json {
+                let error = Some(Problem::new(None, &e));
+                let (interface, function) = (Some(interface), Some(function));
+                super::print_json(&Report {
+                    interface,
+                    function,
+                    warnings,
+                    error,
+                    ..Report::default()
+                });
+            }
             return Status::Failed;
         }
     };
-    let results: Vec<PluginResult> =
-        answers.into_vec().into_iter().map(|(id, a)| to_result((id.to_string(), a))).collect();
+    let mut answers = answers.into_vec();
+    // Every root provider has a line, in declaration order: one that did not
+    // build or load says why, beside the answers of the others.
+    let described = tree.tree();
+    let mut results = Vec::new();
+    for p in described.providers(&interface) {
+        match answers.iter().position(|(id, _)| id == p.id) {
+            Some(i) => results.push(to_result(answers.remove(i))),
+            None if p.status == PluginStatus::Failed => results.push(not_loaded(p.id, &warnings)),
+            None => {}
+        }
+    }
+    results.extend(answers.into_iter().map(to_result));
     let status =
         if results.iter().any(|r| r.error.is_some()) { Status::Partial } else { Status::Ok };
     if json {
-        super::print_json(&Report { interface, function, results, warnings });
+        let (interface, function) = (Some(interface), Some(function));
+        super::print_json(&Report { interface, function, results, warnings, error: None });
     } else {
         for r in results {
+            let plugin = safe(&r.plugin);
             match (r.value, r.error) {
-                (_, Some(error)) => println!("{}: error: {error}", r.plugin),
-                (Some(value), None) => println!("{}: {value}", r.plugin),
-                (None, None) => println!("{}: ok", r.plugin),
+                (_, Some(error)) => println!("{plugin}: error: {}", safe(&error)),
+                (Some(value), None) => println!("{plugin}: {}", safe(&value)),
+                (None, None) => println!("{plugin}: ok"),
             }
         }
     }
     status
 }
 
-fn to_result((plugin, answer): (String, Answer)) -> PluginResult {
+/// The result line of a root provider that did not build or load: its first problem.
+fn not_loaded(plugin: &PluginId, warnings: &[Problem]) -> PluginResult {
+    let why = warnings
+        .iter()
+        .find(|w| w.plugin.as_deref() == Some(plugin.as_str()))
+        .map_or_else(|| "it failed to load".to_string(), |w| w.clone().one_line());
+    PluginResult {
+        plugin: plugin.to_string(),
+        value: None,
+        error: Some(format!("not loaded: {why}")),
+    }
+}
+
+fn to_result((plugin, answer): (PluginId, Answer)) -> PluginResult {
+    let plugin = plugin.to_string();
     match answer {
         Ok(value) => PluginResult { plugin, value: value.as_ref().map(to_wave), error: None },
         Err(e) => PluginResult { plugin, value: None, error: Some(e.to_string()) },

@@ -156,9 +156,25 @@ impl Built {
 }
 
 /// `text` with every line after the first indented by `indent` and four spaces,
-/// so that a multi-line message stays under the line that introduces it.
+/// so that a multi-line message stays under the line that introduces it; its
+/// control characters escaped ([`safe`]).
 pub fn indent(text: &str, indent: &str) -> String {
-    text.lines().collect::<Vec<_>>().join(&format!("\n{indent}    "))
+    safe(text).lines().collect::<Vec<_>>().join(&format!("\n{indent}    "))
+}
+
+/// `text` fit for a terminal: every control character but a newline or a tab
+/// escaped as Rust writes it (`\u{1b}`), so text from plugins and files can
+/// neither move the cursor nor fake a line of output by a carriage return.
+pub fn safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && !matches!(c, '\n' | '\t') {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Prints `value` as pretty JSON on stdout.

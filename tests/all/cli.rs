@@ -321,6 +321,32 @@ fn call_reports_a_failing_plugin_with_exit_1() {
 }
 
 #[test]
+fn call_lists_a_root_provider_that_failed_to_load_with_exit_1() {
+    // `reverse` builds (its types are fine) but cannot instantiate in 1 KiB of memory.
+    let path = manifest_with(
+        "failed-root",
+        "demo:text/filter",
+        "\"demo:text/filter\" = \"any\"",
+        &[("upper", ""), ("reverse", "limits = { memory = \"1 KiB\" }"), ("shout", "")],
+    );
+    let output = plugtree(&["call", "-m", &path, "demo:text/filter.apply(\"abc\")"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let out = stdout(&output);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert_eq!(lines[0], "upper: \"ABC\"");
+    let not_loaded = "reverse: error: not loaded: plugin `reverse` exceeded its memory limit";
+    assert!(lines[1].starts_with(not_loaded), "{out}");
+    assert!(lines[2].starts_with("shout: error: plugin `shout` trapped"), "{out}");
+    let json = plugtree(&["call", "--json", "-m", &path, "demo:text/filter.apply(\"abc\")"]);
+    assert_eq!(code(&json), 1);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(report["results"][1]["plugin"], "reverse");
+    let error = report["results"][1]["error"].as_str().unwrap();
+    assert!(error.starts_with("not loaded: plugin `reverse` exceeded its memory limit"), "{error}");
+}
+
+#[test]
 fn call_json_gives_the_wave_value_per_plugin() {
     let output =
         plugtree(&["call", "--json", "-m", demo(), "demo:text/pipeline.run(\"rust tree\")"]);
@@ -340,11 +366,23 @@ fn call_json_gives_the_wave_value_per_plugin() {
 /// Runs a call that cannot be made and returns its stderr: the call is
 /// refused before the tree is loaded, so no build or load warning comes first
 /// (the demo has a corrupt plugin).
+///
+/// With `--json` the same call gives one JSON document holding the error.
 fn bad_call(call: &str) -> Vec<String> {
     let output = plugtree(&["call", "-m", demo(), call]);
     assert_eq!(code(&output), 2, "{call}");
     assert_eq!(stdout(&output), "");
-    stderr(&output).lines().map(String::from).collect()
+    let lines: Vec<String> = stderr(&output).lines().map(String::from).collect();
+    let json = plugtree(&["call", "--json", "-m", demo(), call]);
+    assert_eq!(code(&json), 2, "{call}");
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout(&json)).expect("one JSON document");
+    assert_eq!(
+        Some(report["error"]["message"].as_str().unwrap()),
+        lines[0].strip_prefix("error: ")
+    );
+    assert_eq!(report["results"], serde_json::json!([]));
+    lines
 }
 
 #[test]
@@ -471,18 +509,30 @@ fn call_refuses_a_bad_call_before_compiling_anything() {
             };
             let output = plugtree_env(args, &env);
             assert_eq!(code(&output), 2, "{call}");
-            assert_eq!(stdout(&output), "", "{call}");
+            if json {
+                let report: serde_json::Value =
+                    serde_json::from_str(&stdout(&output)).expect("one JSON document");
+                assert_eq!(
+                    Some(report["error"]["message"].as_str().unwrap()),
+                    expected[0].strip_prefix("error: "),
+                    "{call}"
+                );
+            } else {
+                assert_eq!(stdout(&output), "", "{call}");
+            }
             // The call's error and caret, and nothing from loading.
             assert_eq!(stderr(&output).lines().collect::<Vec<_>>(), expected, "{call}");
         }
     }
     assert_eq!(cached(), 0, "a refused call compiled something");
 
-    // The same manifest with a good call is loaded: `upper` fails there, and
-    // the compiled components go to the cache.
+    // The same manifest with a good call is loaded: `upper` fails there (its
+    // line says so, exit 1), and the compiled components go to the cache.
     let output = plugtree_env(&["call", "-m", &path, "demo:text/filter.apply(\"abc\")"], &env);
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
-    assert_eq!(stdout(&output), "reverse: \"cba\"\n");
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(out.starts_with("upper: error: not loaded: plugin `upper` exceeded its memory limit"));
+    assert!(out.ends_with("\nreverse: \"cba\"\n"), "{out}");
     let err = stderr(&output);
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 1, "{err}");

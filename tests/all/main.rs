@@ -19,6 +19,7 @@ mod hostile;
 mod languages;
 mod large_tree;
 mod limits;
+mod malformed;
 mod partial_load;
 mod pooling;
 mod reload;

@@ -59,12 +59,23 @@ pub enum PluginError {
         #[source]
         source: std::io::Error,
     },
-    /// The bytes are not a component (bad binary, bad WAT, a core module, a WIT package).
+    /// The file or bytes are something else than a component, named.
+    #[error("plugin `{plugin}`: {}is {what}", path.as_ref().map(|p| format!("`{}` ", p.display())).unwrap_or_default())]
+    NotAComponent {
+        /// The plugin.
+        plugin: PluginId,
+        /// The file, if the plugin was given as one.
+        path: Option<PathBuf>,
+        /// What it is instead.
+        what: NotAComponent,
+    },
+    /// The bytes look like a component but do not decode as one (a bad
+    /// binary, a syntax error in component text, located in its file).
     #[error("plugin `{plugin}` is not a valid component: {message}")]
     InvalidComponent {
         /// The plugin.
         plugin: PluginId,
-        /// What the decoder said.
+        /// What the decoder said: a short excerpt, control characters escaped.
         message: String,
     },
     /// A function the component exports or imports cannot be linked by plugtree.
@@ -86,8 +97,34 @@ impl PluginError {
     pub fn plugin(&self) -> &PluginId {
         match self {
             PluginError::Read { plugin, .. }
+            | PluginError::NotAComponent { plugin, .. }
             | PluginError::InvalidComponent { plugin, .. }
             | PluginError::UnsupportedFunction { plugin, .. } => plugin,
         }
     }
+}
+
+/// What a plugin's file or bytes are, when they are not a component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotAComponent {
+    /// Nothing in it.
+    #[error("empty")]
+    Empty,
+    /// A core WebAssembly module.
+    #[error(
+        "a core WebAssembly module, not a component (make one with `wasm-tools component new`)"
+    )]
+    CoreModule,
+    /// A WIT package encoded as WebAssembly.
+    #[error("a WIT package, not a component")]
+    WitPackage,
+    /// Neither binary WebAssembly nor text.
+    #[error(
+        "not WebAssembly: neither a binary component (starting with `\\0asm`) nor component text"
+    )]
+    NotWasm,
+    /// A directory, FIFO, socket or device (never opened).
+    #[error("{0}, not a component file")]
+    NotAFile(&'static str),
 }

@@ -141,6 +141,36 @@ impl Grants {
         self
     }
 
+    /// What makes these grants unusable, if anything: a guest path that is
+    /// empty or climbs out with `..`, or one given twice (the guest would
+    /// see only one of the two directories there).
+    pub fn problem(&self) -> Option<String> {
+        let mut seen: Vec<&str> = Vec::new();
+        for d in &self.dirs {
+            let guest = d.guest.trim_end_matches('/');
+            if d.guest.is_empty() {
+                return Some(format!(
+                    "grant `dirs`: the guest path for `{}` is empty",
+                    d.host.display()
+                ));
+            }
+            if d.guest.split('/').any(|part| part == "..") {
+                return Some(format!(
+                    "grant `dirs`: the guest path `{}` climbs out with `..`",
+                    d.guest.escape_debug()
+                ));
+            }
+            if seen.contains(&guest) {
+                return Some(format!(
+                    "grant `dirs`: the guest path `{}` is granted twice",
+                    d.guest.escape_debug()
+                ));
+            }
+            seen.push(guest);
+        }
+        None
+    }
+
     /// These grants with one more environment variable.
     pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.env.insert(key.into(), value.into());
@@ -358,12 +388,6 @@ impl RawGrants {
             if !host.is_dir() {
                 return Err(format!("grant `dirs`: `{}` is not a directory", host.display()));
             }
-            if d.guest.is_empty() {
-                return Err(format!(
-                    "grant `dirs`: the guest path for `{}` is empty",
-                    d.host.display()
-                ));
-            }
             dirs.push(DirGrant { host, guest: d.guest, mode: d.mode });
         }
         if let Some(bad) = self.env.keys().find(|k| k.is_empty() || k.contains('=')) {
@@ -375,7 +399,7 @@ impl RawGrants {
             .map(|a| a.parse::<HostPort>())
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| format!("grant `network`: {e}"))?;
-        Ok(Grants {
+        let grants = Grants {
             dirs,
             env: self.env,
             args: self.args,
@@ -384,7 +408,11 @@ impl RawGrants {
             network,
             name_lookup: self.name_lookup,
             strict: self.strict,
-        })
+        };
+        match grants.problem() {
+            Some(problem) => Err(problem),
+            None => Ok(grants),
+        }
     }
 }
 
@@ -442,9 +470,21 @@ mod tests {
                 && missing.ends_with("no-such-dir` is not a directory"),
             "{missing}"
         );
+        let empty =
+            resolve("dirs = [{ host = \"src\", guest = \"\", mode = \"ro\" }]").unwrap_err();
+        assert!(
+            empty.starts_with("grant `dirs`: the guest path for `")
+                && empty.ends_with("src` is empty"),
+            "{empty}"
+        );
         assert_eq!(
-            resolve("dirs = [{ host = \"src\", guest = \"\", mode = \"ro\" }]").unwrap_err(),
-            "grant `dirs`: the guest path for `src` is empty"
+            resolve("dirs = [{ host = \"src\", guest = \"../d\", mode = \"ro\" }]").unwrap_err(),
+            "grant `dirs`: the guest path `../d` climbs out with `..`"
+        );
+        let twice = "dirs = [{ host = \"src\", guest = \"/d\", mode = \"ro\" }, { host = \"wit\", guest = \"/d/\", mode = \"rw\" }]";
+        assert_eq!(
+            resolve(twice).unwrap_err(),
+            "grant `dirs`: the guest path `/d/` is granted twice"
         );
         assert!(
             resolve("dirs = [{ host = \"src\", guest = \"/x\", mode = \"rwx\" }]")

@@ -112,7 +112,15 @@ pub enum ManifestError {
         /// The repeated id.
         id: PluginId,
     },
-    /// A plugin id is empty.
+    /// A plugin id outside the documented character set ([`PluginId::is_valid`]).
+    #[error("invalid manifest `{}`: plugin id `{id}` is not valid: 1 to 128 ASCII letters, digits, `-`, `_` or `.`, starting with a letter or digit", path.display())]
+    InvalidId {
+        /// The manifest path.
+        path: PathBuf,
+        /// The id, escaped when printed.
+        id: PluginId,
+    },
+    /// A plugin's id is empty.
     #[error("invalid manifest `{}`: a plugin has an empty id", path.display())]
     EmptyId {
         /// The manifest path.
@@ -143,7 +151,7 @@ pub enum ManifestError {
     MissingFile {
         /// The manifest path.
         path: PathBuf,
-        /// What the file is for: `WIT` or `plugin `id``.
+        /// What the file is for (`WIT`).
         what: String,
         /// The missing file, resolved against the manifest's folder.
         missing: PathBuf,
@@ -202,7 +210,8 @@ impl Manifest {
     ///
     /// # Errors
     /// Every [`ManifestError`]: unreadable file, bad TOML, unknown keys,
-    /// duplicate or empty plugin ids, missing WIT or plugin files.
+    /// duplicate, empty or invalid plugin ids, missing WIT files. A missing
+    /// plugin file is that plugin's build error, not the manifest's.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Self, ManifestError> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path)
@@ -248,6 +257,12 @@ impl Manifest {
             if id.is_empty() {
                 return Err(ManifestError::EmptyId { path: path.to_path_buf() });
             }
+            if !PluginId::from(id).is_valid() {
+                return Err(ManifestError::InvalidId {
+                    path: path.to_path_buf(),
+                    id: PluginId::new(id),
+                });
+            }
             if !seen.insert(id.to_string()) {
                 return Err(ManifestError::DuplicateId {
                     path: path.to_path_buf(),
@@ -259,10 +274,8 @@ impl Manifest {
         let mut plugins = Vec::with_capacity(raw.plugins.len());
         for p in raw.plugins {
             fresh_id(&p.id)?;
+            // A missing or unreadable file is that plugin's build error, not the manifest's.
             let full = base.join(&p.path);
-            if !full.is_file() {
-                return Err(missing(format!("plugin `{}`", p.id), full));
-            }
             let own = p.limits.apply(limits).map_err(|m| bad_limits(Some(&p.id), m))?;
             let grants = p.grants.resolve(base).map_err(|message| ManifestError::Grants {
                 path: path.to_path_buf(),
@@ -367,10 +380,12 @@ mod tests {
             "root = \"a\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\n",
         );
         assert!(matches!(dup, Err(ManifestError::DuplicateId { id, .. }) if id == "x"));
+        // A missing plugin file is left to that plugin's build error.
         let missing = parse("root = \"a\"\n[[plugins]]\nid = \"x\"\npath = \"nope.wasm\"\n");
-        assert!(
-            matches!(missing, Err(ManifestError::MissingFile { what, .. }) if what == "plugin `x`")
-        );
+        assert!(missing.is_ok_and(|m| m.plugins[0].path.ends_with("nope.wasm")));
+        let forged = parse("root = \"a\"\n[[plugins]]\nid = \"x\\nok\"\npath = \"a.wasm\"\n");
+        assert!(matches!(&forged, Err(ManifestError::InvalidId { id, .. }) if id == "x\nok"));
+        assert!(forged.unwrap_err().to_string().contains("plugin id `x\\nok` is not valid"));
         let no_wit = parse("root = \"a\"\nwit = [\"no-such-dir\"]\n");
         assert!(matches!(no_wit, Err(ManifestError::MissingFile { what, .. }) if what == "WIT"));
         let host = parse("root = \"a\"\n[[host]]\nid = \"s\"\nplug = \"kv\"\n[[host]]\nid = \"l\"\nplug = \"log\"\n").expect("valid");

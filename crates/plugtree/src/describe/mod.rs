@@ -20,7 +20,7 @@ mod types;
 pub(crate) mod val_check;
 mod wit;
 
-pub use error::{DescribeError, PluginError};
+pub use error::{DescribeError, NotAComponent, PluginError};
 pub use grants::{Capability, DirGrant, DirMode, Grants, HostPort};
 pub use interface::{Cardinality, Catalog, Function, FunctionKind, Interface};
 pub use limits::{Limit, Limits};

@@ -48,6 +48,23 @@ pub enum BuildError {
         /// The repeated id.
         plugin: PluginId,
     },
+    /// An id outside the documented character set ([`PluginId::is_valid`]);
+    /// the plugin is dropped.
+    #[error(
+        "plugin id `{plugin}` is not valid (1 to 128 ASCII letters, digits, `-`, `_` or `.`, starting with a letter or digit); the plugin is dropped"
+    )]
+    InvalidId {
+        /// The id, escaped when printed.
+        plugin: PluginId,
+    },
+    /// The plugin's grants are unusable (see [`Grants::problem`](crate::describe::Grants::problem)).
+    #[error("plugin `{plugin}`: {message}")]
+    InvalidGrants {
+        /// The plugin.
+        plugin: PluginId,
+        /// What is wrong, naming the key and the path.
+        message: String,
+    },
     /// The component exports no app interface, so it plugs into nothing.
     #[error("plugin `{plugin}` exports no app interface (it exports: {})", if exports.is_empty() { "nothing".to_string() } else { exports.join(", ") })]
     NoPlug {
@@ -223,6 +240,8 @@ impl BuildError {
         match self {
             BuildError::Plugin(e) => Some(e.plugin()),
             BuildError::DuplicateId { plugin }
+            | BuildError::InvalidId { plugin }
+            | BuildError::InvalidGrants { plugin, .. }
             | BuildError::NoPlug { plugin, .. }
             | BuildError::SeveralPlugs { plugin, .. }
             | BuildError::MissingExport { plugin, .. }

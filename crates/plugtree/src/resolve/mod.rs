@@ -206,6 +206,10 @@ pub(crate) fn resolve(
             Ok(Described::Host(h)) => h.id.clone(),
             Err(e) => e.plugin().clone(),
         };
+        if !id.is_valid() {
+            errors.push(BuildError::InvalidId { plugin: id });
+            continue;
+        }
         if plugins.iter().any(|p| p.id == id) {
             errors.push(BuildError::DuplicateId { plugin: id });
             continue;
@@ -264,6 +268,9 @@ pub(crate) fn check_plugin(
 ) -> TreePlugin {
     let before = errors.len();
     let id = plugin.id.clone();
+    if let Some(message) = allowed.grants.problem() {
+        errors.push(BuildError::InvalidGrants { plugin: id.clone(), message });
+    }
     let plugs: Vec<_> = plugin.exports.iter().filter(|e| catalog.get(&e.name).is_some()).collect();
     let plug = match plugs.as_slice() {
         [] => {
