@@ -356,7 +356,7 @@ fn a_start_function_that_never_returns_is_stopped_at_load() {
         (
             tight().with_deadline(None).with_instantiation_fuel(Some(1_000)),
             Limit::Fuel,
-            "plugin `spin-start` used up its fuel in `instantiation`",
+            "plugin `spin-start` used up its fuel of 1000 instructions in `instantiation`",
         ),
     ];
     for (limits, expected, text) in cases {

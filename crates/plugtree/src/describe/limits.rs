@@ -181,14 +181,16 @@ pub(crate) struct RawLimits {
     transfer: Option<Amount>,
 }
 
-/// A number, or text such as `"64 MiB"`, `"250ms"` or `"unlimited"`.
+/// A number, or text such as `"64 MiB"`, `"250ms"` or `"unlimited"`; any
+/// other TOML value is kept to be refused with a message naming the key.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 enum Amount {
-    Number(u64),
+    Number(i64),
+    Float(f64),
     Text(String),
+    Other(toml::Value),
 }
-
 impl RawLimits {
     /// `base` with every key given here replaced; the error names the key.
     pub(crate) fn apply(&self, base: Limits) -> Result<Limits, String> {
@@ -230,73 +232,98 @@ fn saturate(n: u64) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
 }
 
+/// What every amount may be, for messages.
+const ACCEPTED: &str = "a whole number, text like \"64 MiB\" or \"1.5s\", or \"unlimited\"";
+
 impl Amount {
-    fn text(&self) -> Option<&str> {
+    /// The amount as text: `None` for a number; `"unlimited"` is text too.
+    fn text(&self) -> Result<Option<&str>, String> {
         match self {
-            Amount::Text(t) if t.trim() == "unlimited" => None,
-            Amount::Text(t) => Some(t.trim()),
-            Amount::Number(_) => None,
-        }
-    }
-
-    fn is_unlimited(&self) -> bool {
-        matches!(self, Amount::Text(t) if t.trim() == "unlimited")
-    }
-
-    fn count(&self) -> Result<Option<u64>, String> {
-        match (self, self.text()) {
-            (Amount::Number(n), _) => Ok(Some(*n)),
-            _ if self.is_unlimited() => Ok(None),
-            (_, Some(t)) => {
-                t.replace('_', "").parse().map(Some).map_err(|_| format!("`{t}` is not a number"))
+            Amount::Number(n) if *n < 0 => Err(format!("`{n}` is negative; give {ACCEPTED}")),
+            Amount::Number(_) => Ok(None),
+            Amount::Float(x) => Err(format!("`{x}` is not a whole number; give {ACCEPTED}")),
+            Amount::Text(t) => Ok(Some(t.trim())),
+            Amount::Other(v) => {
+                Err(format!("`{v}` is of TOML type {}; give {ACCEPTED}", v.type_str()))
             }
-            (_, None) => Ok(None),
         }
     }
 
+    /// A whole number of things (fuel, table elements, instances, handles).
+    fn count(&self) -> Result<Option<u64>, String> {
+        match self.text()? {
+            None => Ok(Some(self.whole())),
+            Some("unlimited") => Ok(None),
+            Some(t) => t
+                .replace('_', "")
+                .parse()
+                .map(Some)
+                .map_err(|_| format!("`{t}` is not a whole number; give {ACCEPTED}")),
+        }
+    }
+
+    fn whole(&self) -> u64 {
+        match self {
+            Amount::Number(n) => u64::try_from(*n).unwrap_or_default(),
+            _ => 0,
+        }
+    }
+
+    /// A size: bytes, or a number with `B`, `KiB`, `MiB` or `GiB` (which may
+    /// have decimals: `"1.5 MiB"`, rounded down to whole bytes).
     fn bytes(&self) -> Result<Option<usize>, String> {
-        let Some(t) = self.text() else {
-            return Ok(if self.is_unlimited() { None } else { self.count()?.map(saturate) });
+        let t = match self.text()? {
+            None => return Ok(Some(saturate(self.whole()))),
+            Some("unlimited") => return Ok(None),
+            Some(t) => t,
         };
-        let split = t.find(|c: char| !c.is_ascii_digit() && c != '_').unwrap_or(t.len());
-        let (digits, unit) = t.split_at(split);
-        let n: u64 = digits
-            .replace('_', "")
-            .parse()
-            .map_err(|_| format!("`{t}` is not a size like `64 MiB`"))?;
-        let scale: u64 = match unit.trim() {
+        let (n, unit) = number_and_unit(t, "a size like `64 MiB`")?;
+        let scale: u64 = match unit {
             "" | "B" => 1,
             "KiB" => 1 << 10,
             "MiB" => 1 << 20,
             "GiB" => 1 << 30,
-            other => return Err(format!("unknown unit `{other}` (use B, KiB, MiB or GiB)")),
+            other => {
+                return Err(format!("unknown unit `{other}` in `{t}` (use B, KiB, MiB or GiB)"));
+            }
         };
-        n.checked_mul(scale).map(|b| Some(saturate(b))).ok_or_else(|| format!("`{t}` is too large"))
+        let bytes = n * scale as f64;
+        if bytes >= u64::MAX as f64 {
+            return Err(format!("`{t}` is too large"));
+        }
+        Ok(Some(saturate(bytes as u64)))
     }
 
+    /// A duration: a number with `ms`, `s` or `m` (decimals allowed:
+    /// `"1.5s"`); more than zero, as a zero deadline would refuse every call.
     fn duration(&self) -> Result<Option<Duration>, String> {
-        let Some(t) = self.text() else {
-            return match self {
-                Amount::Number(_) => Err("give a unit, like \"500ms\" or \"10s\"".into()),
-                Amount::Text(_) => Ok(None),
-            };
+        let t = match self.text()? {
+            None => return Err("give a unit, like \"500ms\" or \"10s\"".into()),
+            Some("unlimited") => return Ok(None),
+            Some(t) => t,
         };
-        let split = t.find(|c: char| !c.is_ascii_digit() && c != '_').unwrap_or(t.len());
-        let (digits, unit) = t.split_at(split);
-        let n: u64 = digits
-            .replace('_', "")
-            .parse()
-            .map_err(|_| format!("`{t}` is not a duration like `10s`"))?;
-        match unit.trim() {
-            "ms" => Ok(Some(Duration::from_millis(n))),
-            "s" => Ok(Some(Duration::from_secs(n))),
-            "m" => n
-                .checked_mul(60)
-                .map(|s| Some(Duration::from_secs(s)))
-                .ok_or_else(|| format!("`{t}` is too long")),
-            other => Err(format!("unknown unit `{other}` (use ms, s or m)")),
+        let (n, unit) = number_and_unit(t, "a duration like `10s`")?;
+        let seconds = match unit {
+            "ms" => n / 1000.0,
+            "s" => n,
+            "m" => n * 60.0,
+            other => return Err(format!("unknown unit `{other}` in `{t}` (use ms, s or m)")),
+        };
+        let duration =
+            Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{t}` is too long"))?;
+        if duration.is_zero() {
+            return Err(format!("`{t}` is no time at all; give more, or \"unlimited\""));
         }
+        Ok(Some(duration))
     }
+}
+
+/// `t` split into its number (digits, `_` and one `.`) and its unit.
+fn number_and_unit<'t>(t: &'t str, like: &str) -> Result<(f64, &'t str), String> {
+    let split = t.find(|c: char| !c.is_ascii_digit() && c != '_' && c != '.').unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: f64 = digits.replace('_', "").parse().map_err(|_| format!("`{t}` is not {like}"))?;
+    Ok((n, unit.trim()))
 }
 
 #[cfg(test)]
@@ -333,13 +360,38 @@ mod tests {
         );
         assert_eq!(
             apply("memory = \"12 parsecs\"").unwrap_err(),
-            "limit `memory`: unknown unit `parsecs` (use B, KiB, MiB or GiB)"
+            "limit `memory`: unknown unit `parsecs` in `12 parsecs` (use B, KiB, MiB or GiB)"
         );
+        let whole = "give a whole number, text like \"64 MiB\" or \"1.5s\", or \"unlimited\"";
+        assert_eq!(
+            apply("fuel = -5").unwrap_err(),
+            format!("limit `fuel`: `-5` is negative; {whole}")
+        );
+        assert_eq!(
+            apply("memory = 1.5").unwrap_err(),
+            format!("limit `memory`: `1.5` is not a whole number; {whole}")
+        );
+        assert_eq!(
+            apply("handles = [1]").unwrap_err(),
+            format!("limit `handles`: `[1]` is of TOML type array; {whole}")
+        );
+        assert_eq!(
+            apply("deadline = \"0s\"").unwrap_err(),
+            "limit `deadline`: `0s` is no time at all; give more, or \"unlimited\""
+        );
+        assert_eq!(
+            apply("deadline = \"1.5s\"").expect("valid").deadline,
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(apply("memory = \"1.5 KiB\"").expect("valid").memory, Some(1536));
         assert_eq!(
             apply("handles = \"unlimited\"").unwrap_err(),
             "limit `handles`: cannot be unlimited"
         );
-        assert_eq!(apply("fuel = \"lots\"").unwrap_err(), "limit `fuel`: `lots` is not a number");
+        assert_eq!(
+            apply("fuel = \"lots\"").unwrap_err(),
+            format!("limit `fuel`: `lots` is not a whole number; {whole}")
+        );
         assert_eq!(
             apply("memory = \"99999999999999 GiB\"").unwrap_err(),
             "limit `memory`: `99999999999999 GiB` is too large"

@@ -240,7 +240,13 @@ pub(crate) fn classify(
                 return exceeded(Limit::Deadline, what);
             }
             Some(Trap::OutOfFuel) => {
-                let what = match limits.fuel {
+                // A start function runs on its own allowance.
+                let allowance = if function == "instantiation" {
+                    limits.instantiation_fuel
+                } else {
+                    limits.fuel
+                };
+                let what = match allowance {
                     Some(fuel) => format!("used up its fuel of {fuel} instructions"),
                     None => "used up its fuel".to_string(),
                 };
