@@ -96,6 +96,37 @@ fn a_damaged_entry_is_refused_and_rebuilt() {
 }
 
 #[test]
+fn a_planted_fifo_device_or_overlong_entry_is_refused_without_hanging() {
+    let dir = scratch("planted");
+    load_chain(guests::engine(), &dir);
+    let files = entries(&dir);
+    assert_eq!(files.len(), 3);
+    // A FIFO (opening it would block), a link to an endless device, and a
+    // whole entry with a megabyte more than its header says.
+    std::fs::remove_file(&files[0]).expect("remove");
+    let made = std::process::Command::new("mkfifo").arg(&files[0]).status().expect("mkfifo");
+    assert!(made.success());
+    std::fs::remove_file(&files[1]).expect("remove");
+    std::os::unix::fs::symlink("/dev/zero", &files[1]).expect("symlink");
+    let mut longer = std::fs::read(&files[2]).expect("read");
+    longer.extend(std::iter::repeat_n(0u8, 1 << 20));
+    std::fs::write(&files[2], longer).expect("write");
+
+    let (send, done) = std::sync::mpsc::channel();
+    let planted = dir.clone();
+    std::thread::spawn(move || {
+        let _ = send.send(load_chain(guests::engine(), &planted));
+    });
+    let (rebuilt, rebuilt_stats) =
+        done.recv_timeout(std::time::Duration::from_secs(120)).expect("the load did not hang");
+    assert_eq!(rebuilt_stats, stats(0, 0, 3, 3));
+    assert_chain_answers(&rebuilt);
+    // Each planted file was replaced by a whole entry.
+    let (_, again) = load_chain(guests::engine(), &dir);
+    assert_eq!(again, stats(3, 0, 0, 0));
+}
+
+#[test]
 fn another_engines_entries_are_ignored() {
     let dir = scratch("foreign");
     load_chain(guests::engine(), &dir);

@@ -9,7 +9,7 @@
 
 use std::fs;
 use std::hash::{Hash, Hasher};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -206,11 +206,7 @@ impl ArtifactCache {
         component: &Digest32,
         path: &Path,
     ) -> Result<Component, Refused> {
-        let file = match fs::read(path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Refused::Missing),
-            Err(_) => return Err(Refused::Invalid("unreadable")),
-        };
+        let file = read_bounded(path)?;
         let payload = check_entry(&file, key, component)?;
         // SAFETY: `payload` is exactly what this cache wrote from
         // `Component::serialize` for an engine with the same compatibility
@@ -260,6 +256,37 @@ impl ArtifactCache {
 
 /// The payload of an entry if its header matches `key` and `component` and
 /// the payload is whole and unchanged.
+/// An entry's bytes, read only from a regular file (a FIFO or a device in
+/// the cache is never opened) and no further than its header promises, so
+/// a planted file can neither hang a load nor exhaust its memory.
+fn read_bounded(path: &Path) -> Result<Vec<u8>, Refused> {
+    let meta = match fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Refused::Missing),
+        Err(_) => return Err(Refused::Invalid("unreadable")),
+    };
+    if !meta.is_file() {
+        return Err(Refused::Invalid("not a regular file"));
+    }
+    let mut file = fs::File::open(path).map_err(|_| Refused::Invalid("unreadable"))?;
+    let mut bytes = Vec::with_capacity(HEADER_LEN);
+    let read = |file: &mut fs::File, bytes: &mut Vec<u8>, n: u64| {
+        file.take(n).read_to_end(bytes).map_err(|_| Refused::Invalid("unreadable"))
+    };
+    read(&mut file, &mut bytes, HEADER_LEN as u64)?;
+    let promised = bytes
+        .get(HEADER_LEN - 8..HEADER_LEN)
+        .and_then(|len| <[u8; 8]>::try_from(len).ok())
+        .map(u64::from_le_bytes)
+        .ok_or(Refused::Invalid("shorter than its header"))?;
+    if meta.len() != (HEADER_LEN as u64).saturating_add(promised) {
+        return Err(Refused::Invalid("not the length its header says"));
+    }
+    bytes.reserve(usize::try_from(promised).map_err(|_| Refused::Invalid("too large"))?);
+    read(&mut file, &mut bytes, promised)?;
+    Ok(bytes)
+}
+
 fn check_entry<'a>(
     file: &'a [u8],
     key: EngineKey,
