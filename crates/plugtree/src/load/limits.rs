@@ -11,8 +11,9 @@ use super::failure::ProviderFailure;
 use super::ticker::EPOCH_TICK;
 use crate::describe::{Limit, Limits, PluginId};
 
-/// A limit the `ResourceLimiter` refused: the error a `memory.grow` or
-/// `table.grow` traps with, found again by [`classify`].
+/// A limit the `ResourceLimiter` refused: a `memory.grow` or `table.grow`
+/// (or an instance's first memory or table) beyond it, kept so that a trap
+/// that follows is reported as that limit by [`classify`].
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub(crate) struct LimitHit {
@@ -28,6 +29,8 @@ pub(crate) struct PluginLimiter {
     instances: usize,
     /// Bytes of linear memory the plugin has, all memories together.
     used_memory: usize,
+    /// The last grow refused since [`PluginLimiter::clear_refusal`].
+    refusal: Option<LimitHit>,
 }
 
 impl PluginLimiter {
@@ -37,7 +40,25 @@ impl PluginLimiter {
             table_elements: limits.table_elements,
             instances: limits.instances,
             used_memory: 0,
+            refusal: None,
         }
+    }
+
+    /// Forgets an earlier refused grow: a call starts with none.
+    pub fn clear_refusal(&mut self) {
+        self.refusal = None;
+    }
+
+    /// The grow refused since the call started, if one was.
+    pub fn take_refusal(&mut self) -> Option<LimitHit> {
+        self.refusal.take()
+    }
+
+    /// Refuses a grow as WebAssembly does (`memory.grow` and `table.grow`
+    /// answer -1 and the guest decides), remembering why.
+    fn refuse(&mut self, limit: Limit, message: String) -> wasmtime::Result<bool> {
+        self.refusal = Some(LimitHit { limit, message });
+        Ok(false)
     }
 
     /// Bytes the plugin's memory may still grow by; `None` when unlimited.
@@ -55,13 +76,12 @@ impl ResourceLimiter for PluginLimiter {
     ) -> wasmtime::Result<bool> {
         let grown = self.used_memory.saturating_sub(current).saturating_add(desired);
         match self.memory {
-            Some(limit) if grown > limit => Err(LimitHit {
-                limit: Limit::Memory,
-                message: format!(
+            Some(limit) if grown > limit => self.refuse(
+                Limit::Memory,
+                format!(
                     "growing linear memory to {grown} bytes exceeds the limit of {limit} bytes"
                 ),
-            }
-            .into()),
+            ),
             _ => {
                 self.used_memory = grown;
                 Ok(true)
@@ -76,13 +96,10 @@ impl ResourceLimiter for PluginLimiter {
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         match self.table_elements {
-            Some(limit) if desired > limit => Err(LimitHit {
-                limit: Limit::TableElements,
-                message: format!(
-                    "growing a table to {desired} elements exceeds the limit of {limit}"
-                ),
-            }
-            .into()),
+            Some(limit) if desired > limit => self.refuse(
+                Limit::TableElements,
+                format!("growing a table to {desired} elements exceeds the limit of {limit}"),
+            ),
             _ => Ok(true),
         }
     }
@@ -213,13 +230,16 @@ impl Drop for CallBudget {
 }
 
 /// Turns a failed call of `plugin`'s `function` into the limit it hit (with a
-/// message naming both), or a trap.
+/// message naming both), or a trap: a trap after a refused grow (`refusal`,
+/// from [`PluginLimiter::take_refusal`]) is that limit, since a guest that
+/// cannot grow usually aborts.
 pub(crate) fn classify(
     error: &wasmtime::Error,
     plugin: &PluginId,
     function: &str,
     limits: &Limits,
     inherited: bool,
+    refusal: Option<LimitHit>,
 ) -> ProviderFailure {
     let exceeded = |limit: Limit, what: String| {
         ProviderFailure::LimitExceeded(limit, format!("plugin `{plugin}` {what} in `{function}`"))
@@ -279,6 +299,9 @@ pub(crate) fn classify(
                 format!("exceeded its transfer limit of {} bytes", limits.transfer),
             );
         }
+    }
+    if let Some(hit) = refusal {
+        return exceeded(hit.limit, format!("exceeded its {} limit ({})", hit.limit, hit.message));
     }
     ProviderFailure::Trapped(super::failure::error_chain(error))
 }

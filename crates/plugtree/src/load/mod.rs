@@ -401,8 +401,10 @@ fn load_one(
     let mut store = Store::new(engine, PluginState::new(PluginLimiter::new(&limits), wasi));
     store.limiter(|state| &mut state.limiter);
     prepare_store(&mut store, &limits, support).map_err(link_error)?;
-    let instance = pre.instantiate(&mut store).map_err(|e| {
-        match classify(&e, id, "instantiation", &limits, false) {
+    let instantiated = pre.instantiate(&mut store);
+    let instance = instantiated.map_err(|e| {
+        let refusal = store.data_mut().limiter.take_refusal();
+        match classify(&e, id, "instantiation", &limits, false, refusal) {
             ProviderFailure::LimitExceeded(limit, message) => {
                 LoadError::LimitExceeded { plugin: id.clone(), limit, message }
             }

@@ -15,7 +15,7 @@ use wasmtime::component::{
 use super::failure::{Failure, ProviderFailure};
 use super::fast::{CallWithVals, FastParams, FastShape, FastValue, Shape, ShapeVisitor};
 use super::handles::ProxyTable;
-use super::limits::{CallAllowance, CallBudget, EngineSupport, classify};
+use super::limits::{CallAllowance, CallBudget, EngineSupport, LimitHit, classify};
 use super::store::PluginState;
 use crate::describe::val_check::{describe, matches};
 use crate::describe::{Cardinality, Catalog, Limits, PluginId, ValueType};
@@ -455,7 +455,11 @@ impl LoadedPlugin {
             return Err(self.unavailable(failed));
         }
         let budget = CallBudget::arm(&mut store, &body.allowance);
-        work(&mut store).map_err(|e| self.failed(body, entry, &e, budget.inherited, poisons))
+        store.data_mut().limiter.clear_refusal();
+        work(&mut store).map_err(|e| {
+            let refusal = store.data_mut().limiter.take_refusal();
+            self.failed(body, entry, &e, budget.inherited, refusal, poisons)
+        })
     }
 
     /// What a failed call of `function` tells its caller; fails the plugin
@@ -468,13 +472,14 @@ impl LoadedPlugin {
         entry: Callee,
         e: &wasmtime::Error,
         inherited: bool,
+        refusal: Option<LimitHit>,
         poisons: impl Fn(&wasmtime::Error, &ProviderFailure) -> bool,
     ) -> ProviderFailure {
         let function = match entry {
             Callee::Function(index) => body.names.get(index).map_or("", String::as_str),
             Callee::ResourceDrop => "resource drop",
         };
-        let failure = classify(e, &self.id, function, &body.limits, inherited);
+        let failure = classify(e, &self.id, function, &body.limits, inherited, refusal);
         if poisons(e, &failure) {
             tracing::warn!(plugin = %self.id, function, ?failure, "plugin failed");
             let _ = self
