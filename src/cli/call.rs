@@ -33,14 +33,22 @@ struct Report {
 
 /// Ends a call that could not be made: with `--json`, one report holding
 /// `error` and the `warnings` that may explain it (stderr already says why).
-fn refused(json: bool, call: &str, error: Problem, warnings: Vec<Problem>) -> Status {
+/// `called` is the interface and function, when the text names them.
+fn refused(
+    json: bool,
+    called: Option<(&str, &str)>,
+    error: Problem,
+    warnings: Vec<Problem>,
+) -> Status {
     if json {
-        let (interface, function) = match ParsedCall::split(call) {
-            Ok((interface, function)) => (Some(interface.to_string()), Some(function.to_string())),
-            Err(_) => (None, None),
+        let (interface, function) = called.unzip();
+        let report = Report {
+            interface: interface.map(str::to_string),
+            function: function.map(str::to_string),
+            warnings,
+            error: Some(error),
+            ..Report::default()
         };
-        let report =
-            Report { interface, function, warnings, error: Some(error), ..Report::default() };
         super::print_json(&report);
     }
     Status::Failed
@@ -70,31 +78,34 @@ fn eprint_bad_call(error: &CallParseError, call: &str) {
 /// Runs `plugtree call`.
 pub fn run(manifest: &Path, call: &str, json: bool) -> Status {
     // A text that is not a call at all is refused before the manifest is read.
-    if let Err(bad) = ParsedCall::split(call) {
-        eprint_bad_call(&bad, call);
-        return refused(json, call, Problem::new(None, &bad), Vec::new());
-    }
+    let called = match ParsedCall::split(call) {
+        Ok(called) => Some(called),
+        Err(bad) => {
+            eprint_bad_call(&bad, call);
+            return refused(json, None, Problem::new(None, &bad), Vec::new());
+        }
+    };
     // The call is checked on the built tree (WIT and components' types only):
     // a bad one is refused before any component is compiled.
     let built = match super::build(manifest) {
         Ok(built) => built,
         Err(problem) => {
             problem.eprint("error");
-            return refused(json, call, problem, Vec::new());
+            return refused(json, called, problem, Vec::new());
         }
     };
     let parsed = match built.tree.parse_call(call) {
         Ok(parsed) => parsed,
         Err(bad) => {
             eprint_bad_call(&bad, call);
-            return refused(json, call, Problem::new(None, &bad), built.problems);
+            return refused(json, called, Problem::new(None, &bad), built.problems);
         }
     };
     let loaded = match built.load() {
         Ok(loaded) => loaded,
         Err(problem) => {
             problem.eprint("error");
-            return refused(json, call, problem, Vec::new());
+            return refused(json, called, problem, Vec::new());
         }
     };
     if !json {
@@ -116,7 +127,7 @@ pub fn call_and_print(
         Ok(parsed) => call_parsed_and_print(tree, parsed, json, warnings),
         Err(bad) => {
             eprint_bad_call(&bad, call);
-            refused(json, call, Problem::new(None, &bad), warnings)
+            refused(json, ParsedCall::split(call).ok(), Problem::new(None, &bad), warnings)
         }
     }
 }
@@ -134,18 +145,8 @@ fn call_parsed_and_print(
         Ok(answers) => answers,
         Err(e) => {
             eprintln!("error: {}", safe(&e.to_string()));
-            if json {
-                let error = Some(Problem::new(None, &e));
-                let (interface, function) = (Some(interface), Some(function));
-                super::print_json(&Report {
-                    interface,
-                    function,
-                    warnings,
-                    error,
-                    ..Report::default()
-                });
-            }
-            return Status::Failed;
+            let called = Some((interface.as_str(), function.as_str()));
+            return refused(json, called, Problem::new(None, &e), warnings);
         }
     };
     let mut answers = answers.into_vec();

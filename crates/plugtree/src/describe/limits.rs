@@ -235,14 +235,23 @@ fn saturate(n: u64) -> usize {
 /// What every amount may be, for messages.
 const ACCEPTED: &str = "a whole number, text like \"64 MiB\" or \"1.5s\", or \"unlimited\"";
 
+/// An amount as given, once it is known to be one.
+enum Given<'a> {
+    Number(u64),
+    Unlimited,
+    Text(&'a str),
+}
+
 impl Amount {
-    /// The amount as text: `None` for a number; `"unlimited"` is text too.
-    fn text(&self) -> Result<Option<&str>, String> {
+    /// The amount as given; a negative, fractional or other value refused.
+    fn given(&self) -> Result<Given<'_>, String> {
         match self {
-            Amount::Number(n) if *n < 0 => Err(format!("`{n}` is negative; give {ACCEPTED}")),
-            Amount::Number(_) => Ok(None),
+            Amount::Number(n) => u64::try_from(*n)
+                .map(Given::Number)
+                .map_err(|_| format!("`{n}` is negative; give {ACCEPTED}")),
             Amount::Float(x) => Err(format!("`{x}` is not a whole number; give {ACCEPTED}")),
-            Amount::Text(t) => Ok(Some(t.trim())),
+            Amount::Text(t) if t.trim() == "unlimited" => Ok(Given::Unlimited),
+            Amount::Text(t) => Ok(Given::Text(t.trim())),
             Amount::Other(v) => {
                 Err(format!("`{v}` is of TOML type {}; give {ACCEPTED}", v.type_str()))
             }
@@ -251,10 +260,10 @@ impl Amount {
 
     /// A whole number of things (fuel, table elements, instances, handles).
     fn count(&self) -> Result<Option<u64>, String> {
-        match self.text()? {
-            None => Ok(Some(self.whole())),
-            Some("unlimited") => Ok(None),
-            Some(t) => t
+        match self.given()? {
+            Given::Number(n) => Ok(Some(n)),
+            Given::Unlimited => Ok(None),
+            Given::Text(t) => t
                 .replace('_', "")
                 .parse()
                 .map(Some)
@@ -262,20 +271,13 @@ impl Amount {
         }
     }
 
-    fn whole(&self) -> u64 {
-        match self {
-            Amount::Number(n) => u64::try_from(*n).unwrap_or_default(),
-            _ => 0,
-        }
-    }
-
     /// A size: bytes, or a number with `B`, `KiB`, `MiB` or `GiB` (which may
     /// have decimals: `"1.5 MiB"`, rounded down to whole bytes).
     fn bytes(&self) -> Result<Option<usize>, String> {
-        let t = match self.text()? {
-            None => return Ok(Some(saturate(self.whole()))),
-            Some("unlimited") => return Ok(None),
-            Some(t) => t,
+        let t = match self.given()? {
+            Given::Number(n) => return Ok(Some(saturate(n))),
+            Given::Unlimited => return Ok(None),
+            Given::Text(t) => t,
         };
         let (n, unit) = number_and_unit(t, "a size like `64 MiB`")?;
         let scale: u64 = match unit {
@@ -287,30 +289,41 @@ impl Amount {
                 return Err(format!("unknown unit `{other}` in `{t}` (use B, KiB, MiB or GiB)"));
             }
         };
-        let bytes = n * scale as f64;
-        if bytes >= u64::MAX as f64 {
-            return Err(format!("`{t}` is too large"));
-        }
-        Ok(Some(saturate(bytes as u64)))
+        let too_large = || format!("`{t}` is too large");
+        let bytes = match n {
+            Number::Whole(n) => n.checked_mul(scale).ok_or_else(too_large)?,
+            Number::Decimal(x) => match x * scale as f64 {
+                b if b < u64::MAX as f64 => b as u64,
+                _ => return Err(too_large()),
+            },
+        };
+        Ok(Some(saturate(bytes)))
     }
 
     /// A duration: a number with `ms`, `s` or `m` (decimals allowed:
     /// `"1.5s"`); more than zero, as a zero deadline would refuse every call.
     fn duration(&self) -> Result<Option<Duration>, String> {
-        let t = match self.text()? {
-            None => return Err("give a unit, like \"500ms\" or \"10s\"".into()),
-            Some("unlimited") => return Ok(None),
-            Some(t) => t,
+        let t = match self.given()? {
+            Given::Number(_) => return Err("give a unit, like \"500ms\" or \"10s\"".into()),
+            Given::Unlimited => return Ok(None),
+            Given::Text(t) => t,
         };
         let (n, unit) = number_and_unit(t, "a duration like `10s`")?;
-        let seconds = match unit {
-            "ms" => n / 1000.0,
-            "s" => n,
-            "m" => n * 60.0,
-            other => return Err(format!("unknown unit `{other}` in `{t}` (use ms, s or m)")),
+        let too_long = || format!("`{t}` is too long");
+        let duration = match (n, unit) {
+            (Number::Whole(n), "ms") => Duration::from_millis(n),
+            (Number::Whole(n), "s") => Duration::from_secs(n),
+            (Number::Whole(n), "m") => Duration::from_secs(n.checked_mul(60).ok_or_else(too_long)?),
+            (Number::Decimal(x), "ms" | "s" | "m") => {
+                let per_second = match unit {
+                    "ms" => 0.001,
+                    "s" => 1.0,
+                    _ => 60.0,
+                };
+                Duration::try_from_secs_f64(x * per_second).map_err(|_| too_long())?
+            }
+            (_, other) => return Err(format!("unknown unit `{other}` in `{t}` (use ms, s or m)")),
         };
-        let duration =
-            Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{t}` is too long"))?;
         if duration.is_zero() {
             return Err(format!("`{t}` is no time at all; give more, or \"unlimited\""));
         }
@@ -318,11 +331,24 @@ impl Amount {
     }
 }
 
+/// The number of an amount's text: whole ones stay exact.
+#[derive(Clone, Copy)]
+enum Number {
+    Whole(u64),
+    Decimal(f64),
+}
+
 /// `t` split into its number (digits, `_` and one `.`) and its unit.
-fn number_and_unit<'t>(t: &'t str, like: &str) -> Result<(f64, &'t str), String> {
+fn number_and_unit<'t>(t: &'t str, like: &str) -> Result<(Number, &'t str), String> {
     let split = t.find(|c: char| !c.is_ascii_digit() && c != '_' && c != '.').unwrap_or(t.len());
     let (digits, unit) = t.split_at(split);
-    let n: f64 = digits.replace('_', "").parse().map_err(|_| format!("`{t}` is not {like}"))?;
+    let digits = digits.replace('_', "");
+    let not = || format!("`{t}` is not {like}");
+    let n = if digits.contains('.') {
+        Number::Decimal(digits.parse().map_err(|_| not())?)
+    } else {
+        Number::Whole(digits.parse().map_err(|_| not())?)
+    };
     Ok((n, unit.trim()))
 }
 

@@ -125,13 +125,11 @@ where
         let providers: Vec<_> =
             called(root.cardinality, root.slots.iter().map(|slot| slot.borrow())).collect();
         let mut answers = Gathered::new(root.cardinality);
-        let mut params = Some(params);
-        let last = providers.len().saturating_sub(1);
-        for (i, plugin) in providers.iter().enumerate() {
-            let Some(these) = (if i == last { params.take() } else { params.clone() }) else {
-                break;
-            };
-            answers.push(&plugin.id, answer_of(plugin, these));
+        if let Some((last, others)) = providers.split_last() {
+            for plugin in others {
+                answers.push(&plugin.id, answer_of(plugin, params.clone()));
+            }
+            answers.push(&last.id, answer_of(last, params));
         }
         super::socket_of(answers, root)
     }
