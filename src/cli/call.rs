@@ -10,7 +10,7 @@ use std::path::Path;
 use plugtree::dispatch::Answer;
 use plugtree::resolve::PluginStatus;
 use plugtree::wave::to_wave;
-use plugtree::{CallParseError, ParsedCall, PluginId};
+use plugtree::{CallParseError, ParsedCall, PluginId, ResourceAny, Val};
 
 use super::{Problem, Status, safe};
 
@@ -150,6 +150,14 @@ fn call_parsed_and_print(
         }
     };
     let mut answers = answers.into_vec();
+    // A handle is printed `<handle>` and dropped once printed: its
+    // provider's destructor runs, as a handle cannot outlive the command.
+    let mut handles = Vec::new();
+    for (_, answer) in &answers {
+        if let Ok(Some(value)) = answer {
+            collect_handles(value, &mut handles);
+        }
+    }
     // Every root provider has a line, in declaration order: one that did not
     // build or load says why, beside the answers of the others.
     let described = tree.tree();
@@ -177,7 +185,32 @@ fn call_parsed_and_print(
             }
         }
     }
+    for handle in handles {
+        if let Err(e) = tree.drop_resource(handle) {
+            eprintln!("warning: dropping a handle the call returned: {}", safe(&e.to_string()));
+        }
+    }
     status
+}
+
+/// Every resource handle in `value`, in order.
+fn collect_handles(value: &Val, out: &mut Vec<ResourceAny>) {
+    let mut one = |v: &Val| collect_handles(v, out);
+    match value {
+        Val::Resource(handle) => out.push(*handle),
+        Val::List(items) | Val::Tuple(items) | Val::FixedLengthList(items) => {
+            items.iter().for_each(one)
+        }
+        Val::Record(fields) => fields.iter().for_each(|(_, v)| one(v)),
+        Val::Map(pairs) => pairs.iter().for_each(|(k, v)| {
+            one(k);
+            one(v);
+        }),
+        Val::Variant(_, Some(v))
+        | Val::Option(Some(v))
+        | Val::Result(Ok(Some(v)) | Err(Some(v))) => one(v),
+        _ => {}
+    }
 }
 
 /// The result line of a root provider that did not build or load: its first problem.

@@ -61,5 +61,5 @@ pub use resolve::{
     Unsatisfied,
 };
 pub use wasmtime::Engine;
-pub use wasmtime::component::Val;
+pub use wasmtime::component::{ResourceAny, Val};
 pub use wave::{CallParseError, ParsedCall};

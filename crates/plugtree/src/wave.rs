@@ -90,6 +90,20 @@ pub enum CallParseError {
         /// The parameter's type.
         ty: Box<ValueType>,
     },
+    /// The function is a resource's method: its `self` is a handle, which a
+    /// call written as text cannot hold.
+    #[error(
+        "`{function}` is a method of `{resource}`: it needs a `{resource}` handle, which a call \
+         written as text cannot hold (call it from the library with the handle a constructor returned)"
+    )]
+    Method {
+        /// The method, as WIT names it: `[method]resource.name`.
+        function: String,
+        /// The resource.
+        resource: String,
+        /// Where the method's name is written.
+        span: Range<usize>,
+    },
     /// The arguments are not well-formed WAVE.
     #[error("invalid WAVE: {message}")]
     Syntax {
@@ -133,6 +147,7 @@ impl CallParseError {
             | CallParseError::NoFunction { span }
             | CallParseError::NotRoot { span, .. }
             | CallParseError::UnknownFunction { span, .. }
+            | CallParseError::Method { span, .. }
             | CallParseError::Syntax { span, .. }
             | CallParseError::Arguments { span, .. }
             | CallParseError::UnknownInterface { span, .. } => Some(span.clone()),
@@ -199,16 +214,97 @@ pub fn parse_call(catalog: &Catalog, root: &str, text: &str) -> Result<ParsedCal
     parse_args(interface, functions, text, name_span)
 }
 
-/// A value in WAVE, e.g. `{name: "n", score: some(4)}` (its `Debug` form in
-/// the rare case WAVE cannot write it).
+/// A value in WAVE, e.g. `{name: "n", score: some(4)}`.
+///
+/// WAVE has no form for handles: a resource is written `<handle>` (a future,
+/// stream or error context `<future>`, `<stream>`, `<error-context>`) in its
+/// place, and a map as its list of pairs.
 pub fn to_wave(value: &Val) -> String {
-    wasm_wave::to_string(value).unwrap_or_else(|_| format!("{value:?}"))
+    match wasm_wave::to_string(value) {
+        Ok(text) => text,
+        Err(_) => {
+            let mut out = String::new();
+            write_val(value, &mut out);
+            out
+        }
+    }
+}
+
+/// Writes `value` as WAVE, with placeholders where WAVE has no form.
+fn write_val(value: &Val, out: &mut String) {
+    let list = |items: &mut dyn Iterator<Item = &Val>, out: &mut String, open, close| {
+        out.push_str(open);
+        for (i, item) in items.enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            write_val(item, out);
+        }
+        out.push_str(close);
+    };
+    let payload = |name: &str, inner: &Option<Box<Val>>, out: &mut String| {
+        out.push_str(name);
+        if let Some(v) = inner {
+            out.push('(');
+            write_val(v, out);
+            out.push(')');
+        }
+    };
+    match value {
+        Val::List(items) | Val::FixedLengthList(items) => list(&mut items.iter(), out, "[", "]"),
+        Val::Tuple(items) => list(&mut items.iter(), out, "(", ")"),
+        Val::Map(pairs) => {
+            out.push('[');
+            for (i, (k, v)) in pairs.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                list(&mut [k, v].into_iter(), out, "(", ")");
+            }
+            out.push(']');
+        }
+        Val::Record(fields) => {
+            out.push('{');
+            for (i, (name, v)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(name);
+                out.push_str(": ");
+                write_val(v, out);
+            }
+            out.push('}');
+        }
+        Val::Variant(case, inner) => payload(case, inner, out),
+        Val::Option(None) => out.push_str("none"),
+        Val::Option(inner @ Some(_)) => payload("some", inner, out),
+        Val::Result(Ok(inner)) => payload("ok", inner, out),
+        Val::Result(Err(inner)) => payload("err", inner, out),
+        Val::Resource(_) => out.push_str("<handle>"),
+        Val::Future(_) => out.push_str("<future>"),
+        Val::Stream(_) => out.push_str("<stream>"),
+        Val::ErrorContext(_) => out.push_str("<error-context>"),
+        leaf => match wasm_wave::to_string(leaf) {
+            Ok(text) => out.push_str(&text),
+            Err(_) => out.push_str(&format!("{leaf:?}")),
+        },
+    }
 }
 
 /// Byte ranges of the interface and of the function's name in `text`.
+///
+/// A resource's functions keep their WIT names, which hold a `.` of their own
+/// (`[method]counter.get`): when a `[` comes before the `(`, the name starts
+/// there and the interface ends at the `.` just before it.
 fn split(text: &str) -> Result<(Range<usize>, Range<usize>), CallParseError> {
     let open = text.find('(').ok_or(CallParseError::NotACall { span: text.len()..text.len() })?;
-    let dot = text[..open].rfind('.').ok_or(CallParseError::NoFunction { span: 0..open })?;
+    let dot = match text[..open].find('[') {
+        Some(bracket) => text[..bracket]
+            .strip_suffix('.')
+            .map(str::len)
+            .ok_or(CallParseError::NoFunction { span: 0..open })?,
+        None => text[..open].rfind('.').ok_or(CallParseError::NoFunction { span: 0..open })?,
+    };
     Ok((0..dot, dot + 1..open))
 }
 
@@ -229,6 +325,15 @@ fn parse_args(
             span: name_span.clone(),
         }
     })?;
+    if let Some((_, ValueType::Borrow(resource))) =
+        f.signature.params.first().filter(|_| name.starts_with("[method]"))
+    {
+        return Err(CallParseError::Method {
+            function: name.into(),
+            resource: resource.name.clone(),
+            span: name_span,
+        });
+    }
     let types = f
         .signature
         .params
@@ -241,14 +346,15 @@ fn parse_args(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    // wasm-wave sees `function(args…)`: its spans are offset by the interface.
-    let offset = name_span.start;
-    let source = &text[offset..];
+    // wasm-wave sees `f(args…)`, `f` standing for the name (a resource
+    // function's `[…]` is no WAVE identifier): its spans are offset by the rest.
+    let offset = name_span.end - 1;
+    let source = format!("f{}", &text[name_span.end..]);
     let span = |e: &wasm_wave::parser::ParserError| {
         let s = e.span();
         char_span(text, s.start.saturating_add(offset)..s.end.saturating_add(offset))
     };
-    let parsed = UntypedFuncCall::parse(source)
+    let parsed = UntypedFuncCall::parse(&source)
         .map_err(|e| CallParseError::Syntax { message: wave_error(&e), span: span(&e) })?;
     let values: Vec<Value> =
         parsed.to_wasm_params(types.iter()).map_err(|e| CallParseError::Arguments {
@@ -506,6 +612,51 @@ mod tests {
             ParsedCall::split("run()").unwrap_err(),
             CallParseError::NoFunction { span: 0..3 }
         );
+    }
+
+    #[test]
+    fn resource_functions_are_called_by_their_wit_names() {
+        const RES: &str = "package t:app@1.0.0;\n\
+            interface store {\n\
+                resource counter {\n\
+                    constructor(start: u32);\n\
+                    get: func() -> u32;\n\
+                    live: static func() -> u32;\n\
+                }\n\
+            }\n";
+        let catalog = Catalog::from_wit_text("r.wit", RES).expect("valid WIT");
+        let root = "t:app/store@1.0.0";
+        let parse = |text| parse_call(&catalog, root, text);
+        assert_eq!(
+            ParsedCall::split("t:app/store@1.0.0.[method]counter.get()").unwrap(),
+            (root, "[method]counter.get")
+        );
+        let call = parse("t:app/store@1.0.0.[constructor]counter(5)").unwrap();
+        assert_eq!(
+            (call.function.as_str(), call.args),
+            ("[constructor]counter", vec![Val::U32(5)])
+        );
+        let call = parse("t:app/store@1.0.0.[static]counter.live()").unwrap();
+        assert_eq!((call.function.as_str(), call.args), ("[static]counter.live", vec![]));
+
+        let text = "t:app/store@1.0.0.[method]counter.get()";
+        let e = parse(text).unwrap_err();
+        assert!(
+            e.to_string().starts_with(
+                "`[method]counter.get` is a method of `counter`: it needs a `counter` handle"
+            ),
+            "{e}"
+        );
+        assert_eq!(&text[e.span().unwrap()], "[method]counter.get");
+        // Argument errors still point into the text.
+        let text = "t:app/store@1.0.0.[constructor]counter(\"x\")";
+        let e = parse(text).unwrap_err();
+        assert_eq!(&text[e.span().unwrap()], "\"x\"");
+        // The `[` must follow the interface's `.`.
+        assert!(matches!(
+            ParsedCall::split("t:app/store[constructor]counter()"),
+            Err(CallParseError::NoFunction { .. })
+        ));
     }
 
     #[test]
