@@ -1,6 +1,7 @@
 //! `plugtree watch`: load the tree, then reload each plugin whose file
 //! changes (notify), printing what happened and, with `--call`, the answers
-//! of a call after each reload.
+//! of a call after each reload. A plugin that did not load at start is
+//! brought up by loading the whole tree again ([`revive`]).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -8,7 +9,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use notify::{RecursiveMode, Watcher};
-use plugtree::{Manifest, PluginId};
+use plugtree::resolve::PluginStatus;
+use plugtree::{LoadedTree, Manifest, PluginId, ReloadError};
 
 use super::{Problem, Status};
 
@@ -49,7 +51,7 @@ pub fn run(manifest: &Path, call: Option<&str>) -> Status {
     for problem in &loaded.problems {
         eprintln!("warning: {}", super::indent(&problem.message, ""));
     }
-    let tree = loaded.tree;
+    let mut tree = loaded.tree;
     let watched: Vec<Watched> = described
         .plugins
         .iter()
@@ -114,8 +116,9 @@ pub fn run(manifest: &Path, call: Option<&str>) -> Status {
                                 .join(", ")
                         )
                     };
-                    println!("reloaded `{id}` from {}{reach}", w.path.display());
+                    println!("reloaded `{id}` from {}{reach}", shown(&w.path));
                 }
+                Err(ReloadError::NotLoaded { .. }) => revive(manifest, &mut tree, id, &w.path),
                 Err(e) => println!(
                     "reload of `{id}` refused, the old version keeps running: {}",
                     super::indent(&e.to_string(), "")
@@ -130,4 +133,68 @@ pub fn run(manifest: &Path, call: Option<&str>) -> Status {
         }
     }
     Status::Ok
+}
+
+/// A path as printed: its control characters escaped.
+fn shown(path: &Path) -> String {
+    super::indent(&path.display().to_string(), "")
+}
+
+/// The plugins of `tree` that are loaded now.
+fn loaded_ids(tree: &LoadedTree) -> BTreeSet<PluginId> {
+    let described = tree.tree();
+    described.plugins().filter(|p| p.status == PluginStatus::Ready).map(|p| p.id.clone()).collect()
+}
+
+/// Brings up plugin `id`, which did not load at start, from its changed file.
+///
+/// Such a plugin has no instance to replace, and its consumers were linked
+/// (or left out) without it: bringing it up means linking them again, which
+/// is what loading the tree does. So the manifest is loaded again, and the
+/// new tree replaces the running one if `id` loads in it; every plugin then
+/// starts afresh (the artifact cache keeps that to a link and an instantiate
+/// for the unchanged ones). Otherwise the running tree stays.
+fn revive(manifest: &Path, tree: &mut LoadedTree, id: &PluginId, path: &Path) {
+    let loaded = match super::load(manifest) {
+        Ok(loaded) => loaded,
+        Err(problem) => {
+            println!(
+                "`{id}` did not load at start and the manifest cannot be loaded again; the running tree stays: {}",
+                super::indent(&problem.one_line(), "")
+            );
+            return;
+        }
+    };
+    let before = loaded_ids(tree);
+    let after = loaded_ids(&loaded.tree);
+    let unused =
+        loaded.tree.tree().plugins().any(|p| p.id == id && p.status == PluginStatus::Unused);
+    if unused {
+        println!(
+            "`{id}` loads now, but nothing on the way from the root uses it; the running tree stays"
+        );
+        return;
+    }
+    if !after.contains(id) {
+        let why: Vec<String> = loaded
+            .problems
+            .into_iter()
+            .filter(|p| p.plugin.as_deref() == Some(id.as_str()))
+            .map(|p| super::indent(&p.one_line(), ""))
+            .collect();
+        println!("`{id}` still does not load; the running tree stays: {}", why.join("; "));
+        return;
+    }
+    for problem in &loaded.problems {
+        eprintln!("warning: {}", super::indent(&problem.message, ""));
+    }
+    let with: Vec<String> =
+        after.difference(&before).filter(|p| *p != id).map(|p| format!("`{p}`")).collect();
+    let with =
+        if with.is_empty() { String::new() } else { format!(", and with it {}", with.join(", ")) };
+    println!(
+        "loaded `{id}` from {}{with}; it did not load at start, so the tree was loaded again and every plugin starts afresh",
+        shown(path)
+    );
+    *tree = loaded.tree;
 }

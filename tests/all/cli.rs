@@ -742,6 +742,71 @@ fn watch_reloads_a_changed_plugin_and_keeps_the_old_one_on_a_broken_build() {
 }
 
 #[test]
+fn watch_brings_up_a_plugin_that_did_not_load_at_start_with_its_consumers() {
+    let path = manifest(
+        "watch-revive",
+        "demo:text/pipeline",
+        DEMO_CARDINALITY,
+        &["pipeline", "upper", "spellcheck"],
+    );
+    let dir = Path::new(&path).parent().unwrap().to_path_buf();
+    // The spellcheck's dictionary (exactly-one) is broken at start: the
+    // spellcheck is taken down with it, and the pipeline runs without one.
+    let dictionary = dir.join("dictionary.wasm");
+    std::fs::write(&dictionary, b"not yet").unwrap();
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(&format!("[[plugins]]\nid = \"dictionary\"\npath = {dictionary:?}\n"));
+    std::fs::write(&path, text).unwrap();
+    let replace = |bytes: &[u8]| {
+        let aside = dir.join("dictionary.wasm.new");
+        std::fs::write(&aside, bytes).unwrap();
+        std::fs::rename(&aside, &dictionary).unwrap();
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_plugtree"))
+        .args(["watch", "-m", &path, "--call", "demo:text/pipeline.run(\"hi\")"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary runs");
+    let lines = lines_of(&mut child);
+    wait_for(&lines, |l| l.starts_with("watching 4 plugin file(s)"));
+
+    // Still broken: the running tree stays, and the reason is given.
+    replace(b"still not a component");
+    let still = wait_for(&lines, |l| l.starts_with("`dictionary`"));
+    assert_eq!(
+        still,
+        "`dictionary` still does not load; the running tree stays: plugin `dictionary` is not a valid component: expected `(`"
+    );
+    // The decoder's excerpt goes on, indented, with the place in the file.
+    let place = lines.recv_timeout(std::time::Duration::from_secs(60)).expect("a next line");
+    assert!(
+        place.trim_start().starts_with("-->") && place.ends_with("dictionary.wasm:1:1"),
+        "{place}"
+    );
+
+    replace(&std::fs::read(repo().join("demo/components/dictionary.wasm")).unwrap());
+    let revived = wait_for(&lines, |l| l.starts_with("loaded `dictionary`"));
+    assert!(
+        revived.contains(", and with it `spellcheck`; it did not load at start, so the tree was loaded again and every plugin starts afresh"),
+        "{revived}"
+    );
+    // The pipeline now has its spellcheck, which knows neither word.
+    let answer = wait_for(&lines, |l| l.starts_with("pipeline: "));
+    assert_eq!(
+        answer,
+        "pipeline: {outputs: [(\"upper\", \"HI\")], failed: [], misspelled: some([\"hi\"])}"
+    );
+
+    // From now on it is a loaded plugin like any other: a change reloads it.
+    replace(&std::fs::read(repo().join("demo/components/dictionary.wasm")).unwrap());
+    let reloaded = wait_for(&lines, |l| l.starts_with("reload"));
+    assert!(reloaded.starts_with("reloaded `dictionary` from"), "{reloaded}");
+    child.kill().expect("stops");
+    let _ = child.wait();
+}
+
+#[test]
 fn call_and_check_refuse_a_root_with_more_providers_than_its_cardinality() {
     for cardinality in ["exactly-one", "at-most-one"] {
         let name = format!("over-subscribed-{cardinality}");
@@ -764,4 +829,50 @@ fn call_and_check_refuse_a_root_with_more_providers_than_its_cardinality() {
         assert_eq!(report["status"], "failed");
         assert_eq!(report["errors"][0]["message"], refused.as_str());
     }
+}
+
+#[test]
+fn call_reaches_constructors_and_static_functions_and_refuses_methods() {
+    let dir = repo().join("target/cli-tests/resource-calls");
+    std::fs::create_dir_all(&dir).unwrap();
+    let manifest = dir.join("plugtree.toml");
+    let text = format!(
+        "root = \"test:res/counters\"\nwit = {:?}\n[[plugins]]\nid = \"counters\"\npath = {:?}\n",
+        crate::guests::app_wit().join("res.wit"),
+        crate::guests::guest("res-counters"),
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let manifest = manifest.to_str().unwrap();
+    let call = |text: &str| plugtree(&["call", "-m", manifest, text]);
+
+    // A constructor answers a handle, which `call` prints and then drops.
+    let made = call("test:res/counters.[constructor]counter(5)");
+    assert_eq!(
+        (code(&made), stdout(&made).as_str()),
+        (0, "counters: <handle>\n"),
+        "{}",
+        stderr(&made)
+    );
+    let made = call("test:res/counters.make(3)");
+    assert_eq!(
+        (code(&made), stdout(&made).as_str()),
+        (0, "counters: <handle>\n"),
+        "{}",
+        stderr(&made)
+    );
+    // A static function answers as any function does; each `call` is a new tree.
+    let live = call("test:res/counters.[static]counter.live()");
+    assert_eq!((code(&live), stdout(&live).as_str()), (0, "counters: 0\n"), "{}", stderr(&live));
+
+    // A method needs a handle as `self`, which text cannot hold.
+    let method = call("test:res/counters.[method]counter.get()");
+    assert_eq!(code(&method), 2);
+    assert!(stdout(&method).is_empty(), "{}", stdout(&method));
+    let error = stderr(&method);
+    assert!(
+        error.contains(
+            "`[method]counter.get` is a method of `counter`: it needs a `counter` handle, which a call written as text cannot hold"
+        ),
+        "{error}"
+    );
 }

@@ -161,17 +161,27 @@ fn a_huge_string_cannot_be_built_within_the_memory_limit() {
 }
 
 #[test]
-fn a_huge_list_costs_the_host_more_than_its_transfer_limit() {
-    // Memory enough to build 100 MiB; each of its bytes costs the host a whole `Val`.
-    let tree = attack_tree(
-        tight().with_memory(Some(512 << 20)).with_deadline(Some(Duration::from_secs(30))),
-    );
+fn a_byte_list_counts_its_bytes_against_the_transfer_limit() {
+    // 4 MiB of bytes under a limit of 8 MiB: the host holds 4 Mi `Val`s of
+    // 48 bytes (192 MiB), which the limit does not count.
+    let villain = tight()
+        .with_memory(Some(64 << 20))
+        .with_transfer(8 << 20)
+        .with_deadline(Some(Duration::from_secs(30)));
+    let tree = attack_tree(villain);
+    let answers = attack(&tree, "huge-list", &[Val::U32(4)]);
+    match &answers[0] {
+        (id, Ok(Some(Val::List(items)))) if id == "villain" => assert_eq!(items.len(), 4 << 20),
+        other => panic!("expected the villain's 4 MiB list, got {other:?}"),
+    }
+    // 9 MiB is past it: wasmtime's cap on the host's copy stops it first.
+    let tree = attack_tree(villain);
     let check = limit(
         Limit::Transfer,
-        "plugin `villain` exceeded its transfer limit of 134217728 bytes in `huge-list`",
+        "plugin `villain` sent more than its transfer limit of 8388608 bytes allows: the host's copy passed 402653184 bytes (48 per list element, field or case) in `huge-list`",
     );
     let three = Val::List(vec![Val::U8(1), Val::U8(2), Val::U8(3)]);
-    assert_attack(&tree, "huge-list", &[Val::U32(100)], check, three);
+    assert_attack(&tree, "huge-list", &[Val::U32(9)], check, three);
 }
 
 #[test]
@@ -183,7 +193,7 @@ fn a_huge_string_is_refused_by_a_lower_transfer_limit() {
     let tree = attack_tree(villain);
     let check = limit(
         Limit::Transfer,
-        "plugin `villain` exceeded its transfer limit of 16777216 bytes in `huge-string`",
+        "plugin `villain` sent 104857600 bytes of values in one crossing, over its transfer limit of 16777216 bytes in `huge-string`",
     );
     assert_attack(&tree, "huge-string", &[Val::U32(100)], check, Val::String("ok".into()));
 }
@@ -264,7 +274,10 @@ fn a_consumer_sees_every_attack_as_a_value() {
 #[test]
 fn an_answer_too_big_for_the_consumer_reaches_it_as_a_value() {
     // The villain may build and send 100 MiB; the consumer cannot hold it.
-    let villain = tight().with_memory(Some(512 << 20)).with_deadline(Some(Duration::from_secs(30)));
+    let villain = tight()
+        .with_memory(Some(512 << 20))
+        .with_transfer(128 << 20)
+        .with_deadline(Some(Duration::from_secs(30)));
     let tree = front_tree(Limits::default().with_memory(Some(16 << 20)), villain);
     let lines = poke(&tree, "huge-string").expect("front answers");
     assert!(lines[0].starts_with("villain: limit-exceeded the answer of plugin `villain` takes 104857608 bytes; the consumer's memory can grow by "), "{lines:?}");

@@ -220,13 +220,32 @@ pub fn parse_call(catalog: &Catalog, root: &str, text: &str) -> Result<ParsedCal
 /// stream or error context `<future>`, `<stream>`, `<error-context>`) in its
 /// place, and a map as its list of pairs.
 pub fn to_wave(value: &Val) -> String {
-    match wasm_wave::to_string(value) {
-        Ok(text) => text,
-        Err(_) => {
-            let mut out = String::new();
-            write_val(value, &mut out);
-            out
+    // wasm-wave's writer panics on a handle (it does not answer an error),
+    // so a value holding one never reaches it whole.
+    if !needs_placeholder(value)
+        && let Ok(text) = wasm_wave::to_string(value)
+    {
+        return text;
+    }
+    let mut out = String::new();
+    write_val(value, &mut out);
+    out
+}
+
+/// Whether `value` holds something WAVE has no form for.
+fn needs_placeholder(value: &Val) -> bool {
+    match value {
+        Val::Resource(_) | Val::Future(_) | Val::Stream(_) | Val::ErrorContext(_) | Val::Map(_) => {
+            true
         }
+        Val::List(items) | Val::FixedLengthList(items) | Val::Tuple(items) => {
+            items.iter().any(needs_placeholder)
+        }
+        Val::Record(fields) => fields.iter().any(|(_, v)| needs_placeholder(v)),
+        Val::Variant(_, Some(v))
+        | Val::Option(Some(v))
+        | Val::Result(Ok(Some(v)) | Err(Some(v))) => needs_placeholder(v),
+        _ => false,
     }
 }
 
@@ -778,5 +797,25 @@ mod tests {
     fn to_wave_writes_values() {
         assert_eq!(to_wave(&Val::String("a\"b".into())), "\"a\\\"b\"");
         assert_eq!(to_wave(&some(Val::U32(4))), "some(4)");
+    }
+
+    #[test]
+    fn to_wave_writes_a_handle_anywhere_as_a_placeholder() {
+        struct Counter;
+        let engine = wasmtime::Engine::default();
+        let mut store = wasmtime::Store::new(&engine, ());
+        let own = wasmtime::component::Resource::<Counter>::new_own(7);
+        let handle = wasmtime::component::ResourceAny::try_from_resource(own, &mut store)
+            .expect("a host resource converts");
+        let value = Val::Record(vec![
+            ("label".into(), Val::String("c".into())),
+            ("extra".into(), Val::List(vec![Val::Resource(handle), Val::Resource(handle)])),
+            ("maybe".into(), some(Val::Resource(handle))),
+        ]);
+        assert_eq!(
+            to_wave(&value),
+            "{label: \"c\", extra: [<handle>, <handle>], maybe: some(<handle>)}"
+        );
+        assert_eq!(to_wave(&Val::Resource(handle)), "<handle>");
     }
 }

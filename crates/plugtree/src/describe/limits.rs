@@ -49,10 +49,17 @@ pub struct Limits {
     /// Live component-model resource handles in the plugin's store.
     /// Default: 100,000 (wasmtime's own default).
     pub handles: usize,
-    /// Bytes the host may allocate for the values of one call crossing out of
-    /// the plugin (its results, or its arguments to a socket), counted as
-    /// wasmtime lifts them (a `list<u8>` element costs a whole `Val`).
-    /// Default: 128 MiB (wasmtime's own default).
+    /// Bytes of value one crossing out of the plugin may carry: its results,
+    /// or its arguments to a socket. A number counts its width, a string its
+    /// UTF-8 bytes, a list the sum of its elements (so a `list<u8>` of a MiB
+    /// counts a MiB), a variant, option or result 1 for its case. wasmtime's
+    /// own cap on the host's copy is set to this limit times the size of a
+    /// `Val` (48 bytes in wasmtime 50), since the host holds a whole `Val` per element: it
+    /// stops a byte list past the limit before the host holds it, and bounds
+    /// what any crossing costs the host. A typed root function's answer
+    /// ([`RootFunc::typed`](crate::RootFunc::typed)) is counted by that cap
+    /// alone, in Rust's sizes. Default: 16 MiB (so the host's copy of one
+    /// crossing stays under 768 MiB).
     pub transfer: usize,
 }
 
@@ -66,7 +73,7 @@ impl Default for Limits {
             table_elements: Some(100_000),
             instances: 1_000,
             handles: 100_000,
-            transfer: 128 << 20,
+            transfer: 16 << 20,
         }
     }
 }

@@ -27,8 +27,9 @@ pub(crate) trait FastValue: ComponentType + Lift + Lower + Send + Sync + 'static
     fn from_val(value: &Val) -> Option<Self>;
     /// The value as a `Val`.
     fn into_val(self) -> Val;
-    /// Bytes it takes in a guest's memory beyond its flat representation.
-    fn guest_bytes(&self) -> usize;
+    /// Its bytes as the transfer limit counts them
+    /// ([`value_bytes`](super::limits::value_bytes)).
+    fn bytes(&self) -> usize;
 }
 
 impl FastValue for u32 {
@@ -41,8 +42,8 @@ impl FastValue for u32 {
     fn into_val(self) -> Val {
         Val::U32(self)
     }
-    fn guest_bytes(&self) -> usize {
-        0
+    fn bytes(&self) -> usize {
+        4
     }
 }
 
@@ -56,7 +57,7 @@ impl FastValue for String {
     fn into_val(self) -> Val {
         Val::String(self)
     }
-    fn guest_bytes(&self) -> usize {
+    fn bytes(&self) -> usize {
         self.len()
     }
 }
@@ -74,7 +75,7 @@ impl FastValue for Vec<u8> {
     fn into_val(self) -> Val {
         Val::List(self.into_iter().map(Val::U8).collect())
     }
-    fn guest_bytes(&self) -> usize {
+    fn bytes(&self) -> usize {
         self.len()
     }
 }
@@ -89,6 +90,8 @@ pub(crate) trait FastParams:
     fn from_vals(vals: &[Val]) -> Option<Self>;
     /// The parameters as `Val`s.
     fn into_vals(self) -> Vec<Val>;
+    /// Their bytes as the transfer limit counts them.
+    fn bytes(&self) -> usize;
 }
 
 impl<A: FastValue> FastParams for (A,) {
@@ -104,6 +107,9 @@ impl<A: FastValue> FastParams for (A,) {
     fn into_vals(self) -> Vec<Val> {
         vec![self.0.into_val()]
     }
+    fn bytes(&self) -> usize {
+        self.0.bytes()
+    }
 }
 
 impl<A: FastValue, B: FastValue> FastParams for (A, B) {
@@ -118,6 +124,9 @@ impl<A: FastValue, B: FastValue> FastParams for (A, B) {
     }
     fn into_vals(self) -> Vec<Val> {
         vec![self.0.into_val(), self.1.into_val()]
+    }
+    fn bytes(&self) -> usize {
+        self.0.bytes() + self.1.bytes()
     }
 }
 

@@ -5,6 +5,7 @@
 use std::cell::Cell;
 use std::time::Duration;
 
+use wasmtime::component::Val;
 use wasmtime::{ResourceLimiter, Store, Trap};
 
 use super::failure::ProviderFailure;
@@ -21,12 +22,67 @@ pub(crate) struct LimitHit {
     pub message: String,
 }
 
+/// Values that crossed out of a plugin carrying more bytes than its transfer
+/// limit allows, counted by [`value_bytes`].
+#[derive(Debug, thiserror::Error)]
+#[error("sent {bytes} bytes of values in one crossing, over its transfer limit of {limit} bytes")]
+pub(crate) struct TransferExceeded {
+    pub bytes: usize,
+    pub limit: usize,
+}
+
+/// `Ok` if `bytes` of value fit in a transfer limit of `limit` bytes.
+pub(crate) fn check_transfer(bytes: usize, limit: usize) -> Result<(), TransferExceeded> {
+    if bytes > limit { Err(TransferExceeded { bytes, limit }) } else { Ok(()) }
+}
+
+/// The bytes of a value, as the transfer limit counts them: a number its
+/// width (`bool`, `u8`, `s8` 1; `u16`, `s16` 2; `u32`, `s32`, `f32`, `char`
+/// 4; `u64`, `s64`, `f64` 8), a string its UTF-8 bytes, a list, record or
+/// tuple the sum of its members, a variant, option or result 1 for its case
+/// and its payload, an enum, a flags value or a handle 4. So a `list<u8>` of
+/// a MiB counts a MiB, whatever wasmtime spends on holding it.
+pub(crate) fn value_bytes(value: &Val) -> usize {
+    match value {
+        Val::Bool(_) | Val::U8(_) | Val::S8(_) => 1,
+        Val::U16(_) | Val::S16(_) => 2,
+        Val::U32(_) | Val::S32(_) | Val::Float32(_) | Val::Char(_) => 4,
+        Val::U64(_) | Val::S64(_) | Val::Float64(_) => 8,
+        Val::String(s) => s.len(),
+        Val::List(items) | Val::FixedLengthList(items) | Val::Tuple(items) => {
+            items.iter().map(value_bytes).sum()
+        }
+        Val::Record(fields) => fields.iter().map(|(_, v)| value_bytes(v)).sum(),
+        Val::Map(pairs) => pairs.iter().map(|(k, v)| value_bytes(k) + value_bytes(v)).sum(),
+        Val::Variant(_, payload) | Val::Option(payload) => {
+            1 + payload.as_deref().map_or(0, value_bytes)
+        }
+        Val::Result(Ok(payload) | Err(payload)) => 1 + payload.as_deref().map_or(0, value_bytes),
+        Val::Enum(_)
+        | Val::Flags(_)
+        | Val::Resource(_)
+        | Val::Future(_)
+        | Val::Stream(_)
+        | Val::ErrorContext(_) => 4,
+    }
+}
+
+/// wasmtime's own cap on what the host allocates for one crossing, as a
+/// backstop under [`value_bytes`]' exact count (which runs once the values
+/// are lifted): wasmtime charges a whole `Val` per list element, so a byte
+/// list past the transfer limit stops here, before the host holds it.
+pub(crate) fn hostcall_backstop(transfer: usize) -> usize {
+    transfer.saturating_mul(size_of::<Val>())
+}
+
 /// The `ResourceLimiter` of one plugin's store.
 #[derive(Debug)]
 pub(crate) struct PluginLimiter {
     memory: Option<usize>,
     table_elements: Option<usize>,
     instances: usize,
+    /// Bytes of value one crossing out of the plugin may carry.
+    transfer: usize,
     /// Bytes of linear memory the plugin has, all memories together.
     used_memory: usize,
     /// The last grow refused since [`PluginLimiter::clear_refusal`].
@@ -39,6 +95,7 @@ impl PluginLimiter {
             memory: limits.memory,
             table_elements: limits.table_elements,
             instances: limits.instances,
+            transfer: limits.transfer,
             used_memory: 0,
             refusal: None,
         }
@@ -59,6 +116,20 @@ impl PluginLimiter {
     fn refuse(&mut self, limit: Limit, message: String) -> wasmtime::Result<bool> {
         self.refusal = Some(LimitHit { limit, message });
         Ok(false)
+    }
+
+    /// Checks values crossing out of the plugin (its arguments to a socket)
+    /// against its transfer limit.
+    pub fn check_transfer<'v>(
+        &self,
+        values: impl IntoIterator<Item = &'v Val>,
+    ) -> Result<(), TransferExceeded> {
+        check_transfer(values.into_iter().map(value_bytes).sum(), self.transfer)
+    }
+
+    /// Bytes of value one crossing out of the plugin may carry.
+    pub fn transfer(&self) -> usize {
+        self.transfer
     }
 
     /// Bytes the plugin's memory may still grow by; `None` when unlimited.
@@ -135,7 +206,7 @@ pub(crate) fn prepare_store<T>(
     support: EngineSupport,
 ) -> wasmtime::Result<()> {
     store.set_max_component_handles(limits.handles);
-    store.set_hostcall_fuel(limits.transfer);
+    store.set_hostcall_fuel(hostcall_backstop(limits.transfer));
     if support.fuel {
         store.set_fuel(limits.instantiation_fuel.unwrap_or(u64::MAX))?;
     }
@@ -245,6 +316,9 @@ pub(crate) fn classify(
         ProviderFailure::LimitExceeded(limit, format!("plugin `{plugin}` {what} in `{function}`"))
     };
     for cause in error.chain() {
+        if let Some(over) = cause.downcast_ref::<TransferExceeded>() {
+            return exceeded(Limit::Transfer, over.to_string());
+        }
         if let Some(hit) = cause.downcast_ref::<LimitHit>() {
             return exceeded(
                 hit.limit,
@@ -296,7 +370,12 @@ pub(crate) fn classify(
         if text.contains("fuel allocated for hostcalls has been exhausted") {
             return exceeded(
                 Limit::Transfer,
-                format!("exceeded its transfer limit of {} bytes", limits.transfer),
+                format!(
+                    "sent more than its transfer limit of {} bytes allows: the host's copy passed {} bytes ({} per list element, field or case)",
+                    limits.transfer,
+                    hostcall_backstop(limits.transfer),
+                    size_of::<Val>()
+                ),
             );
         }
     }

@@ -7,8 +7,9 @@ use wasmtime::StoreContextMut;
 
 use wasmtime::component::{Linker, ResourceAny, ResourceType, Val};
 
-use super::fast::{FastShape, FastValue, ProviderError, ShapeVisitor};
+use super::fast::{FastParams, FastShape, FastValue, ProviderError, ShapeVisitor};
 use super::handles::{Kinds, ProxyTable, Unwrapped, unwrap, wrap};
+use super::limits::check_transfer;
 
 use super::failure::ProviderFailure;
 use super::plugin::LoadedPlugin;
@@ -224,6 +225,8 @@ pub(crate) fn define_socket_function(
         return shape.visit(DefineFast { linker, interface, function, target });
     }
     linker.instance(interface)?.func_new(function, move |mut store, _ty, params, results| {
+        // What the consumer sends counts against its transfer limit.
+        store.data().limiter.check_transfer(params)?;
         if let Some(slot) = results.first_mut() {
             *slot = target.call_abi(&mut store, params);
         }
@@ -268,7 +271,7 @@ impl SocketTarget {
         };
         let provider = slot.borrow();
         let answer = provider.call_fast::<S>(self.function.index, params)?;
-        let size = answer.guest_bytes();
+        let size = answer.bytes();
         match room {
             Some(left) if size > left => {
                 Err(ProviderError::LimitExceeded(too_big(&provider.id, size, left)))
@@ -295,6 +298,7 @@ impl ShapeVisitor for DefineFast<'_> {
         self.linker.instance(self.interface)?.func_wrap(
             self.function,
             move |store: StoreContextMut<'_, PluginState>, params: S::Params| {
+                check_transfer(params.bytes(), store.data().limiter.transfer())?;
                 Ok((target.call_fast::<S>(&store, params),))
             },
         )

@@ -15,7 +15,10 @@ use wasmtime::component::{
 use super::failure::{Failure, ProviderFailure};
 use super::fast::{CallWithVals, FastParams, FastShape, FastValue, Shape, ShapeVisitor};
 use super::handles::ProxyTable;
-use super::limits::{CallAllowance, CallBudget, EngineSupport, LimitHit, classify};
+use super::limits::{
+    CallAllowance, CallBudget, EngineSupport, LimitHit, TransferExceeded, check_transfer, classify,
+    value_bytes,
+};
 use super::store::PluginState;
 use crate::describe::val_check::{describe, matches};
 use crate::describe::{Cardinality, Catalog, Limits, PluginId, ValueType};
@@ -188,7 +191,10 @@ impl LoadedPlugin {
     ) -> Result<S::Result, ProviderFailure> {
         match &self.body {
             Body::Component(body) if body.shapes.get(function).is_some_and(Option::is_some) => {
-                self.call_typed_in::<S::Params, (S::Result,)>(body, function, params).map(|(r,)| r)
+                let transfer = body.limits.transfer;
+                let sent = |(r,): &(S::Result,)| check_transfer(r.bytes(), transfer);
+                self.call_typed_in::<S::Params, (S::Result,)>(body, function, params, sent)
+                    .map(|(r,)| r)
             }
             _ => self.call_fast_with_vals::<S>(function, params),
         }
@@ -223,7 +229,9 @@ impl LoadedPlugin {
         R: ComponentNamedList + Lift + Send + Sync + 'static,
     {
         match &self.body {
-            Body::Component(body) => self.call_typed_in(body, function, params),
+            // wasmtime counts the host's typed copy (Rust's sizes) against its
+            // backstop: plugtree cannot walk a `R` it does not know.
+            Body::Component(body) => self.call_typed_in(body, function, params, |_| Ok(())),
             Body::Host(_) => Err(ProviderFailure::Unavailable(format!(
                 "host plug `{}` has no typed functions: it is called with `Val`s",
                 self.id
@@ -249,11 +257,13 @@ impl LoadedPlugin {
         typed::<P, R>(&mut store, function, func).map(drop).map_err(|e| format!("{e:#}"))
     }
 
+    /// A typed call; `sent` checks the answer against the transfer limit.
     fn call_typed_in<P, R>(
         &self,
         body: &ComponentBody,
         function: usize,
         params: P,
+        sent: impl FnOnce(&R) -> Result<(), TransferExceeded>,
     ) -> Result<R, ProviderFailure>
     where
         P: ComponentNamedList + Lower + Send + Sync + 'static,
@@ -267,7 +277,11 @@ impl LoadedPlugin {
             Callee::Function(function),
             |_, _| true,
             |store| match typed::<P, R>(store, function, func) {
-                Ok(typed) => typed.call(&mut *store, params).map(Ok),
+                Ok(typed) => {
+                    let answer = typed.call(&mut *store, params)?;
+                    sent(&answer)?;
+                    Ok(Ok(answer))
+                }
                 Err(other) => Ok(Err(other)),
             },
         )?;
@@ -361,6 +375,7 @@ impl LoadedPlugin {
                 let mut results = [Val::Bool(false)];
                 let results = &mut results[..usize::from(has_result)];
                 func.call(&mut *store, params, results)?;
+                check_transfer(results.iter().map(value_bytes).sum(), body.limits.transfer)?;
                 Ok(results.first_mut().map(|v| std::mem::replace(v, Val::Bool(false))))
             },
         )
