@@ -312,3 +312,36 @@ fn check_shows_the_restart_policy() {
     let report: serde_json::Value = serde_json::from_str(&run(true)).expect("JSON");
     assert_eq!(report["plugins"][0]["restart"], serde_json::json!({"max": 3, "within": "60s"}));
 }
+
+#[test]
+fn a_consumers_handle_into_a_restarted_provider_is_a_bad_handle() {
+    let tree = load(
+        res_app()
+            .cardinality("test:res/pool", plugtree::Cardinality::Any)
+            .cardinality("test:res/spare", plugtree::Cardinality::AtMostOne)
+            .root("test:res/user")
+            .plugin("user", guests::guest("res-user"))
+            .plugin("counters", guests::guest("res-counters"))
+            .plugin_limits("counters", Limits::default().with_handles(4))
+            .restart_policy("counters", RestartPolicy::new(1, HOUR)),
+    );
+    let user = |function: &str, args: &[Val]| match tree.dispatch("test:res/user", function, args) {
+        Ok(Socket::ExactlyOne(_, answer)) => answer,
+        other => panic!("{function}: {other:?}"),
+    };
+    assert_eq!(user("keep", &[Val::U32(5)]), Ok(Some(Val::U32(5))));
+    // A bundle's seven counters pass the provider's handle limit: it fails.
+    let failed = Val::List(vec![Val::U32(u32::MAX)]);
+    assert_eq!(user("bundle", &[Val::U32(1)]), Ok(Some(failed)));
+    // The next call through the socket restarts it: its tallies start afresh.
+    assert_eq!(user("churn", &[Val::U32(0)]), Ok(Some(Val::U32(0))));
+    let lost = "bad-handle: the handle is from plugin `counters` before it was restarted: a restart loses every handle the instance gave out";
+    assert_eq!(
+        user("kept-get", &[]),
+        Ok(Some(Val::Result(Err(Some(Box::new(Val::String(lost.into())))))))
+    );
+    // The consumer itself did not fail and makes new counters.
+    assert_eq!(user("keep", &[Val::U32(8)]), Ok(Some(Val::U32(8))));
+    assert_eq!(user("kept-get", &[]), Ok(Some(Val::Result(Ok(Some(Box::new(Val::U32(8))))))));
+    assert!(matches!(&tree.failures()[..], [CallError::Restarted { restart: 1, .. }]));
+}
