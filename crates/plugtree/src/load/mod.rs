@@ -81,8 +81,8 @@ pub const POOL_SHARE_PER_PLUGIN: PoolShare =
     PoolShare { core_instances: 32, memories: 2, tables: 8 };
 
 /// [`engine_config`] with wasmtime's pooling instance allocator, sized for
-/// trees of up to `plugins` plugins alive at once (a reloaded plugin counts
-/// twice while calls still run on its old instance).
+/// trees of up to `plugins` plugins alive at once (a reloaded or restarted
+/// plugin counts twice while calls or handles still hold its old instance).
 ///
 /// Every slot is reserved once, when the engine is built, so instantiating a
 /// plugin takes a warm slot instead of mapping fresh memory: worth it for
@@ -439,5 +439,10 @@ fn load_one(
         plug: plug.to_string(),
         proxies,
     };
-    Arc::new(recipe).instantiate()
+    let loaded = recipe.instantiate()?;
+    // Kept only where a restart may need it: it holds the linker's definitions.
+    Ok(match plugin.restart {
+        Some(_) => loaded.with_recipe(Arc::new(recipe)),
+        None => loaded,
+    })
 }

@@ -33,7 +33,7 @@ pub(crate) struct LoadedPlugin {
     /// Set once, by the call that trapped or hit a limit: wasmtime refuses to
     /// enter an instance after that, so the plugin is failed from then on.
     failure: OnceLock<Failure>,
-    /// How a fresh instance is made (components only), for restarts.
+    /// How a fresh instance is made, kept for plugins with a restart policy.
     recipe: Option<Arc<InstanceRecipe>>,
     /// What became of this instance after it failed, under a restart policy.
     fate: OnceLock<Fate>,
@@ -198,7 +198,8 @@ impl LoadedPlugin {
         self
     }
 
-    /// How a fresh instance of this plugin is made; `None` for a host plug.
+    /// How a fresh instance of this plugin is made; `None` for a host plug
+    /// and for a plugin without a restart policy.
     pub fn recipe(&self) -> Option<&Arc<InstanceRecipe>> {
         self.recipe.as_ref()
     }

@@ -48,7 +48,7 @@ impl InstanceRecipe {
     /// # Errors
     /// [`LoadError`] when instantiation traps or exceeds a limit, the WASI
     /// grants cannot be opened, or an export is missing.
-    pub fn instantiate(self: &Arc<Self>) -> Result<LoadedPlugin, LoadError> {
+    pub fn instantiate(&self) -> Result<LoadedPlugin, LoadError> {
         let id = &self.id;
         let limits = self.limits;
         let link_error =
@@ -100,6 +100,6 @@ impl InstanceRecipe {
             limits,
             support: self.support,
         };
-        Ok(LoadedPlugin::new(id.clone(), store, setup).with_recipe(self.clone()))
+        Ok(LoadedPlugin::new(id.clone(), store, setup))
     }
 }

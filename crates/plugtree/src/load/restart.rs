@@ -130,7 +130,7 @@ impl Restarts {
             let _ = entry.owner.drop_resource(entry.resource);
         }
         let fresh = match recipe.instantiate() {
-            Ok(fresh) => fresh,
+            Ok(fresh) => fresh.with_recipe(recipe),
             Err(e) => {
                 tracing::warn!(plugin = %failed.id, error = %e, "plugin could not be restarted");
                 failed.set_fate(Fate::RestartFailed(e.to_string()));
