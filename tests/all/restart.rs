@@ -345,3 +345,32 @@ fn a_consumers_handle_into_a_restarted_provider_is_a_bad_handle() {
     assert_eq!(user("kept-get", &[]), Ok(Some(Val::Result(Ok(Some(Box::new(Val::U32(8))))))));
     assert!(matches!(&tree.failures()[..], [CallError::Restarted { restart: 1, .. }]));
 }
+
+#[test]
+fn a_restart_that_cannot_instantiate_leaves_the_plugin_failed_for_good() {
+    // A pool with room for one instance: the failed one still holds it.
+    let engine = plugtree::Engine::new(&plugtree::pooling_engine_config(1)).expect("engine");
+    let (tree, errors) = PluginTree::builder()
+        .wit(guests::app_wit().join("partial.wit"))
+        .root("test:partial/leaf")
+        .plugin("count", guests::wat("leaf-count-trap"))
+        .restart_policy("count", RestartPolicy::new(3, HOUR))
+        .build()
+        .expect("valid WIT");
+    assert!(errors.is_empty(), "{errors:?}");
+    let (tree, errors) = tree.load(&engine);
+    assert!(errors.is_empty(), "{errors:?}");
+    for _ in 0..2 {
+        value(&tree).expect("answers");
+    }
+    assert_eq!(value(&tree), Err(trapped()));
+    let refused = value(&tree);
+    let Err(CallError::Unavailable { reason, .. }) = &refused else { panic!("{refused:?}") };
+    assert_eq!(
+        reason,
+        &format!(
+            "plugin `count` failed earlier in `value` and could not be restarted: plugin `count` could not be instantiated: maximum concurrent limit of 1 for component instances reached (trapped: {TRAP})"
+        )
+    );
+    assert_eq!(tree.failures(), vec![trapped()], "no restart was made");
+}

@@ -82,6 +82,18 @@ fn admit(window: &mut VecDeque<Instant>, policy: RestartPolicy, now: Instant) ->
     true
 }
 
+/// `e` and its causes on one line: the refusal is all a caller will see.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
 /// Pushes `item`, forgetting the oldest beyond `cap`.
 fn keep<T>(list: &mut VecDeque<T>, item: T, cap: usize) {
     if list.len() == cap {
@@ -133,7 +145,7 @@ impl Restarts {
             Ok(fresh) => fresh.with_recipe(recipe),
             Err(e) => {
                 tracing::warn!(plugin = %failed.id, error = %e, "plugin could not be restarted");
-                failed.set_fate(Fate::RestartFailed(e.to_string()));
+                failed.set_fate(Fate::RestartFailed(with_causes(&e)));
                 return failed;
             }
         };
