@@ -23,9 +23,8 @@ use super::limits::Amount;
 /// A restart makes a fresh instance of the same component, with the same
 /// limits and grants, when the next call reaches the failed plugin. It loses
 /// the instance's state (memory, globals, tables), every resource handle the
-/// instance gave out (the host's are refused with
-/// [`DispatchError::Restarted`](crate::DispatchError::Restarted), consumers'
-/// with `bad-handle`) and every handle it held from its providers (dropped,
+/// instance gave out (the host's are refused with `DispatchError::Restarted`,
+/// consumers' with `bad-handle`) and every handle it held from its providers (dropped,
 /// so their destructors run).
 ///
 /// ```
