@@ -97,7 +97,8 @@ pub enum DispatchError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CallError {
-    /// The plugin trapped; it is disabled from now on.
+    /// The plugin trapped; it is disabled from now on (until a reload, or a
+    /// restart if it has a [`RestartPolicy`]).
     #[error("plugin `{plugin}` trapped in `{function}`: {message}")]
     Trapped {
         /// The plugin.
@@ -107,7 +108,8 @@ pub enum CallError {
         /// The trap, with its causes.
         message: String,
     },
-    /// The plugin exceeded one of its limits; it is disabled from now on.
+    /// The plugin exceeded one of its limits; it is disabled from now on
+    /// (until a reload, or a restart if it has a [`RestartPolicy`]).
     #[error("{message}")]
     LimitExceeded {
         /// The plugin.

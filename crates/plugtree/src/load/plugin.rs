@@ -491,7 +491,7 @@ impl LoadedPlugin {
 
     /// The one way into the plugin's store: refuses a failed plugin and
     /// re-entry, arms the call's budget, and classifies an error; an error
-    /// for which `poisons` holds fails the plugin for good.
+    /// for which `poisons` holds fails this instance for good (a restart policy may replace it).
     fn enter<R>(
         &self,
         body: &ComponentBody,
