@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use plugtree::resolve::{PluginStatus, PluginView};
-use plugtree::{Cardinality, Grants, PluginKind, PluginTree};
+use plugtree::{Cardinality, Grants, PluginKind, PluginTree, RestartPolicy};
 
 use super::{Loaded, Problem, Status};
 
@@ -40,7 +40,27 @@ struct PluginReport {
     capabilities: CapabilitiesReport,
     /// Its WASI imports, with versions.
     wasi: Vec<String>,
+    /// Its restart policy; `null`: failed for good until reloaded.
+    restart: Option<RestartReport>,
     errors: Vec<Problem>,
+}
+
+/// A restart policy: `max` restarts `within` (a duration like `60s`, or `unlimited`).
+#[derive(Debug, serde::Serialize)]
+struct RestartReport {
+    max: u32,
+    within: String,
+}
+
+impl RestartReport {
+    fn new(policy: RestartPolicy) -> Self {
+        let within = if policy.within == std::time::Duration::MAX {
+            "unlimited".to_string()
+        } else {
+            format!("{:?}", policy.within)
+        };
+        RestartReport { max: policy.max, within }
+    }
 }
 
 /// A plugin's effective grants; environment values are left out (they may be secrets).
@@ -180,6 +200,7 @@ fn report(loaded: &Loaded, status: Status) -> Report {
             sockets: p.sockets().map(|s| socket(tree, s)).collect(),
             capabilities: CapabilitiesReport::new(&p.capabilities()),
             wasi: p.wasi_imports().map(String::from).collect(),
+            restart: p.restart.map(RestartReport::new),
             errors: loaded
                 .problems
                 .iter()
@@ -275,6 +296,9 @@ impl TextTree<'_> {
         let kind = if plugin.kind == PluginKind::Host { ", host plug" } else { "" };
         println!("{indent}{id} ({status}{kind})");
         println!("{indent}  capabilities: {}", capabilities_text(&plugin));
+        if let Some(policy) = plugin.restart {
+            println!("{indent}  restart: {policy}");
+        }
         for problem in self.problems.iter().filter(|e| e.plugin.as_deref() == Some(id)) {
             print_problem(problem, depth + 1);
         }

@@ -24,5 +24,6 @@ mod partial_load;
 mod pooling;
 mod reload;
 mod resources;
+mod restart;
 mod single_plugin;
 mod typed_calls;

@@ -192,7 +192,7 @@ pub(crate) struct RawLimits {
 /// other TOML value is kept to be refused with a message naming the key.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-enum Amount {
+pub(crate) enum Amount {
     Number(i64),
     Float(f64),
     Text(String),
@@ -309,7 +309,8 @@ impl Amount {
 
     /// A duration: a number with `ms`, `s` or `m` (decimals allowed:
     /// `"1.5s"`); more than zero, as a zero deadline would refuse every call.
-    fn duration(&self) -> Result<Option<Duration>, String> {
+    /// `None` for `"unlimited"`. Also read by a restart policy's `within`.
+    pub(crate) fn duration(&self) -> Result<Option<Duration>, String> {
         let t = match self.given()? {
             Given::Number(_) => return Err("give a unit, like \"500ms\" or \"10s\"".into()),
             Given::Unlimited => return Ok(None),

@@ -14,6 +14,7 @@
 //! id = "english"
 //! path = "plugins/english.wasm"     # a binary component, or `.wat` text
 //! limits = { memory = "16 MiB" }    # this plugin's own, over `[limits]`
+//! restart = { max = 3, within = "60s" }  # opt-in restarts (see `RestartPolicy`)
 //! grants = { dirs = [{ host = "data", guest = "/data", mode = "ro" }], stdout = true }
 //!
 //! [[host]]                          # a ready-made host plug (see `plugtree::host`)
@@ -30,6 +31,7 @@ use super::grants::{Grants, RawGrants};
 use super::interface::Cardinality;
 use super::limits::{Limits, RawLimits};
 use super::plugin_id::PluginId;
+use super::restart::{RawRestart, RestartPolicy};
 
 /// A parsed and validated `plugtree.toml`. Relative paths are resolved against
 /// the manifest's folder.
@@ -81,6 +83,9 @@ pub struct ManifestPlugin {
     /// What it may touch through WASI (nothing unless its `grants` say so),
     /// with host directories resolved against the manifest's folder.
     pub grants: Grants,
+    /// How often it is restarted after a failure; `None` (no `restart`
+    /// table): failed for good until reloaded.
+    pub restart: Option<RestartPolicy>,
 }
 
 /// Why a manifest could not be used.
@@ -146,6 +151,16 @@ pub enum ManifestError {
         /// Which grant and why.
         message: String,
     },
+    /// A plugin's `restart` table is incomplete or has a value out of range.
+    #[error("invalid manifest `{}`: plugin `{plugin}`: {message}", path.display())]
+    Restart {
+        /// The manifest path.
+        path: PathBuf,
+        /// The plugin whose `restart` is wrong.
+        plugin: PluginId,
+        /// Which key and why.
+        message: String,
+    },
     /// A file the manifest names does not exist.
     #[error("invalid manifest `{}`: {what} `{}` does not exist", path.display(), missing.display())]
     MissingFile {
@@ -190,6 +205,7 @@ struct RawPlugin {
     limits: RawLimits,
     #[serde(default)]
     grants: RawGrants,
+    restart: Option<RawRestart>,
 }
 
 #[derive(Deserialize)]
@@ -282,11 +298,20 @@ impl Manifest {
                 plugin: PluginId::new(p.id.clone()),
                 message,
             })?;
+            let restart =
+                p.restart.as_ref().map(RawRestart::policy).transpose().map_err(|message| {
+                    ManifestError::Restart {
+                        path: path.to_path_buf(),
+                        plugin: PluginId::new(p.id.clone()),
+                        message,
+                    }
+                })?;
             plugins.push(ManifestPlugin {
                 id: PluginId::new(p.id),
                 path: full,
                 limits: own,
                 grants,
+                restart,
             });
         }
         let mut host = Vec::with_capacity(raw.host.len());
@@ -367,6 +392,26 @@ mod tests {
         assert!(
             bad.ends_with("plugin `x`: limit `deadline`: `soon` is not a duration like `10s`"),
             "{bad}"
+        );
+    }
+
+    #[test]
+    fn plugin_restart_policies_are_read_and_checked() {
+        let m = parse(
+            "root = \"a\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\nrestart = { max = 3, within = \"60s\" }\n\
+             [[plugins]]\nid = \"y\"\npath = \"Cargo.toml\"\n",
+        )
+        .expect("valid");
+        let policy = RestartPolicy::new(3, std::time::Duration::from_secs(60));
+        assert_eq!((m.plugins[0].restart, m.plugins[1].restart), (Some(policy), None));
+        let bad = parse(
+            "root = \"a\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\nrestart = { max = 0, within = \"60s\" }\n",
+        )
+        .unwrap_err();
+        assert!(matches!(&bad, ManifestError::Restart { plugin, .. } if plugin == "x"), "{bad:?}");
+        assert_eq!(
+            bad.to_string(),
+            "invalid manifest `plugtree.toml`: plugin `x`: restart `max`: `0` would never restart; give 1 or more, or leave `restart` out"
         );
     }
 

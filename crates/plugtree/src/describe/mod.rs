@@ -14,6 +14,7 @@ mod limits;
 mod manifest;
 mod plugin;
 mod plugin_id;
+mod restart;
 pub mod socket_abi;
 pub mod socket_wit;
 mod types;
@@ -27,6 +28,7 @@ pub use limits::{Limit, Limits};
 pub use manifest::{BuiltinPlug, Manifest, ManifestError, ManifestHostPlug, ManifestPlugin};
 pub use plugin::PluginSource;
 pub use plugin_id::PluginId;
+pub use restart::RestartPolicy;
 pub use types::{ResourceName, Signature, ValueType};
 
 pub(crate) use component::describe_plugin;

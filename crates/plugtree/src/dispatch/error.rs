@@ -1,6 +1,6 @@
 //! Errors of the dispatch stage.
 
-use crate::describe::{Limit, PluginId, ValueType};
+use crate::describe::{Limit, PluginId, RestartPolicy, ValueType};
 use crate::resolve::Unsatisfied;
 
 /// Why a dispatch could not be made at all.
@@ -66,9 +66,20 @@ pub enum DispatchError {
         /// wasmtime's words.
         reason: String,
     },
-    /// A resource handle no root plugin owns: from another tree, or forged.
+    /// A resource handle no root plugin owns: from another tree, forged, or
+    /// from an instance a reload replaced.
     #[error("no plugin of the root interface owns this resource handle")]
     UnknownHandle,
+    /// A resource handle from an instance of a root plugin that has since
+    /// been restarted ([`RestartPolicy`]): a restart loses every handle the
+    /// instance gave out.
+    #[error(
+        "the resource handle is from plugin `{plugin}` before it was restarted: a restart loses every handle the instance gave out"
+    )]
+    Restarted {
+        /// The plugin whose earlier instance gave the handle out.
+        plugin: PluginId,
+    },
     /// The owner of a resource refused to drop it.
     #[error("cannot drop the resource: {error}")]
     Dropped {
@@ -86,7 +97,8 @@ pub enum DispatchError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CallError {
-    /// The plugin trapped; it is disabled from now on.
+    /// The plugin trapped; it is disabled from now on (until a reload, or a
+    /// restart if it has a [`RestartPolicy`]).
     #[error("plugin `{plugin}` trapped in `{function}`: {message}")]
     Trapped {
         /// The plugin.
@@ -96,7 +108,8 @@ pub enum CallError {
         /// The trap, with its causes.
         message: String,
     },
-    /// The plugin exceeded one of its limits; it is disabled from now on.
+    /// The plugin exceeded one of its limits; it is disabled from now on
+    /// (until a reload, or a restart if it has a [`RestartPolicy`]).
     #[error("{message}")]
     LimitExceeded {
         /// The plugin.
@@ -132,6 +145,25 @@ pub enum CallError {
         /// Why.
         reason: String,
     },
+    /// Only in [`LoadedTree::failures`](crate::LoadedTree::failures): the
+    /// plugin failed with `error` and its [`RestartPolicy`] restarted it; a
+    /// fresh instance answered the next call.
+    #[error(
+        "plugin `{plugin}` failed in `{function}` and was restarted (restart {restart}, {policy})"
+    )]
+    Restarted {
+        /// The plugin.
+        plugin: PluginId,
+        /// The function whose call failed it.
+        function: String,
+        /// The restart's number since the tree was loaded (from 1).
+        restart: u32,
+        /// The policy that allowed it.
+        policy: RestartPolicy,
+        /// How the call failed.
+        #[source]
+        error: Box<CallError>,
+    },
 }
 
 impl CallError {
@@ -142,7 +174,8 @@ impl CallError {
             | CallError::LimitExceeded { plugin, .. }
             | CallError::Unavailable { plugin, .. }
             | CallError::Reentrant { plugin, .. }
-            | CallError::BadHandle { plugin, .. } => plugin,
+            | CallError::BadHandle { plugin, .. }
+            | CallError::Restarted { plugin, .. } => plugin,
         }
     }
 }

@@ -124,7 +124,7 @@ impl<'t> RootFunc<'t> {
             answers
                 .push(id, answer.map_err(|failure| CallError::from_failure(id, function, failure)))
         })
-        .map_err(|_| DispatchError::UnknownHandle)?;
+        .map_err(|_| crossing.no_owner())?;
         socket_of(answers, root)
     }
 }
@@ -148,17 +148,45 @@ struct HostCrossing<'a> {
     slots: &'a [Arc<PluginSlot>],
 }
 
+impl HostCrossing<'_> {
+    /// Why no root plugin owns the method's `self`.
+    #[cold]
+    fn no_owner(&self) -> DispatchError {
+        self.handles.first().map_or(DispatchError::UnknownHandle, |h| lost_handle(self.slots, h))
+    }
+}
+
+/// [`DispatchError::Restarted`] if a restart replaced the instance that
+/// gave `handle` out, else [`DispatchError::UnknownHandle`].
+fn lost_handle(slots: &[Arc<PluginSlot>], handle: &ResourceAny) -> DispatchError {
+    match slots.iter().find(|slot| slot.lost(handle)) {
+        Some(slot) => DispatchError::Restarted { plugin: slot.id.clone() },
+        None => DispatchError::UnknownHandle,
+    }
+}
+
 impl Crossing for HostCrossing<'_> {
     fn owner(&self) -> Option<Arc<LoadedPlugin>> {
         let first = self.handles.first()?;
-        self.slots.iter().map(|slot| slot.current()).find(|p| p.resource_name(first).is_some())
+        // Read as calls read slots: a failed owner is restarted first, and
+        // then owns none of the handles its failed instance gave out.
+        self.slots
+            .iter()
+            .map(|slot| Arc::clone(&slot.borrow()))
+            .find(|p| p.resource_name(first).is_some())
     }
 
     fn admit(&mut self, provider: &LoadedPlugin) -> Result<(), String> {
-        match self.handles.iter().find(|r| provider.resource_name(r).is_none()) {
-            Some(foreign) => Err(format!("the handle {foreign:?} is not one of its resources")),
-            None => Ok(()),
-        }
+        let Some(foreign) = self.handles.iter().find(|r| provider.resource_name(r).is_none())
+        else {
+            return Ok(());
+        };
+        let restarted = self.slots.iter().any(|s| s.id == provider.id && s.lost(foreign));
+        Err(if restarted {
+            "the handle is from its instance before it was restarted: a restart loses every handle the instance gave out".into()
+        } else {
+            format!("the handle {foreign:?} is not one of its resources")
+        })
     }
 
     fn receive(&mut self, _: &Arc<LoadedPlugin>, value: Val) -> Result<Val, ProviderFailure> {
@@ -218,15 +246,31 @@ impl LoadedTree {
 
     /// Every plugin that failed while the tree ran — trapped or exceeded a
     /// limit, whether called by the host or by another plugin — with the
-    /// call that failed. Such a plugin answers no more calls.
+    /// call that failed, in load order. A plugin without a restart policy
+    /// answers no more calls (until reloaded).
+    ///
+    /// A plugin with a [`RestartPolicy`](crate::RestartPolicy) is listed
+    /// once per restart ([`CallError::Restarted`], oldest first, the latest
+    /// 64 kept), then with its instance's failure if the instance answering
+    /// now failed (not restarted yet, or failed for good).
     pub fn failures(&self) -> Vec<CallError> {
-        self.plugins
-            .iter()
-            .map(|slot| slot.current())
-            .filter_map(|p| {
-                p.failure().map(|f| CallError::from_failure(&p.id, &f.function, f.failure.clone()))
-            })
-            .collect()
+        let mut all = Vec::new();
+        for slot in &self.plugins {
+            if let Some((policy, restarts)) = slot.restarts() {
+                all.extend(restarts.into_iter().map(|r| CallError::Restarted {
+                    plugin: slot.id.clone(),
+                    error: Box::new(CallError::from_failure(&slot.id, &r.function, r.failure)),
+                    function: r.function,
+                    restart: r.number,
+                    policy,
+                }));
+            }
+            let p = slot.current();
+            all.extend(
+                p.failure().map(|f| CallError::from_failure(&p.id, &f.function, f.failure.clone())),
+            );
+        }
+        all
     }
 
     /// Drops a resource the host got from a root plugin: the plugin's
@@ -235,13 +279,14 @@ impl LoadedTree {
     ///
     /// # Errors
     /// [`DispatchError::UnknownHandle`] when no root plugin owns it;
+    /// [`DispatchError::Restarted`] when its owner was restarted since;
     /// [`DispatchError::Dropped`] when the owner refused it (already dropped,
     /// or the owner failed).
     pub fn drop_resource(&self, resource: ResourceAny) -> Result<(), DispatchError> {
         let owner = self
             .root_instances()
             .find(|p| p.resource_name(&resource).is_some())
-            .ok_or(DispatchError::UnknownHandle)?;
+            .ok_or_else(|| lost_handle(&self.root.slots, &resource))?;
         owner.drop_resource(resource).map_err(|failure| DispatchError::Dropped {
             error: Box::new(CallError::from_failure(&owner.id, "resource drop", failure)),
         })

@@ -74,6 +74,15 @@ impl ProxyTable {
         Some(entry)
     }
 
+    /// Removes every entry (a restart: the handles die with the instance).
+    pub fn drain(&self) -> Vec<Proxied> {
+        let mut slots = self.slots();
+        let entries = std::mem::take(&mut slots.entries);
+        slots.free.clear();
+        slots.live = 0;
+        entries.into_iter().flatten().collect()
+    }
+
     /// How many handles the consumer holds now.
     pub fn len(&self) -> usize {
         self.slots().live
@@ -124,6 +133,10 @@ impl Unwrapped {
     pub fn check_owner(&self, plugin: &LoadedPlugin) -> Result<(), String> {
         match self.handles.iter().find(|(e, _)| !std::ptr::eq(Arc::as_ptr(&e.owner), plugin)) {
             None => Ok(()),
+            Some((e, _)) if e.owner.id == plugin.id => Err(format!(
+                "a handle passed to plugin `{}` is from its instance before a restart or reload",
+                plugin.id
+            )),
             Some((e, _)) => Err(format!(
                 "a handle passed to plugin `{}` belongs to plugin `{}`",
                 plugin.id, e.owner.id

@@ -15,7 +15,9 @@ mod limits;
 mod link;
 mod options;
 mod plugin;
+mod recipe;
 mod reload;
+mod restart;
 mod slot;
 mod socket;
 mod store;
@@ -26,7 +28,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use wasmtime::component::{Component, Linker};
-use wasmtime::{Config, Engine, Store};
+use wasmtime::{Config, Engine};
 
 pub use cache::{ArtifactCache, CacheStats};
 pub use error::{Cause, LoadError};
@@ -42,9 +44,9 @@ pub use ticker::EPOCH_TICK;
 use crate::describe::{Catalog, Limit, PluginId};
 use crate::resolve::{PluginStatus, PluginTree, TreePlugin, check_socket};
 use handles::{Kinds, ProxyTable};
-use limits::{EngineSupport, PluginLimiter, classify, prepare_store};
+use limits::EngineSupport;
 use link::{HandleContext, SocketTarget, define_socket_function, define_socket_resource};
-use plugin::Setup;
+use recipe::{InstanceRecipe, PlugFunction};
 use socket::SocketFunction;
 use store::PluginState;
 use ticker::TickerGuard;
@@ -79,8 +81,8 @@ pub const POOL_SHARE_PER_PLUGIN: PoolShare =
     PoolShare { core_instances: 32, memories: 2, tables: 8 };
 
 /// [`engine_config`] with wasmtime's pooling instance allocator, sized for
-/// trees of up to `plugins` plugins alive at once (a reloaded plugin counts
-/// twice while calls still run on its old instance).
+/// trees of up to `plugins` plugins alive at once (a reloaded or restarted
+/// plugin counts twice while calls or handles still hold its old instance).
 ///
 /// Every slot is reserved once, when the engine is built, so instantiating a
 /// plugin takes a warm slot instead of mapping fresh memory: worth it for
@@ -249,7 +251,7 @@ impl PluginTree {
             };
             match outcome {
                 Ok(p) => {
-                    let p = Arc::new(PluginSlot::new(p));
+                    let p = Arc::new(PluginSlot::new(p, plugin.restart));
                     in_order.push(p.clone());
                     loaded.insert(index, p);
                 }
@@ -397,30 +399,12 @@ fn load_one(
     }
     wasi::link(&mut linker, plugin).map_err(link_error)?;
     let pre = linker.instantiate_pre(component).map_err(link_error)?;
-    let wasi = wasi::context(plugin)?;
-    let mut store = Store::new(engine, PluginState::new(PluginLimiter::new(&limits), wasi));
-    store.limiter(|state| &mut state.limiter);
-    prepare_store(&mut store, &limits, support).map_err(link_error)?;
-    let instantiated = pre.instantiate(&mut store);
-    let instance = instantiated.map_err(|e| {
-        let refusal = store.data_mut().limiter.take_refusal();
-        match classify(&e, id, "instantiation", &limits, false, refusal) {
-            ProviderFailure::LimitExceeded(limit, message) => {
-                LoadError::LimitExceeded { plugin: id.clone(), limit, message }
-            }
-            _ => LoadError::Instantiate { plugin: id.clone(), source: e.into() },
-        }
-    })?;
-    if support.fuel {
-        // Calls without a fuel limit run on this; limited calls refuel each time.
-        store.set_fuel(u64::MAX).map_err(link_error)?;
-    }
     let plug = plugin.plug.as_deref().unwrap_or_default();
     let interface = catalog.get(plug);
     let plug_index = component.get_export_index(None, plug);
+    let export =
+        |name: &str| plug_index.as_ref().and_then(|pi| component.get_export_index(Some(pi), name));
     let mut funcs = Vec::new();
-    let mut names = Vec::new();
-    let mut shapes = Vec::new();
     for f in interface.map(|i| i.functions.as_slice()).unwrap_or_default() {
         if let Some(ty) = f.signature.async_type() {
             return Err(LoadError::Unsupported {
@@ -432,33 +416,33 @@ fn load_one(
                 ),
             });
         }
-        names.push(f.name.clone());
-        let func = plug_index
-            .as_ref()
-            .and_then(|pi| component.get_export_index(Some(pi), &f.name))
-            .and_then(|fi| instance.get_func(&mut store, fi))
-            .ok_or_else(|| LoadError::MissingExport {
-                plugin: id.clone(),
-                interface: plug.to_string(),
-                function: f.name.clone(),
-            })?;
-        let shape = fast::Shape::of(&f.signature);
-        shapes.push(shape.filter(|&s| plugin::check_shape(&mut store, funcs.len(), func, s)));
-        funcs.push(Some(func));
+        funcs.push(PlugFunction {
+            name: f.name.clone(),
+            export: export(&f.name),
+            shape: fast::Shape::of(&f.signature),
+        });
     }
-    let mut resources = Vec::new();
-    for name in interface.map(|i| i.resources.as_slice()).unwrap_or_default() {
-        let ty = plug_index
-            .as_ref()
-            .and_then(|pi| component.get_export_index(Some(pi), name))
-            .and_then(|ri| instance.get_resource(&mut store, ri));
-        if let Some(ty) = ty {
-            resources.push((ty, name.clone()));
-        }
-    }
-    Ok(LoadedPlugin::new(
-        id.clone(),
-        store,
-        Setup { funcs, names, shapes, resources, proxies, limits, support },
-    ))
+    let resources = interface
+        .map(|i| i.resources.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|name| Some((export(name)?, name.clone())))
+        .collect();
+    let recipe = InstanceRecipe {
+        id: id.clone(),
+        pre,
+        limits,
+        support,
+        grants: (!plugin.wasi.is_empty()).then(|| plugin.grants.clone()),
+        funcs,
+        resources,
+        plug: plug.to_string(),
+        proxies,
+    };
+    let loaded = recipe.instantiate()?;
+    // Kept only where a restart may need it: it holds the linker's definitions.
+    Ok(match plugin.restart {
+        Some(_) => loaded.with_recipe(Arc::new(recipe)),
+        None => loaded,
+    })
 }

@@ -19,6 +19,8 @@ use super::limits::{
     CallAllowance, CallBudget, EngineSupport, LimitHit, TransferExceeded, check_transfer, classify,
     value_bytes,
 };
+use super::recipe::InstanceRecipe;
+use super::restart::Fate;
 use super::store::PluginState;
 use crate::describe::val_check::{describe, matches};
 use crate::describe::{Cardinality, Catalog, Limits, PluginId, ValueType};
@@ -34,6 +36,10 @@ pub(crate) struct LoadedPlugin {
     /// Set once, by the call that trapped or hit a limit: wasmtime refuses to
     /// enter an instance after that, so the plugin is failed from then on.
     failure: OnceLock<Failure>,
+    /// How a fresh instance is made, kept for plugins with a restart policy.
+    recipe: Option<Arc<InstanceRecipe>>,
+    /// What became of this instance after it failed, under a restart policy.
+    fate: OnceLock<Fate>,
 }
 
 // Unboxed: a `LoadedPlugin` always lives in an `Arc`, and a call saves a
@@ -179,7 +185,49 @@ impl LoadedPlugin {
             limits,
             caller: AtomicU64::new(0),
         };
-        LoadedPlugin { id, body: Body::Component(body), proxies, failure: OnceLock::new() }
+        LoadedPlugin {
+            id,
+            body: Body::Component(body),
+            proxies,
+            failure: OnceLock::new(),
+            recipe: None,
+            fate: OnceLock::new(),
+        }
+    }
+
+    /// This instance, restartable from `recipe`.
+    pub fn with_recipe(mut self, recipe: Arc<InstanceRecipe>) -> Self {
+        self.recipe = Some(recipe);
+        self
+    }
+
+    /// How a fresh instance of this plugin is made; `None` for a host plug
+    /// and for a plugin without a restart policy.
+    pub fn recipe(&self) -> Option<&Arc<InstanceRecipe>> {
+        self.recipe.as_ref()
+    }
+
+    /// What became of this failed instance, once its slot decided.
+    pub fn fate(&self) -> Option<&Fate> {
+        self.fate.get()
+    }
+
+    /// Records what became of this failed instance (first decision wins).
+    pub fn set_fate(&self, fate: Fate) {
+        let _ = self.fate.set(fate);
+    }
+
+    /// Whether a fresh instance replaced this one after it failed.
+    pub fn was_restarted(&self) -> bool {
+        matches!(self.fate.get(), Some(Fate::Restarted))
+    }
+
+    /// The plug's resource types in this instance.
+    pub fn resource_types(&self) -> Vec<ResourceType> {
+        match &self.body {
+            Body::Component(body) => body.resources.iter().map(|(t, _)| *t).collect(),
+            Body::Host(_) => Vec::new(),
+        }
     }
 
     /// Calls function number `function`, of fast shape `S`, typed; a host
@@ -308,6 +356,8 @@ impl LoadedPlugin {
             body: Body::Host(HostBody { funcs }),
             proxies: Arc::default(),
             failure: OnceLock::new(),
+            recipe: None,
+            fate: OnceLock::new(),
         }
     }
 
@@ -456,7 +506,7 @@ impl LoadedPlugin {
 
     /// The one way into the plugin's store: refuses a failed plugin and
     /// re-entry, arms the call's budget, and classifies an error; an error
-    /// for which `poisons` holds fails the plugin for good.
+    /// for which `poisons` holds fails this instance for good (a restart policy may replace it).
     fn enter<R>(
         &self,
         body: &ComponentBody,
@@ -559,10 +609,21 @@ impl LoadedPlugin {
             | ProviderFailure::Reentrant(m)
             | ProviderFailure::BadHandle(m) => m.clone(),
         };
-        ProviderFailure::Unavailable(format!(
-            "plugin `{}` failed earlier in `{}` and was disabled ({how})",
-            self.id, failed.function
-        ))
+        let (id, function) = (&self.id, &failed.function);
+        ProviderFailure::Unavailable(match self.fate.get() {
+            None => {
+                format!("plugin `{id}` failed earlier in `{function}` and was disabled ({how})")
+            }
+            Some(Fate::GaveUp(policy)) => format!(
+                "plugin `{id}` failed earlier in `{function}` and was disabled: its restart policy allows {policy} ({how})"
+            ),
+            Some(Fate::Restarted) => format!(
+                "plugin `{id}` failed earlier in `{function}` and was restarted; this call reached the instance before the restart ({how})"
+            ),
+            Some(Fate::RestartFailed(why)) => format!(
+                "plugin `{id}` failed earlier in `{function}` and could not be restarted: {why} ({how})"
+            ),
+        })
     }
 }
 

@@ -80,7 +80,8 @@ impl LoadedTree {
     ///
     /// The new component must plug into the same interface; its sockets may
     /// differ (they are checked and linked against the plugins loaded now).
-    /// Limits stay those of the plugin. A plugin that failed at run time is
+    /// Limits, grants and restart policy stay those of the plugin (its
+    /// restart window starts afresh). A plugin that failed at run time is
     /// revived by a reload. Handles the host holds from the old instance
     /// are refused afterwards ([`DispatchError::UnknownHandle`](crate::DispatchError::UnknownHandle));
     /// handles consumers hold keep working on the old instance until dropped.
@@ -109,8 +110,11 @@ impl LoadedTree {
         let described =
             describe_plugin(plugin.clone(), &source).map_err(|e| rejected(vec![e.into()]))?;
         // The new component is allowed what the old one was; strict mode checks it too.
-        let allowed =
-            Allowed { limits: plugins[index].limits, grants: plugins[index].grants.clone() };
+        let allowed = Allowed {
+            limits: plugins[index].limits,
+            grants: plugins[index].grants.clone(),
+            restart: plugins[index].restart,
+        };
         let mut errors = Vec::new();
         let mut fresh = check_plugin(&self.catalog, described, allowed, &mut errors);
         if !errors.is_empty() {

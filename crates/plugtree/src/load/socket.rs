@@ -98,6 +98,11 @@ pub(crate) fn fan_out<P: Deref<Target = Arc<LoadedPlugin>>>(
     let mut call = |p: &Arc<LoadedPlugin>| {
         let result = match crossing.admit(p) {
             Err(reason) => Err(ProviderFailure::BadHandle(reason)),
+            // `self` was given out by an instance a restart replaced.
+            Ok(()) if f.to_owner && p.was_restarted() => Err(ProviderFailure::BadHandle(format!(
+                "the handle is from plugin `{}` before it was restarted: a restart loses every handle the instance gave out",
+                p.id
+            ))),
             Ok(()) => p.call(f.index, params, f.has_result).and_then(|value| match value {
                 Some(value) => crossing.receive(p, value).map(Some),
                 None => Ok(None),

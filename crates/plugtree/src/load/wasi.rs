@@ -41,18 +41,18 @@ pub(crate) fn link(linker: &mut Linker<PluginState>, plugin: &TreePlugin) -> was
     wasmtime_wasi::p2::add_to_linker_sync(linker)
 }
 
-/// The plugin's WASI context: `None` without WASI imports; otherwise nothing
-/// but what its grants allow. Host names in `network` are resolved here, once.
+/// The WASI context of plugin `id` with `grants` (`None`: it imports no
+/// WASI): nothing but what its grants allow. Host names in `network` are
+/// resolved here, for each new store (a restart makes one too).
 ///
 /// # Errors
 /// [`LoadError::Grant`] when a granted directory cannot be opened or a granted
 /// host name does not resolve.
-pub(crate) fn context(plugin: &TreePlugin) -> Result<Option<Box<WasiState>>, LoadError> {
-    if plugin.wasi.is_empty() {
-        return Ok(None);
-    }
-    let id = &plugin.id;
-    let grants = &plugin.grants;
+pub(crate) fn context(
+    id: &PluginId,
+    grants: Option<&Grants>,
+) -> Result<Option<Box<WasiState>>, LoadError> {
+    let Some(grants) = grants else { return Ok(None) };
     // Defaults: no preopens, env or args, stdin empty, stdout/stderr discarded,
     // TCP/UDP and name lookup off, every socket address denied.
     let mut builder = WasiCtx::builder();

@@ -6,7 +6,7 @@ use super::{Allowed, BuildError, Described, PluginTree, resolve};
 use crate::describe::BuiltinPlug;
 use crate::describe::{
     Cardinality, Catalog, DescribeError, Grants, Limits, Manifest, ManifestError, PluginId,
-    PluginSource, describe_plugin,
+    PluginSource, RestartPolicy, describe_plugin,
 };
 use crate::host::{HOST_WIT, HostPlug, Log, MemoryKv};
 
@@ -53,6 +53,7 @@ pub struct TreeBuilder {
     limits: Limits,
     plugin_limits: Vec<(PluginId, Limits)>,
     grants: Vec<(PluginId, Grants)>,
+    restarts: Vec<(PluginId, RestartPolicy)>,
 }
 
 impl TreeBuilder {
@@ -73,6 +74,9 @@ impl TreeBuilder {
             }
             if plugin.grants != Grants::none() {
                 builder = builder.grants(plugin.id.clone(), plugin.grants.clone());
+            }
+            if let Some(policy) = plugin.restart {
+                builder = builder.restart_policy(plugin.id.clone(), policy);
             }
         }
         if !manifest.host.is_empty() {
@@ -146,6 +150,16 @@ impl TreeBuilder {
         self
     }
 
+    /// Lets one component plugin be restarted after it fails (traps or
+    /// exceeds a limit): a fresh instance answers the next call, at most
+    /// `policy.max` times within `policy.within`; see [`RestartPolicy`] for
+    /// what a restart loses. Without one a failed plugin stays failed until
+    /// it is reloaded. Ignored for host plugs, which do not fail.
+    pub fn restart_policy(mut self, id: impl Into<PluginId>, policy: RestartPolicy) -> Self {
+        self.restarts.push((id.into(), policy));
+        self
+    }
+
     /// Reads the WIT and the components and resolves the tree.
     ///
     /// Returns the tree with every problem found in single plugins; the tree
@@ -184,6 +198,7 @@ impl TreeBuilder {
                 .find(|(p, _)| p == id)
                 .map(|g| g.1.clone())
                 .unwrap_or_default(),
+            restart: self.restarts.iter().rev().find(|(p, _)| p == id).map(|r| r.1),
         };
         let described = self
             .plugins

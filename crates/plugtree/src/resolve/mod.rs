@@ -18,8 +18,8 @@ pub use builder::{SetupError, TreeBuilder};
 pub use error::{BuildError, Unsatisfied};
 
 use crate::describe::{
-    Cardinality, Catalog, DescribedPlugin, Grants, Import, Limits, PluginId, Signature, WasiNeed,
-    socket_abi, wasi_need,
+    Cardinality, Catalog, DescribedPlugin, Grants, Import, Limits, PluginId, RestartPolicy,
+    Signature, WasiNeed, socket_abi, wasi_need,
 };
 use crate::host::HostPlug;
 
@@ -63,6 +63,8 @@ pub(crate) struct TreePlugin {
     /// Its WASI imports, by full name; linked from `grants` at load.
     pub wasi: Vec<String>,
     pub grants: Grants,
+    /// How often it is restarted after failing (components only).
+    pub restart: Option<RestartPolicy>,
     /// Set for a plug the host implements in Rust (then `component` is `None`).
     pub host: Option<Arc<HostPlug>>,
 }
@@ -75,11 +77,13 @@ pub(crate) enum Described {
 }
 
 /// What the host allows one component, given beside its description (which
-/// says only what the component is): its limits and its WASI grants.
+/// says only what the component is): its limits, its WASI grants and its
+/// restart policy.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Allowed {
     pub limits: Limits,
     pub grants: Grants,
+    pub restart: Option<RestartPolicy>,
 }
 
 /// What a plugin is made of.
@@ -117,6 +121,9 @@ pub struct PluginView<'a> {
     pub limits: &'a Limits,
     /// What the host grants it through WASI.
     pub grants: &'a Grants,
+    /// How often it is restarted after failing; `None`: failed for good
+    /// until reloaded (always `None` for host plugs, which do not fail).
+    pub restart: Option<RestartPolicy>,
     /// A component or a host plug.
     pub kind: PluginKind,
     sockets: &'a [SocketUse],
@@ -177,6 +184,7 @@ impl PluginTree {
             status: p.status,
             limits: &p.limits,
             grants: &p.grants,
+            restart: p.restart,
             kind: if p.host.is_some() { PluginKind::Host } else { PluginKind::Component },
             sockets: &p.sockets,
             wasi: &p.wasi,
@@ -231,6 +239,7 @@ pub(crate) fn resolve(
                     limits: allowed.limits,
                     wasi: Vec::new(),
                     grants: allowed.grants,
+                    restart: allowed.restart,
                     host: None,
                 });
             }
@@ -394,6 +403,7 @@ pub(crate) fn check_plugin(
         limits: allowed.limits,
         wasi,
         grants: allowed.grants,
+        restart: allowed.restart,
         host: None,
     }
 }
@@ -485,6 +495,7 @@ fn check_host_plug(catalog: &Catalog, host: HostPlug, errors: &mut Vec<BuildErro
         host: Some(Arc::new(host)),
         wasi: Vec::new(),
         grants: Grants::default(),
+        restart: None,
     }
 }
 
