@@ -56,7 +56,7 @@ fn entries(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn stats(hits: u64, misses: u64, rejected: u64, written: u64) -> CacheStats {
-    CacheStats { hits, misses, rejected, written }
+    CacheStats { hits, misses, rejected, written, evicted: 0 }
 }
 
 #[test]
