@@ -102,8 +102,13 @@ fn main() {
         let warm = wasmtime_cached_engine(&dir);
         time("wasmtime warm", &mut || load(&warm, &plugins, &LoadOptions::default()));
         drop(warm);
-        // Its worker also writes a `.stats` file beside each entry.
-        theirs = usage(&dir, &|p| p.extension().is_none_or(|e| e != "stats"));
+        // Its worker also writes a `.stats` file beside each entry and a
+        // `.cleanup` marker.
+        let bookkeeping = |p: &Path| {
+            p.extension().is_some_and(|e| e == "stats")
+                || p.file_name().is_some_and(|n| n == ".cleanup")
+        };
+        theirs = usage(&dir, &|p| !bookkeeping(p));
         let stats = usage(&dir, &|p| p.extension().is_some_and(|e| e == "stats"));
         eprintln!(
             "round {round}: wasmtime's cache holds {} entries and {} stats files",
