@@ -103,10 +103,10 @@ fn main() {
         time("wasmtime warm", &mut || load(&warm, &plugins, &LoadOptions::default()));
         drop(warm);
         // Its worker also writes a `.stats` file beside each entry and a
-        // `.cleanup` marker.
+        // `.cleanup` marker (`.cleanup.wip-PID` while it cleans up).
         let bookkeeping = |p: &Path| {
             p.extension().is_some_and(|e| e == "stats")
-                || p.file_name().is_some_and(|n| n == ".cleanup")
+                || p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(".cleanup"))
         };
         theirs = usage(&dir, &|p| !bookkeeping(p));
         let stats = usage(&dir, &|p| p.extension().is_some_and(|e| e == "stats"));
