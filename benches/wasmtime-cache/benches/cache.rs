@@ -136,7 +136,7 @@ fn main() {
     println!("| disk per entry | entries | bytes each | allocated each |");
     println!("|---|---:|---:|---:|");
     for (name, u) in [("plugtree", ours), ("wasmtime (zstd)", theirs)] {
-        let each = |b: u64| if u.files == 0 { 0 } else { b / u.files };
+        let each = |b: u64| b.checked_div(u.files).unwrap_or(0);
         println!("| {name} | {} | {} | {} |", u.files, each(u.bytes), each(u.allocated));
     }
     let _ = std::fs::remove_dir_all(&scratch);
