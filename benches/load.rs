@@ -3,82 +3,20 @@
 //! and the resident memory each loaded plugin adds; warm loads again on an
 //! engine with the pooling allocator.
 //!
-//! Every plugin is a distinct component: `bench-level5` with a custom
-//! section naming it, so neither the cache nor the dedup of identical
-//! components makes a cold load cheaper than it is. Cold 1,000 is timed once
-//! (about 1,000 compiles); everything else is a criterion group.
+//! Every plugin is a distinct component (`benches/distinct`). Cold 1,000 is
+//! timed once (about 1,000 compiles); everything else is a criterion group.
+//! `benches/wasmtime-cache` compares this cache with wasmtime's own.
 
+mod distinct;
 #[path = "../tests/all/guests/mod.rs"]
 mod guests;
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use distinct::{answers, distinct_plugins, load};
+use plugtree::Engine;
 use plugtree::load::{ArtifactCache, LoadOptions};
-use plugtree::{Cardinality, Engine, LoadedTree, PluginTree, Socket, Val};
-
-/// `n` distinct copies of `bench-level5`, written under `dir`.
-fn distinct_plugins(dir: &Path, n: usize) -> Vec<PathBuf> {
-    let base = std::fs::read(guests::guest("bench-level5")).expect("guest");
-    std::fs::create_dir_all(dir).expect("dir");
-    (0..n)
-        .map(|i| {
-            let path = dir.join(format!("p{i}.wasm"));
-            if !path.exists() {
-                std::fs::write(&path, with_custom_section(&base, &format!("plugtree-bench-{i}")))
-                    .expect("write");
-            }
-            path
-        })
-        .collect()
-}
-
-/// `component` with a custom section `name` appended: another hash, the same code.
-fn with_custom_section(component: &[u8], name: &str) -> Vec<u8> {
-    let mut payload = leb128(name.len());
-    payload.extend_from_slice(name.as_bytes());
-    let mut out = component.to_vec();
-    out.push(0); // custom section id
-    out.extend(leb128(payload.len()));
-    out.extend(payload);
-    out
-}
-
-fn leb128(mut n: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return out;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-fn load(engine: &Engine, plugins: &[PathBuf], options: &LoadOptions) -> LoadedTree {
-    let builder = plugins.iter().enumerate().fold(
-        PluginTree::builder()
-            .wit(guests::app_wit().join("bench.wit"))
-            .root("test:bench/level5")
-            .cardinality("test:bench/level5", Cardinality::Any),
-        |b, (i, path)| b.plugin(format!("p{i}"), path.clone()),
-    );
-    let (tree, errors) = builder.build().expect("valid WIT");
-    assert!(errors.is_empty(), "{errors:?}");
-    let (loaded, errors) = tree.load_with(engine, options);
-    assert!(errors.is_empty(), "{errors:?}");
-    loaded
-}
-
-fn answers(tree: &LoadedTree) -> usize {
-    match tree.dispatch("test:bench/level5", "add", &[Val::U32(1), Val::U32(2)]) {
-        Ok(Socket::Any(answers)) => answers.len(),
-        other => panic!("{other:?}"),
-    }
-}
 
 /// Resident set size of this process, in bytes.
 fn rss() -> usize {

@@ -4,6 +4,7 @@
 
 use crate::guests;
 
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
 use plugtree::load::{ArtifactCache, CacheStats, LoadOptions};
@@ -40,13 +41,21 @@ fn assert_chain_answers(loaded: &LoadedTree) {
     );
 }
 
-/// Every entry file under `dir`.
+/// Every entry file under `dir`: regular files named `<64 hex>.cwasm` in its folders.
 fn entries(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     for engine_dir in std::fs::read_dir(dir).expect("cache dir") {
-        for entry in std::fs::read_dir(engine_dir.expect("entry").path()).expect("engine dir") {
+        let engine_dir = engine_dir.expect("entry").path();
+        if !engine_dir.is_dir() {
+            continue;
+        }
+        for entry in std::fs::read_dir(engine_dir).expect("engine dir") {
             let path = entry.expect("entry").path();
-            if path.extension().is_some_and(|e| e == "cwasm") {
+            let named = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.strip_suffix(".cwasm").is_some_and(|stem| stem.len() == 64));
+            if named && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
                 found.push(path);
             }
         }
@@ -56,7 +65,7 @@ fn entries(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn stats(hits: u64, misses: u64, rejected: u64, written: u64) -> CacheStats {
-    CacheStats { hits, misses, rejected, written }
+    CacheStats { hits, misses, rejected, written, evicted: 0 }
 }
 
 #[test]
@@ -292,4 +301,129 @@ fn reloads_compile_through_the_trees_cache() {
         greet(&loaded),
         Ok(Socket::Any(vec![("greeter".into(), Ok(Some(Val::String("hello, ana".into()))))]))
     );
+}
+
+/// Components of distinct guests, compiled through `cache` one by one;
+/// returns each one's entry file, in order.
+fn fill(cache: &ArtifactCache, names: &[&str]) -> Vec<PathBuf> {
+    names
+        .iter()
+        .map(|name| {
+            let before = if cache.dir().exists() { entries(cache.dir()) } else { Vec::new() };
+            let bytes = std::fs::read(guests::guest(name)).expect("read");
+            cache.component(guests::engine(), &bytes).expect("compiles");
+            let after = entries(cache.dir());
+            let new: Vec<_> = after.into_iter().filter(|p| !before.contains(p)).collect();
+            assert_eq!(new.len(), 1, "{name}: one new entry");
+            new[0].clone()
+        })
+        .collect()
+}
+
+fn size(path: &Path) -> u64 {
+    std::fs::metadata(path).expect("entry").len()
+}
+
+/// Sets `path`'s modification time `secs` seconds into the past.
+fn age(path: &Path, secs: u64) {
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(secs);
+    std::fs::File::options().write(true).open(path).expect("open").set_modified(past).expect("age");
+}
+
+#[test]
+fn eviction_keeps_the_most_recently_used_entries_within_the_bound() {
+    let dir = scratch("evict");
+    let names = ["chain-top", "chain-mid", "chain-bottom", "many-en"];
+    let sizes: Vec<u64> = {
+        let sizing = scratch("evict-sizes");
+        fill(&ArtifactCache::new(&sizing), &names).iter().map(|p| size(p)).collect()
+    };
+    let filled = fill(&ArtifactCache::new(&dir), &names[..3]);
+    let (top, mid, bottom) = (&filled[0], &filled[1], &filled[2]);
+    // Ages that order the entries without waiting: top oldest, then mid, then bottom.
+    age(top, 300);
+    age(mid, 200);
+    age(bottom, 100);
+
+    // Room for three of the four: top (used again below), bottom and many-en.
+    let max = sizes[0] + sizes[2] + sizes[3];
+    let cache = ArtifactCache::new(&dir).with_max_bytes(max);
+    assert_eq!(cache.max_bytes(), max);
+    let top_bytes = std::fs::read(guests::guest("chain-top")).expect("read");
+    cache.component(guests::engine(), &top_bytes).expect("a hit");
+    let added = fill(&cache, &names[3..]);
+    assert_eq!(
+        cache.stats(),
+        CacheStats { hits: 1, misses: 1, rejected: 0, written: 1, evicted: 1 }
+    );
+    // mid, the least recently used, went; top was used after it.
+    let mut kept = vec![top.clone(), bottom.clone(), added[0].clone()];
+    kept.sort();
+    assert_eq!(entries(&dir), kept);
+    assert_eq!(entries(&dir).iter().map(|p| size(p)).sum::<u64>(), max);
+
+    // A bound of one entry: each write leaves only itself.
+    let cache = ArtifactCache::new(&dir).with_max_bytes(sizes[1]);
+    let mid_again = fill(&cache, &names[1..2]);
+    assert_eq!(
+        cache.stats(),
+        CacheStats { hits: 0, misses: 1, rejected: 0, written: 1, evicted: 3 }
+    );
+    assert_eq!(entries(&dir), mid_again);
+}
+
+#[test]
+fn eviction_leaves_everything_but_its_own_entries_alone() {
+    let dir = scratch("evict-foreign");
+    let filled = fill(&ArtifactCache::new(&dir), &["chain-top"]);
+    let engine_dir = filled[0].parent().expect("engine folder").to_path_buf();
+    let named_like_an_entry = format!("{}.cwasm", "ab".repeat(32));
+    // What the CLI keeps beside the entries, files in an engine folder that
+    // are not entries, and a file named like an entry that is not one.
+    let foreign: Vec<PathBuf> = vec![
+        dir.join("builds/plugin-0123.wasm"),
+        dir.join("toolchains/python/installed"),
+        dir.join("notes.txt"),
+        dir.join("0123456789abcdef01234567.cwasm"),
+        engine_dir.join("readme.txt"),
+        engine_dir.join("component.cwasm"),
+        engine_dir.join(&named_like_an_entry),
+        engine_dir.join(".0123456789abcdef.1.2.tmp.keep"),
+    ];
+    for (i, path) in foreign.iter().enumerate() {
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");
+        std::fs::write(path, vec![b'x'; 1000 + i]).expect("write");
+        age(path, 3600);
+    }
+    // A FIFO and a link to an endless device named like entries: never opened.
+    let fifo = engine_dir.join(format!("{}.cwasm", "cd".repeat(32)));
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let link = engine_dir.join(format!("{}.cwasm", "ef".repeat(32)));
+    std::os::unix::fs::symlink("/dev/zero", &link).expect("symlink");
+    // Temporary files of a writer: a stale one is removed, a fresh one kept.
+    let stale = engine_dir.join(".0123456789abcdef.4242.0.tmp");
+    let fresh = engine_dir.join(".0123456789abcdef.4242.1.tmp");
+    std::fs::write(&stale, b"half an entry").expect("write");
+    std::fs::write(&fresh, b"half an entry").expect("write");
+    age(&stale, 3600);
+
+    // A one-byte bound: the write evicts every entry but its own.
+    let cache = ArtifactCache::new(&dir).with_max_bytes(1);
+    let written = fill(&cache, &["chain-bottom"]);
+    assert_eq!(
+        cache.stats(),
+        CacheStats { hits: 0, misses: 1, rejected: 0, written: 1, evicted: 1 }
+    );
+    for (i, path) in foreign.iter().enumerate() {
+        assert_eq!(std::fs::read(path).expect("still there"), vec![b'x'; 1000 + i], "{path:?}");
+    }
+    assert!(std::fs::symlink_metadata(&fifo).expect("fifo").file_type().is_fifo());
+    assert!(std::fs::symlink_metadata(&link).expect("link").file_type().is_symlink());
+    assert!(!stale.exists());
+    assert_eq!(std::fs::read(&fresh).expect("fresh tmp"), b"half an entry");
+    let mut left = written.clone();
+    left.push(engine_dir.join(&named_like_an_entry));
+    left.sort();
+    assert_eq!(entries(&dir), left);
 }

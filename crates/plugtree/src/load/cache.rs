@@ -6,12 +6,21 @@
 //! wasmtime's `deserialize` trusts its input, so an entry is used only after
 //! the header this cache wrote checks out: magic, both keys and the payload's
 //! own SHA-256. Anything else is ignored and overwritten by a fresh compile.
+//!
+//! The cache is bounded ([`ArtifactCache::with_max_bytes`]): a hit sets its
+//! entry's modification time, and a write that takes the total past the
+//! bound removes the least recently used entries first. Only files named and
+//! shaped as this cache's entries, in its own engine folders, are ever
+//! removed; the directory may hold other things (the CLI keeps its builds
+//! and toolchains beside the entries).
 
 use std::fs;
 use std::hash::{Hash, Hasher};
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 use wasmtime::Engine;
@@ -21,6 +30,11 @@ use wasmtime::component::Component;
 const MAGIC: &[u8; 16] = b"plugtree-cwasm1\n";
 /// Magic, engine key, component hash, payload hash, payload length.
 const HEADER_LEN: usize = MAGIC.len() + 32 + 32 + 32 + 8;
+/// Hex digits of an engine folder's name (12 bytes of the engine key).
+const ENGINE_DIR_LEN: usize = 24;
+/// A temporary file this old was left by a writer that died: no write takes
+/// minutes.
+const STALE_TMP: Duration = Duration::from_secs(10 * 60);
 
 /// A SHA-256 digest.
 pub(crate) type Digest32 = [u8; 32];
@@ -49,10 +63,16 @@ pub(crate) fn sha256(bytes: &[u8]) -> Digest32 {
 #[derive(Debug)]
 pub struct ArtifactCache {
     dir: PathBuf,
+    max_bytes: u64,
+    /// The entries' total size as last counted plus what this cache wrote
+    /// since; `None` until its first write counts the directory. Held while
+    /// evicting, so one thread of a process evicts at a time.
+    total: Mutex<Option<u64>>,
     hits: AtomicU64,
     misses: AtomicU64,
     rejected: AtomicU64,
     written: AtomicU64,
+    evicted: AtomicU64,
 }
 
 /// What an [`ArtifactCache`] did since it was created.
@@ -66,6 +86,9 @@ pub struct CacheStats {
     pub rejected: u64,
     /// Entries written.
     pub written: u64,
+    /// Entries removed, least recently used first, to keep the cache within
+    /// its bound ([`ArtifactCache::with_max_bytes`]).
+    pub evicted: u64,
 }
 
 /// The engine-specific part of a cache key: what wasmtime says makes
@@ -107,15 +130,49 @@ enum Refused {
 }
 
 impl ArtifactCache {
-    /// A cache in `dir`, created when the first entry is written.
+    /// The bound of a new cache's total size: 1 GiB (a small plugin's entry
+    /// is a few hundred KiB, so thousands of them).
+    pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
+
+    /// A cache in `dir`, created when the first entry is written, bounded to
+    /// [`ArtifactCache::DEFAULT_MAX_BYTES`].
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         ArtifactCache {
             dir: dir.into(),
+            max_bytes: Self::DEFAULT_MAX_BYTES,
+            total: Mutex::new(None),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
             written: AtomicU64::new(0),
+            evicted: AtomicU64::new(0),
         }
+    }
+
+    /// The same cache bounded to `max_bytes` of entries in total.
+    ///
+    /// After a write takes the total past the bound, the least recently used
+    /// entries (oldest modification time; a hit renews it) are removed until
+    /// it fits again. The entry just written is never removed, so a single
+    /// entry larger than the bound stays until the next write. The total is
+    /// counted on this cache's first write and again whenever its own writes
+    /// take it past the bound, so entries other processes write count from
+    /// the next count on.
+    ///
+    /// ```
+    /// use plugtree::load::ArtifactCache;
+    ///
+    /// let cache = ArtifactCache::new("target/plugtree-cache").with_max_bytes(256 << 20);
+    /// assert_eq!(cache.max_bytes(), 256 << 20);
+    /// ```
+    pub fn with_max_bytes(mut self, max_bytes: u64) -> Self {
+        self.max_bytes = max_bytes;
+        self
+    }
+
+    /// The bound of the entries' total size, in bytes.
+    pub fn max_bytes(&self) -> u64 {
+        self.max_bytes
     }
 
     /// The per-user default: `$XDG_CACHE_HOME/plugtree`, else
@@ -146,6 +203,7 @@ impl ArtifactCache {
             misses: self.misses.load(Ordering::Relaxed),
             rejected: self.rejected.load(Ordering::Relaxed),
             written: self.written.load(Ordering::Relaxed),
+            evicted: self.evicted.load(Ordering::Relaxed),
         }
     }
 
@@ -189,8 +247,9 @@ impl ArtifactCache {
         }
         let compiled = Component::new(engine, bytes)?;
         match self.write(key, component, &compiled, &path) {
-            Ok(()) => {
+            Ok(len) => {
                 self.written.fetch_add(1, Ordering::Relaxed);
+                self.keep_within_bound(&path, len);
             }
             Err(e) => {
                 tracing::warn!(entry = %path.display(), error = %e, "cannot write a cache entry")
@@ -206,15 +265,21 @@ impl ArtifactCache {
         component: &Digest32,
         path: &Path,
     ) -> Result<Component, Refused> {
-        let file = read_bounded(path)?;
-        let payload = check_entry(&file, key, component)?;
+        let (file, bytes) = read_bounded(path)?;
+        let payload = check_entry(&bytes, key, component)?;
         // SAFETY: `payload` is exactly what this cache wrote from
         // `Component::serialize` for an engine with the same compatibility
         // hash: its magic, keys, length and SHA-256 were checked above, so it
         // is not truncated, corrupted or another engine's. wasmtime checks
         // its own version and settings header again.
-        unsafe { Component::deserialize(engine, payload) }
-            .map_err(|_| Refused::Invalid("refused by wasmtime"))
+        let found = unsafe { Component::deserialize(engine, payload) }
+            .map_err(|_| Refused::Invalid("refused by wasmtime"))?;
+        // A hit makes the entry the most recently used: eviction goes by
+        // modification time. A cache we may not touch still reads.
+        if let Err(e) = file.set_modified(SystemTime::now()) {
+            tracing::debug!(entry = %path.display(), error = %e, "cannot mark a cache entry used");
+        }
+        Ok(found)
     }
 
     fn write(
@@ -223,7 +288,7 @@ impl ArtifactCache {
         component: &Digest32,
         compiled: &Component,
         path: &Path,
-    ) -> wasmtime::Result<()> {
+    ) -> wasmtime::Result<u64> {
         let payload = compiled.serialize()?;
         let dir = path.parent().unwrap_or(&self.dir);
         fs::create_dir_all(dir)?;
@@ -250,25 +315,136 @@ impl ArtifactCache {
         if written.is_err() {
             let _ = fs::remove_file(&tmp);
         }
-        Ok(written?)
+        written?;
+        Ok((HEADER_LEN as u64).saturating_add(payload.len() as u64))
+    }
+
+    /// After `written` (`len` bytes) was stored: evicts if the total passed
+    /// the bound, counting the directory on the first write.
+    fn keep_within_bound(&self, written: &Path, len: u64) {
+        let mut total = self.total.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(known) = *total
+            && known.saturating_add(len) <= self.max_bytes
+        {
+            *total = Some(known.saturating_add(len));
+            return;
+        }
+        *total = Some(self.evict(written));
+    }
+
+    /// Counts the entries of every engine folder, removes stale temporary
+    /// files, and removes the least recently used entries but `keep` until
+    /// the total is within the bound; returns the total left.
+    ///
+    /// Files vanish under it (another process evicting or renaming): every
+    /// failure to read or remove one only skips it.
+    fn evict(&self, keep: &Path) -> u64 {
+        let mut entries = Vec::new();
+        let Ok(engine_dirs) = fs::read_dir(&self.dir) else { return 0 };
+        for engine_dir in engine_dirs.flatten() {
+            let is_ours = engine_dir.file_name().to_str().is_some_and(is_engine_dir_name)
+                && engine_dir.file_type().is_ok_and(|t| t.is_dir());
+            let Ok(files) = is_ours.then(|| fs::read_dir(engine_dir.path())).transpose() else {
+                continue;
+            };
+            for file in files.into_iter().flatten().flatten() {
+                let Some(name) = file.file_name().to_str().map(str::to_owned) else { continue };
+                // `DirEntry::metadata` does not follow links: a link is never ours.
+                let Ok(meta) = file.metadata() else { continue };
+                if !meta.is_file() {
+                    continue;
+                }
+                let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+                if is_entry_name(&name) {
+                    entries.push((modified, meta.len(), file.path()));
+                } else if is_tmp_name(&name) && modified.elapsed().is_ok_and(|age| age > STALE_TMP)
+                {
+                    let _ = fs::remove_file(file.path());
+                }
+            }
+        }
+        let mut total: u64 = entries.iter().map(|(_, len, _)| len).sum();
+        if total <= self.max_bytes {
+            return total;
+        }
+        entries.sort_unstable();
+        for (_, len, path) in entries {
+            if total <= self.max_bytes {
+                break;
+            }
+            if path == keep {
+                continue;
+            }
+            if !starts_with_magic(&path) {
+                // Named like an entry but not one: not ours to count or remove.
+                total = total.saturating_sub(len);
+                continue;
+            }
+            match fs::remove_file(&path) {
+                Ok(()) => {
+                    self.evicted.fetch_add(1, Ordering::Relaxed);
+                    total = total.saturating_sub(len);
+                    tracing::debug!(entry = %path.display(), "evicted a cache entry");
+                }
+                // Another process evicted it first.
+                Err(e) if e.kind() == ErrorKind::NotFound => total = total.saturating_sub(len),
+                Err(e) => {
+                    tracing::warn!(entry = %path.display(), error = %e, "cannot evict a cache entry")
+                }
+            }
+        }
+        total
     }
 }
 
-/// The payload of an entry if its header matches `key` and `component` and
-/// the payload is whole and unchanged.
-/// An entry's bytes, read only from a regular file (a FIFO or a device in
-/// the cache is never opened) and no further than its header promises, so
-/// a planted file can neither hang a load nor exhaust its memory.
-fn read_bounded(path: &Path) -> Result<Vec<u8>, Refused> {
-    let meta = match fs::metadata(path) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Refused::Missing),
-        Err(_) => return Err(Refused::Invalid("unreadable")),
+/// Whether `name` is an engine folder's: [`ENGINE_DIR_LEN`] lowercase hex digits.
+fn is_engine_dir_name(name: &str) -> bool {
+    name.len() == ENGINE_DIR_LEN && is_hex(name)
+}
+
+/// Whether `name` is an entry's: 64 lowercase hex digits, `.cwasm`.
+fn is_entry_name(name: &str) -> bool {
+    name.strip_suffix(".cwasm").is_some_and(|stem| stem.len() == 64 && is_hex(stem))
+}
+
+/// Whether `name` is a temporary file [`ArtifactCache::write`] makes:
+/// `.{16 hex}.{pid}.{n}.tmp`.
+fn is_tmp_name(name: &str) -> bool {
+    let Some(middle) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+        return false;
     };
+    let parts: Vec<&str> = middle.split('.').collect();
+    matches!(parts.as_slice(), [hash, pid, n]
+        if hash.len() == 16 && is_hex(hash)
+            && [pid, n].iter().all(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())))
+}
+
+fn is_hex(text: &str) -> bool {
+    text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Whether the regular file at `path` begins with this cache's magic.
+fn starts_with_magic(path: &Path) -> bool {
+    let mut magic = [0u8; MAGIC.len()];
+    fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+        && fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok()
+        && &magic == MAGIC
+}
+
+/// An entry's file and bytes, read only from a regular file (a FIFO or a
+/// device in the cache is never opened) and no further than its header
+/// promises, so a planted file can neither hang a load nor exhaust its memory.
+fn read_bounded(path: &Path) -> Result<(fs::File, Vec<u8>), Refused> {
+    let missing_or_unreadable = |e: std::io::Error| match e.kind() {
+        ErrorKind::NotFound => Refused::Missing,
+        _ => Refused::Invalid("unreadable"),
+    };
+    let meta = fs::metadata(path).map_err(missing_or_unreadable)?;
     if !meta.is_file() {
         return Err(Refused::Invalid("not a regular file"));
     }
-    let mut file = fs::File::open(path).map_err(|_| Refused::Invalid("unreadable"))?;
+    // Evicted by another process since: missing, not invalid.
+    let mut file = fs::File::open(path).map_err(missing_or_unreadable)?;
     let mut bytes = Vec::with_capacity(HEADER_LEN);
     let read = |file: &mut fs::File, bytes: &mut Vec<u8>, n: u64| {
         file.take(n).read_to_end(bytes).map_err(|_| Refused::Invalid("unreadable"))
@@ -284,9 +460,11 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, Refused> {
     }
     bytes.reserve(usize::try_from(promised).map_err(|_| Refused::Invalid("too large"))?);
     read(&mut file, &mut bytes, promised)?;
-    Ok(bytes)
+    Ok((file, bytes))
 }
 
+/// The payload of an entry if its header matches `key` and `component` and
+/// the payload is whole and unchanged.
 fn check_entry<'a>(
     file: &'a [u8],
     key: EngineKey,
