@@ -695,116 +695,125 @@ fn wait_for(lines: &std::sync::mpsc::Receiver<String>, wanted: impl Fn(&str) -> 
     }
 }
 
+/// `plugtree watch --call` on the demo app: `plugins` from the demo's
+/// components and plugin `id` from a file of its own holding `bytes` at start.
+struct Watch {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    file: std::path::PathBuf,
+}
+
+impl Watch {
+    fn start(name: &str, plugins: &[&str], id: &str, bytes: &[u8]) -> Watch {
+        let path = manifest(name, "demo:text/pipeline", DEMO_CARDINALITY, plugins);
+        let file = Path::new(&path).parent().unwrap().join(format!("{id}.wasm"));
+        std::fs::write(&file, bytes).unwrap();
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str(&format!("[[plugins]]\nid = {id:?}\npath = {file:?}\n"));
+        std::fs::write(&path, text).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_plugtree"))
+            .args(["watch", "-m", &path, "--call", "demo:text/pipeline.run(\"hi\")"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the binary runs");
+        let lines = lines_of(&mut child);
+        Watch { child, lines, file }
+    }
+
+    /// Replaces the plugin's file the way a build does: write aside, then rename over.
+    fn replace(&self, bytes: &[u8]) {
+        let aside = self.file.with_extension("wasm.new");
+        std::fs::write(&aside, bytes).unwrap();
+        std::fs::rename(&aside, &self.file).unwrap();
+    }
+
+    /// The next line `wanted` accepts ([`wait_for`]).
+    fn wait_for(&self, wanted: impl Fn(&str) -> bool) -> String {
+        wait_for(&self.lines, wanted)
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A demo component's bytes.
+fn demo_component(name: &str) -> Vec<u8> {
+    std::fs::read(repo().join("demo/components").join(format!("{name}.wasm"))).unwrap()
+}
+
 #[test]
 fn watch_reloads_a_changed_plugin_and_keeps_the_old_one_on_a_broken_build() {
-    let path =
-        manifest("watch", "demo:text/pipeline", DEMO_CARDINALITY, &["pipeline", "dictionary"]);
-    let dir = Path::new(&path).parent().unwrap().to_path_buf();
-    let filter = dir.join("filter.wasm");
-    let components = repo().join("demo/components");
-    std::fs::copy(components.join("upper.wasm"), &filter).unwrap();
-    let mut text = std::fs::read_to_string(&path).unwrap();
-    text.push_str(&format!("[[plugins]]\nid = \"f\"\npath = {filter:?}\n"));
-    std::fs::write(&path, text).unwrap();
-    // Replaces the filter the way a build does: write aside, then rename over.
-    let replace = |bytes: &[u8]| {
-        let aside = dir.join("filter.wasm.new");
-        std::fs::write(&aside, bytes).unwrap();
-        std::fs::rename(&aside, &filter).unwrap();
-    };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_plugtree"))
-        .args(["watch", "-m", &path, "--call", "demo:text/pipeline.run(\"hi\")"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("the binary runs");
-    let lines = lines_of(&mut child);
-    let first = wait_for(&lines, |l| l.starts_with("pipeline: "));
+    demo();
+    let watch = Watch::start("watch", &["pipeline", "dictionary"], "f", &demo_component("upper"));
+    let first = watch.wait_for(|l| l.starts_with("pipeline: "));
     assert!(first.contains("outputs: [(\"f\", \"HI\")]"), "{first}");
-    wait_for(&lines, |l| l.starts_with("watching 3 plugin file(s)"));
+    watch.wait_for(|l| l.starts_with("watching 3 plugin file(s)"));
 
-    replace(&std::fs::read(components.join("reverse.wasm")).unwrap());
-    let reloaded = wait_for(&lines, |l| l.starts_with("reload"));
+    watch.replace(&demo_component("reverse"));
+    let reloaded = watch.wait_for(|l| l.starts_with("reload"));
     assert!(
         reloaded.starts_with("reloaded `f` from")
             && reloaded.ends_with("calls from `pipeline` now reach it"),
         "{reloaded}"
     );
-    let after = wait_for(&lines, |l| l.starts_with("pipeline: "));
+    let after = watch.wait_for(|l| l.starts_with("pipeline: "));
     assert!(after.contains("outputs: [(\"f\", \"ih\")]"), "{after}");
 
-    replace(b"not a component");
-    let refused = wait_for(&lines, |l| l.starts_with("reload"));
+    watch.replace(b"not a component");
+    let refused = watch.wait_for(|l| l.starts_with("reload"));
     assert!(refused.starts_with("reload of `f` refused, the old version keeps running: the new component of plugin `f` does not fit the tree"), "{refused}");
-    let still = wait_for(&lines, |l| l.starts_with("pipeline: "));
+    let still = watch.wait_for(|l| l.starts_with("pipeline: "));
     assert!(still.contains("outputs: [(\"f\", \"ih\")]"), "{still}");
-    child.kill().expect("stops");
-    let _ = child.wait();
 }
 
 #[test]
 fn watch_brings_up_a_plugin_that_did_not_load_at_start_with_its_consumers() {
-    let path = manifest(
-        "watch-revive",
-        "demo:text/pipeline",
-        DEMO_CARDINALITY,
-        &["pipeline", "upper", "spellcheck"],
-    );
-    let dir = Path::new(&path).parent().unwrap().to_path_buf();
     // The spellcheck's dictionary (exactly-one) is broken at start: the
     // spellcheck is taken down with it, and the pipeline runs without one.
-    let dictionary = dir.join("dictionary.wasm");
-    std::fs::write(&dictionary, b"not yet").unwrap();
-    let mut text = std::fs::read_to_string(&path).unwrap();
-    text.push_str(&format!("[[plugins]]\nid = \"dictionary\"\npath = {dictionary:?}\n"));
-    std::fs::write(&path, text).unwrap();
-    let replace = |bytes: &[u8]| {
-        let aside = dir.join("dictionary.wasm.new");
-        std::fs::write(&aside, bytes).unwrap();
-        std::fs::rename(&aside, &dictionary).unwrap();
-    };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_plugtree"))
-        .args(["watch", "-m", &path, "--call", "demo:text/pipeline.run(\"hi\")"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("the binary runs");
-    let lines = lines_of(&mut child);
-    wait_for(&lines, |l| l.starts_with("watching 4 plugin file(s)"));
+    let watch = Watch::start(
+        "watch-revive",
+        &["pipeline", "upper", "spellcheck"],
+        "dictionary",
+        b"not yet",
+    );
+    watch.wait_for(|l| l.starts_with("watching 4 plugin file(s)"));
 
     // Still broken: the running tree stays, and the reason is given.
-    replace(b"still not a component");
-    let still = wait_for(&lines, |l| l.starts_with("`dictionary`"));
+    watch.replace(b"still not a component");
+    let still = watch.wait_for(|l| l.starts_with("`dictionary`"));
     assert_eq!(
         still,
         "`dictionary` still does not load; the running tree stays: plugin `dictionary` is not a valid component: expected `(`"
     );
     // The decoder's excerpt goes on, indented, with the place in the file.
-    let place = lines.recv_timeout(std::time::Duration::from_secs(60)).expect("a next line");
+    let place = watch.wait_for(|_| true);
     assert!(
         place.trim_start().starts_with("-->") && place.ends_with("dictionary.wasm:1:1"),
         "{place}"
     );
 
-    replace(&std::fs::read(repo().join("demo/components/dictionary.wasm")).unwrap());
-    let revived = wait_for(&lines, |l| l.starts_with("loaded `dictionary`"));
+    watch.replace(&demo_component("dictionary"));
+    let revived = watch.wait_for(|l| l.starts_with("loaded `dictionary`"));
     assert!(
         revived.contains(", and with it `spellcheck`; it did not load at start, so the tree was loaded again and every plugin starts afresh"),
         "{revived}"
     );
     // The pipeline now has its spellcheck, which knows neither word.
-    let answer = wait_for(&lines, |l| l.starts_with("pipeline: "));
+    let answer = watch.wait_for(|l| l.starts_with("pipeline: "));
     assert_eq!(
         answer,
         "pipeline: {outputs: [(\"upper\", \"HI\")], failed: [], misspelled: some([\"hi\"])}"
     );
 
     // From now on it is a loaded plugin like any other: a change reloads it.
-    replace(&std::fs::read(repo().join("demo/components/dictionary.wasm")).unwrap());
-    let reloaded = wait_for(&lines, |l| l.starts_with("reload"));
+    watch.replace(&demo_component("dictionary"));
+    let reloaded = watch.wait_for(|l| l.starts_with("reload"));
     assert!(reloaded.starts_with("reloaded `dictionary` from"), "{reloaded}");
-    child.kill().expect("stops");
-    let _ = child.wait();
 }
 
 #[test]

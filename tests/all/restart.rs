@@ -193,15 +193,20 @@ fn host_handles_from_before_a_restart_are_refused_with_a_typed_error() {
     assert!(matches!(&tree.failures()[..], [CallError::Restarted { restart: 1, .. }]));
 }
 
+/// `res-user` at the root, on `res-counters`.
+fn user_on_counters() -> TreeBuilder {
+    res_app()
+        .cardinality("test:res/pool", plugtree::Cardinality::Any)
+        .cardinality("test:res/spare", plugtree::Cardinality::AtMostOne)
+        .root("test:res/user")
+        .plugin("user", guests::guest("res-user"))
+        .plugin("counters", guests::guest("res-counters"))
+}
+
 #[test]
 fn a_restarted_consumer_loses_the_handles_it_held_and_their_destructors_run() {
     let tree = load(
-        res_app()
-            .cardinality("test:res/pool", plugtree::Cardinality::Any)
-            .cardinality("test:res/spare", plugtree::Cardinality::AtMostOne)
-            .root("test:res/user")
-            .plugin("user", guests::guest("res-user"))
-            .plugin("counters", guests::guest("res-counters"))
+        user_on_counters()
             .plugin_limits("user", Limits::default().with_fuel(Some(1_000_000)))
             .restart_policy("user", RestartPolicy::new(1, HOUR)),
     );
@@ -316,12 +321,7 @@ fn check_shows_the_restart_policy() {
 #[test]
 fn a_consumers_handle_into_a_restarted_provider_is_a_bad_handle() {
     let tree = load(
-        res_app()
-            .cardinality("test:res/pool", plugtree::Cardinality::Any)
-            .cardinality("test:res/spare", plugtree::Cardinality::AtMostOne)
-            .root("test:res/user")
-            .plugin("user", guests::guest("res-user"))
-            .plugin("counters", guests::guest("res-counters"))
+        user_on_counters()
             .plugin_limits("counters", Limits::default().with_handles(4))
             .restart_policy("counters", RestartPolicy::new(1, HOUR)),
     );
