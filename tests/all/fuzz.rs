@@ -155,32 +155,3 @@ fn wave_calls() {
         assert!(texts.iter().any(|t| t.starts_with(&call)), "no corpus file calls `{}`", f.name);
     }
 }
-
-#[test]
-#[ignore = "throwaway: writes the components seeds"]
-fn write_component_seeds() {
-    use std::io::Write;
-    let dir = repo().join("fuzz/corpus/components");
-    std::fs::create_dir_all(&dir).unwrap();
-    let put = |bytes: Vec<u8>| {
-        let name = format!("seed-{:016x}", bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)));
-        std::fs::File::create(dir.join(name)).unwrap().write_all(&bytes).unwrap();
-    };
-    let raw = |setup: u8, bytes: &[u8]| [&[0u8, setup][..], bytes].concat();
-    for (setup, bytes) in components::seeds() {
-        put(raw(*setup as u8, bytes));
-        put(raw(*setup as u8, &bytes[..bytes.len() / 2]));
-    }
-    put(raw(1, &std::fs::read(guests::guest("values")).unwrap()));
-    put(raw(2, &std::fs::read(guests::guest("chain-mid")).unwrap()));
-    put(raw(0, &std::fs::read(guests::guest("leaf-good")).unwrap()));
-    put(raw(0, b""));
-    put(raw(0, b"\0asm\x01\0\0\0"));
-    put(raw(0, b"\0asm\x0d\0\x01\0"));
-    put(raw(1, b"\0asm\x0d\0\x01\0\x07\x05\x01\x40\0\x01\0"));
-    for form in 1..4u8 {
-        for setup in 0..3u8 {
-            put([&[form, setup][..], &generated("components", u64::from(form * 3 + setup), 1, 512)[0]].concat());
-        }
-    }
-}

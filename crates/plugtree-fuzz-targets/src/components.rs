@@ -69,7 +69,9 @@ fn bottom() -> Vec<HostPlug> {
     vec![
         HostPlug::new("bottom", "test:chain/bottom")
             .func("depth", || -> Result<u32, HostError> { Ok(1) })
-            .func("trace", |s: String| -> Result<String, HostError> { Ok(format!("{s} > bottom")) }),
+            .func("trace", |s: String| -> Result<String, HostError> {
+                Ok(format!("{s} > bottom"))
+            }),
     ]
 }
 
@@ -120,9 +122,11 @@ pub const SETUPS: [Setup; 3] = [
             ("add", || vec![Val::U32(40), Val::U32(2)], is_u32),
             ("echo", || vec![Val::String("héllo".into())], is_string),
             ("bytes", || vec![Val::U32(3)], is_list_of_u8),
-            ("find", || vec![Val::String("red".into())], |v| {
-                matches!(v, Val::Option(c) if c.as_deref().is_none_or(|c| matches!(c, Val::Enum(_))))
-            }),
+            (
+                "find",
+                || vec![Val::String("red".into())],
+                |v| matches!(v, Val::Option(c) if c.as_deref().is_none_or(|c| matches!(c, Val::Enum(_)))),
+            ),
             (
                 "tag",
                 || {
@@ -139,13 +143,22 @@ pub const SETUPS: [Setup; 3] = [
             ),
             (
                 "area",
-                || vec![Val::Variant("rect".into(), Some(Box::new(Val::Tuple(vec![Val::Float64(2.0), Val::Float64(3.5)]))))],
+                || {
+                    vec![Val::Variant(
+                        "rect".into(),
+                        Some(Box::new(Val::Tuple(vec![Val::Float64(2.0), Val::Float64(3.5)]))),
+                    )]
+                },
                 |v| matches!(v, Val::Float64(_)),
             ),
-            ("checked-div", || vec![Val::U32(9), Val::U32(0)], |v| {
-                matches!(v, Val::Result(Ok(Some(q))) if is_u32(q))
-                    || matches!(v, Val::Result(Err(Some(e))) if is_string(e))
-            }),
+            (
+                "checked-div",
+                || vec![Val::U32(9), Val::U32(0)],
+                |v| {
+                    matches!(v, Val::Result(Ok(Some(q))) if is_u32(q))
+                        || matches!(v, Val::Result(Err(Some(e))) if is_string(e))
+                },
+            ),
             ("grant", || vec![Val::Flags(vec!["read".into()])], is_perms),
         ],
     },
@@ -155,7 +168,10 @@ pub const SETUPS: [Setup; 3] = [
         root: "test:chain/mid",
         sockets: &["test:chain/bottom"],
         helpers: bottom,
-        calls: &[("depth", Vec::new, is_u32), ("trace", || vec![Val::String("x".into())], is_string)],
+        calls: &[
+            ("depth", Vec::new, is_u32),
+            ("trace", || vec![Val::String("x".into())], is_string),
+        ],
     },
 ];
 
@@ -177,12 +193,15 @@ pub fn load_and_call(setup: &Setup, bytes: Vec<u8>) -> Outcome {
         .with_deadline(Some(DEADLINE))
         .with_memory(Some(64 << 20))
         .with_table_elements(Some(100_000));
-    let mut builder = PluginTree::builder().wit_text("app.wit", setup.wit).root(setup.root).limits(limits);
+    let mut builder =
+        PluginTree::builder().wit_text("app.wit", setup.wit).root(setup.root).limits(limits);
     for plug in (setup.helpers)() {
         builder = builder.host_plug(plug);
     }
-    let (tree, build_errors) =
-        builder.plugin("fuzzed", PluginSource::Bytes(bytes)).build().expect("the app's WIT is valid");
+    let (tree, build_errors) = builder
+        .plugin("fuzzed", PluginSource::Bytes(bytes))
+        .build()
+        .expect("the app's WIT is valid");
     let build_errors: Vec<String> = build_errors.iter().map(ToString::to_string).collect();
     assert!(build_errors.iter().all(|e| !e.is_empty()));
     if !build_errors.is_empty() {
@@ -231,7 +250,10 @@ pub fn load_and_call_in_time(setup: &'static Setup, bytes: Vec<u8>) -> Outcome {
     match rx.recv_timeout(HANG) {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(payload)) => resume_unwind(payload),
-        Err(_) => panic!("a component of setup `{}` did not build, load and answer within {HANG:?}", setup.name),
+        Err(_) => panic!(
+            "a component of setup `{}` did not build, load and answer within {HANG:?}",
+            setup.name
+        ),
     }
 }
 
@@ -256,10 +278,15 @@ pub fn run(data: &[u8]) {
         2 => {
             let Some(module) = core_module(rest) else { return };
             let outcome = load_and_call_in_time(setup, module);
-            assert!(matches!(outcome, Outcome::Refused(_)), "a core module was not refused: {outcome:?}");
+            assert!(
+                matches!(outcome, Outcome::Refused(_)),
+                "a core module was not refused: {outcome:?}"
+            );
         }
         _ => {
-            let Ok(almost) = AlmostComponent::arbitrary_take_rest(Unstructured::new(rest)) else { return };
+            let Ok(almost) = AlmostComponent::arbitrary_take_rest(Unstructured::new(rest)) else {
+                return;
+            };
             let seeds = seeds();
             let (setup, bytes) = &seeds[usize::from(almost.seed) % seeds.len()];
             load_and_call_in_time(&SETUPS[*setup], almost.apply(bytes));
@@ -297,7 +324,8 @@ fn make_world(setup: &Setup) -> World {
     let text = format!("package fuzz:gen;\nworld fuzzed {{ {imports}export {}; }}\n", setup.root);
     let package = resolve.push_str("world.wit", &text).expect("the fuzzed world");
     let world = resolve.select_world(&[package], Some("fuzzed")).expect("the fuzzed world");
-    let dummy = wit_component::dummy_module(&resolve, world, wit_parser::ManglingAndAbi::Standard32);
+    let dummy =
+        wit_component::dummy_module(&resolve, world, wit_parser::ManglingAndAbi::Standard32);
     World { resolve, world, dummy }
 }
 
@@ -317,8 +345,14 @@ fn generated_component(setup: &Setup, bytes: &[u8]) -> Option<Vec<u8>> {
 
 /// A component of `world` around `module`, if wit-component encodes it.
 fn encode(world: &World, module: &mut Vec<u8>) -> Option<Vec<u8>> {
-    wit_component::embed_component_metadata(module, &world.resolve, world.world, StringEncoding::UTF8, false)
-        .ok()?;
+    wit_component::embed_component_metadata(
+        module,
+        &world.resolve,
+        world.world,
+        StringEncoding::UTF8,
+        false,
+    )
+    .ok()?;
     ComponentEncoder::default().validate(true).module(module).ok()?.encode().ok()
 }
 

@@ -65,7 +65,12 @@ fn check_text(text: &str) -> Option<Manifest> {
         let g = &p.grants;
         assert_eq!(g.problem(), None, "plugin `{}`: accepted grants with a problem", p.id);
         for d in &g.dirs {
-            assert!(d.host.is_dir(), "plugin `{}`: granted {} is not a directory", p.id, d.host.display());
+            assert!(
+                d.host.is_dir(),
+                "plugin `{}`: granted {} is not a directory",
+                p.id,
+                d.host.display()
+            );
         }
         for key in g.env.keys() {
             assert!(!key.is_empty() && !key.contains('='), "plugin `{}`: env key {key:?}", p.id);
@@ -453,7 +458,11 @@ impl Spec {
                 PlugName::Log => "log",
                 PlugName::Other(s) => s,
             };
-            out.push_str(&format!("\n[[host]]\nid = {}\nplug = {}\n", quote(h.id.get()), quote(plug)));
+            out.push_str(&format!(
+                "\n[[host]]\nid = {}\nplug = {}\n",
+                quote(h.id.get()),
+                quote(plug)
+            ));
         }
         out
     }
@@ -476,8 +485,10 @@ impl GrantsSpec {
             .collect();
         fields.push(format!("dirs = [{}]", dirs.join(", ")));
         let env: Vec<(&str, &String)> = self.env.iter().map(|(k, v)| (k.get(), v)).collect();
-        let env: Vec<String> =
-            first_of_each(&env).iter().map(|(k, v)| format!("{} = {}", quote(k), quote(v))).collect();
+        let env: Vec<String> = first_of_each(&env)
+            .iter()
+            .map(|(k, v)| format!("{} = {}", quote(k), quote(v)))
+            .collect();
         fields.push(format!("env = {{ {} }}", env.join(", ")));
         let args: Vec<String> = self.args.iter().map(|a| quote(a)).collect();
         fields.push(format!("args = [{}]", args.join(", ")));
@@ -510,7 +521,10 @@ impl GrantsSpec {
             match &d.guest {
                 Guest::Known(_) => {
                     let guest = d.guest.get();
-                    if guest.is_empty() || guest.split('/').any(|p| p == "..") || guests.contains(&guest) {
+                    if guest.is_empty()
+                        || guest.split('/').any(|p| p == "..")
+                        || guests.contains(&guest)
+                    {
                         return Some(Err(()));
                     }
                     guests.push(guest);
@@ -531,7 +545,9 @@ impl GrantsSpec {
         }
         for n in &self.network {
             match n {
-                Network::V4(ip, port) => g = g.network(std::net::Ipv4Addr::from(*ip).to_string(), *port),
+                Network::V4(ip, port) => {
+                    g = g.network(std::net::Ipv4Addr::from(*ip).to_string(), *port)
+                }
                 Network::V6(a, port) => g = g.network(format!("::{a:x}"), *port),
                 Network::Name(i, port) => {
                     g = g.network(HOST_NAMES[usize::from(*i) % HOST_NAMES.len()], *port);
@@ -571,7 +587,9 @@ impl Network {
         match self {
             Network::V4(ip, port) => format!("{}:{port}", std::net::Ipv4Addr::from(*ip)),
             Network::V6(a, port) => format!("[::{a:x}]:{port}"),
-            Network::Name(i, port) => format!("{}:{port}", HOST_NAMES[usize::from(*i) % HOST_NAMES.len()]),
+            Network::Name(i, port) => {
+                format!("{}:{port}", HOST_NAMES[usize::from(*i) % HOST_NAMES.len()])
+            }
             Network::Any(s) => s.clone(),
         }
     }
@@ -684,7 +702,13 @@ fn model(spec: &Spec) -> Known<Expected> {
     if unknown {
         return None;
     }
-    Some(Ok(Expected { root: spec.root.get().to_string(), wit, cardinality, limits: base, plugins }))
+    Some(Ok(Expected {
+        root: spec.root.get().to_string(),
+        wit,
+        cardinality,
+        limits: base,
+        plugins,
+    }))
 }
 
 fn check_spec(spec: &Spec) {
@@ -693,7 +717,9 @@ fn check_spec(spec: &Spec) {
     match (model(spec), parsed) {
         (None, _) => {}
         (Some(Err(())), None) => {}
-        (Some(Err(())), Some(m)) => panic!("accepted a manifest the model refuses:\n{text}\n{m:#?}"),
+        (Some(Err(())), Some(m)) => {
+            panic!("accepted a manifest the model refuses:\n{text}\n{m:#?}")
+        }
         (Some(Ok(_)), None) => {
             let e = parse(&text).expect_err("refused above");
             panic!("refused a manifest the model accepts: {e}\n{text}")

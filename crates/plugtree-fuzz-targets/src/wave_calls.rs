@@ -66,11 +66,14 @@ impl WaveCalls {
     /// `test:app/values` provided by a host plug answering as the `values` guest.
     pub fn with_host_plug() -> Self {
         let mut plug = HostPlug::new("values", VALUES);
-        for name in ["add", "echo", "tag", "area", "checked-div", "find", "grant", "nothing", "bytes"]
+        for name in
+            ["add", "echo", "tag", "area", "checked-div", "find", "grant", "nothing", "bytes"]
         {
             plug = plug.func_dynamic(name, move |args: &[Val]| match expected(name, args) {
                 Some(answer) => Ok(answer.into_iter().collect()),
-                None => Err(HostError::new(format!("`{name}` got arguments not of its types: {args:?}"))),
+                None => Err(HostError::new(format!(
+                    "`{name}` got arguments not of its types: {args:?}"
+                ))),
             });
         }
         let (tree, errors) = PluginTree::builder()
@@ -115,11 +118,15 @@ impl WaveCalls {
         assert_eq!(call.interface, VALUES);
         // A big list would be made of millions of `Val`s (here and when the
         // answer is lifted): only small ones are called.
-        if matches!((call.function.as_str(), call.args.as_slice()), ("bytes", [Val::U32(n)]) if *n > 1 << 16) {
+        if matches!((call.function.as_str(), call.args.as_slice()), ("bytes", [Val::U32(n)]) if *n > 1 << 16)
+        {
             return;
         }
         let want = expected(&call.function, &call.args).unwrap_or_else(|| {
-            panic!("parse_call accepted arguments not of `{}`'s types: {:?}", call.function, call.args)
+            panic!(
+                "parse_call accepted arguments not of `{}`'s types: {:?}",
+                call.function, call.args
+            )
         });
         match tree.dispatch(&call.interface, &call.function, &call.args) {
             Ok(Socket::ExactlyOne(_, Ok(got))) => assert_eq!(got, want, "{text}"),
@@ -144,7 +151,11 @@ impl WaveCalls {
         // A method named in the root interface is refused as a method, whatever its arguments.
         if let Ok((interface, name)) = ParsedCall::split(text)
             && interface == STORE
-            && let Some(f) = self.store.catalog().get(STORE).and_then(|i| i.functions.iter().find(|f| f.name == name))
+            && let Some(f) = self
+                .store
+                .catalog()
+                .get(STORE)
+                .and_then(|i| i.functions.iter().find(|f| f.name == name))
             && matches!(f.kind, FunctionKind::Method { .. })
         {
             assert!(
@@ -154,16 +165,27 @@ impl WaveCalls {
         }
         let Some(call) = parse(text, |t| self.store.parse_call(t)) else { return };
         assert_eq!(call.interface, STORE);
-        let function = self.store.catalog().get(STORE).and_then(|i| i.functions.iter().find(|f| f.name == call.function));
-        let function = function.unwrap_or_else(|| panic!("parsed a call of an unknown function: {call:?}"));
-        assert!(!matches!(function.kind, FunctionKind::Method { .. }), "parsed a method call: {text:?}");
+        let function = self
+            .store
+            .catalog()
+            .get(STORE)
+            .and_then(|i| i.functions.iter().find(|f| f.name == call.function));
+        let function =
+            function.unwrap_or_else(|| panic!("parsed a call of an unknown function: {call:?}"));
+        assert!(
+            !matches!(function.kind, FunctionKind::Method { .. }),
+            "parsed a method call: {text:?}"
+        );
     }
 }
 
 /// `text` parsed by `parse`, with the checks every call text gets: an error
 /// has a message and a span on `char` boundaries (or is one without a
 /// place); a call printed back as WAVE parses to the same arguments.
-fn parse(text: &str, parse: impl Fn(&str) -> Result<ParsedCall, CallParseError>) -> Option<ParsedCall> {
+fn parse(
+    text: &str,
+    parse: impl Fn(&str) -> Result<ParsedCall, CallParseError>,
+) -> Option<ParsedCall> {
     let call = match parse(text) {
         Ok(call) => call,
         Err(e) => {
@@ -172,7 +194,10 @@ fn parse(text: &str, parse: impl Fn(&str) -> Result<ParsedCall, CallParseError>)
             match e.span() {
                 Some(span) => assert_char_range(text, span, &message),
                 None => assert!(
-                    matches!(e, CallParseError::UnwritableParam { .. } | CallParseError::Unpassable),
+                    matches!(
+                        e,
+                        CallParseError::UnwritableParam { .. } | CallParseError::Unpassable
+                    ),
                     "{e:?}"
                 ),
             }
@@ -229,21 +254,25 @@ pub fn expected(function: &str, args: &[Val]) -> Option<Option<Val>> {
             }
             Some(Val::Record(fields))
         }
-        ("area", [Val::Variant(case, payload)]) => Some(Val::Float64(match (case.as_str(), payload.as_deref()) {
-            ("circle", Some(Val::Float64(r))) => 3.0 * r * r,
-            ("rect", Some(Val::Tuple(wh))) => match wh.as_slice() {
-                [Val::Float64(w), Val::Float64(h)] => w * h,
+        ("area", [Val::Variant(case, payload)]) => {
+            Some(Val::Float64(match (case.as_str(), payload.as_deref()) {
+                ("circle", Some(Val::Float64(r))) => 3.0 * r * r,
+                ("rect", Some(Val::Tuple(wh))) => match wh.as_slice() {
+                    [Val::Float64(w), Val::Float64(h)] => w * h,
+                    _ => return None,
+                },
+                ("empty", None) => 0.0,
                 _ => return None,
-            },
-            ("empty", None) => 0.0,
-            _ => return None,
-        })),
+            }))
+        }
         ("checked-div", [Val::U32(a), Val::U32(b)]) => Some(Val::Result(match a.checked_div(*b) {
             Some(q) => Ok(some(Val::U32(q))),
             None => Err(some(Val::String("division by zero".into()))),
         })),
         ("find", [Val::String(name)]) => Some(Val::Option(
-            ["red", "green", "blue"].contains(&name.as_str()).then(|| Box::new(Val::Enum(name.clone()))),
+            ["red", "green", "blue"]
+                .contains(&name.as_str())
+                .then(|| Box::new(Val::Enum(name.clone()))),
         )),
         ("grant", [Val::Flags(given)]) => Some(Val::Flags(
             ["read", "write", "exec"]

@@ -29,7 +29,8 @@ fn smith(bytes: &[u8]) -> Option<String> {
     let Ok(DecodedWasm::WitPackage(resolve, main)) = wit_component::decode(&wasm) else {
         panic!("wit-smith made a package wit-component does not decode");
     };
-    let nested: Vec<_> = resolve.packages.iter().map(|(id, _)| id).filter(|id| *id != main).collect();
+    let nested: Vec<_> =
+        resolve.packages.iter().map(|(id, _)| id).filter(|id| *id != main).collect();
     let mut printer = WitPrinter::default();
     printer.print(&resolve, main, &nested).expect("a decoded package prints");
     Some(printer.output.to_string())
@@ -47,15 +48,16 @@ fn check(text: &str) {
     let Some(root) = catalog.iter().find(|i| !i.functions.is_empty()) else {
         return;
     };
-    let (tree, _no_provider) =
-        PluginTree::builder().wit_text("fuzz.wit", text).root(root.name.as_str()).build().unwrap_or_else(
-            |e| {
-                panic!(
-                    "WIT that parsed as a catalog does not build a tree rooted at `{}`: {e}",
-                    root.name
-                )
-            },
-        );
+    let (tree, _no_provider) = PluginTree::builder()
+        .wit_text("fuzz.wit", text)
+        .root(root.name.as_str())
+        .build()
+        .unwrap_or_else(|e| {
+            panic!(
+                "WIT that parsed as a catalog does not build a tree rooted at `{}`: {e}",
+                root.name
+            )
+        });
     assert_eq!(tree.root(), root.name);
     assert_eq!(tree.catalog().get(&root.name).map(|i| &i.functions), Some(&root.functions));
 }
