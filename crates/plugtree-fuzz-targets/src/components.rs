@@ -238,7 +238,9 @@ pub fn load_and_call(setup: &Setup, bytes: Vec<u8>) -> Outcome {
     Outcome::Called(answers)
 }
 
-/// [`load_and_call`] on a thread of its own, failing if it takes longer than [`HANG`].
+/// [`load_and_call`] on a thread of its own, failing if it takes longer than a minute
+/// (far past the calls' deadline: only a deadline that failed to fire, or a compilation
+/// that never ends, reaches it).
 pub fn load_and_call_in_time(setup: &'static Setup, bytes: Vec<u8>) -> Outcome {
     let (tx, rx) = mpsc::channel();
     std::thread::Builder::new()

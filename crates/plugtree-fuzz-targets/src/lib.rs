@@ -20,8 +20,11 @@ pub mod manifest;
 pub mod wave_calls;
 pub mod wit;
 
+/// A target's body: runs one input, panics when an oracle fails.
+pub type Body = fn(&[u8]);
+
 /// The targets by name, as `fuzz/fuzz_targets/` and `fuzz/corpus/` name them.
-pub const TARGETS: [(&str, fn(&[u8])); 4] = [
+pub const TARGETS: [(&str, Body); 4] = [
     ("manifest", manifest::run),
     ("wit", wit::run),
     ("components", components::run),
