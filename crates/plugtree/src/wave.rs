@@ -367,8 +367,10 @@ fn parse_args(
         .collect::<Result<Vec<_>, _>>()?;
     // wasm-wave sees `f(args…)`, `f` standing for the name (a resource
     // function's `[…]` is no WAVE identifier): its spans are offset by the rest.
+    // The newline ends a trailing `//` comment, which wasm-wave's lexer
+    // (0.261) panics on at the end of its input.
     let offset = name_span.end - 1;
-    let source = format!("f{}", &text[name_span.end..]);
+    let source = format!("f{}\n", &text[name_span.end..]);
     let span = |e: &wasm_wave::parser::ParserError| {
         let s = e.span();
         char_span(text, s.start.saturating_add(offset)..s.end.saturating_add(offset))
@@ -676,6 +678,15 @@ mod tests {
             ParsedCall::split("t:app/store[constructor]counter()"),
             Err(CallParseError::NoFunction { .. })
         ));
+    }
+
+    #[test]
+    fn a_comment_at_the_end_of_a_call_is_a_syntax_error_not_a_panic() {
+        // Found by the wave_calls fuzz target (wasm-wave's lexer unwrapped a
+        // missing newline after `//`).
+        let e = parse("t:app/calc.add(//").unwrap_err();
+        assert!(matches!(e, CallParseError::Syntax { .. }), "{e:?}");
+        assert_eq!(parse("t:app/calc.add(1, 2) // sum").unwrap().args, [Val::U32(1), Val::U32(2)]);
     }
 
     #[test]
