@@ -34,6 +34,9 @@ struct PluginReport {
     id: String,
     kind: PluginKind,
     plug: Option<String>,
+    /// The name its component exports the plug by, if not the app's
+    /// (a compatible version or a remap).
+    plug_export: Option<String>,
     status: PluginStatus,
     sockets: Vec<SocketReport>,
     /// What it can touch: its grants for the WASI interfaces it imports.
@@ -196,6 +199,7 @@ fn report(loaded: &Loaded, status: Status) -> Report {
             id: p.id.to_string(),
             kind: p.kind,
             plug: p.plug.map(String::from),
+            plug_export: p.plug_export.map(String::from),
             status: p.status,
             sockets: p.sockets().map(|s| socket(tree, s)).collect(),
             capabilities: CapabilitiesReport::new(&p.capabilities()),
@@ -295,6 +299,9 @@ impl TextTree<'_> {
         }
         let kind = if plugin.kind == PluginKind::Host { ", host plug" } else { "" };
         println!("{indent}{id} ({status}{kind})");
+        if let Some(export) = plugin.plug_export {
+            println!("{indent}  plugs in as exported `{}`", super::safe(export));
+        }
         println!("{indent}  capabilities: {}", capabilities_text(&plugin));
         if let Some(policy) = plugin.restart {
             println!("{indent}  restart: {policy}");

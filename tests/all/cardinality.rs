@@ -196,10 +196,10 @@ fn a_consumer_built_for_another_cardinality_is_rejected_with_both_shapes() {
         mismatch,
         vec![
             format!(
-                "plugin `collector` imports `test:card/many.greet` as `func(name: string) -> list<tuple<string, result<string, {pe}>>>`, but the exactly-one socket ABI is `func(name: string) -> result<string, {pe}>`"
+                "plugin `collector` imports `test:card/many.greet` as `func(name: string) -> list<tuple<string, result<string, {pe}>>>`, but the exactly-one socket ABI is `func(name: string) -> result<string, {pe}>` and the plain form `func(name: string) -> string`"
             ),
             format!(
-                "plugin `collector` imports `test:card/many.notify` as `func(msg: string) -> list<tuple<string, result<_, {pe}>>>`, but the exactly-one socket ABI is `func(msg: string) -> result<_, {pe}>`"
+                "plugin `collector` imports `test:card/many.notify` as `func(msg: string) -> list<tuple<string, result<_, {pe}>>>`, but the exactly-one socket ABI is `func(msg: string) -> result<_, {pe}>` and the plain form `func(msg: string)`"
             ),
         ]
     );
@@ -293,5 +293,117 @@ fn answers_name_their_plugin_when_an_earlier_provider_failed() {
     assert_eq!(
         greet(&tree, "test:card/many"),
         Socket::Any(vec![("many-en".into(), Ok(Some(s("hello, io"))))])
+    );
+}
+
+/// The collector with `many` made `at-least-one` (the socket ABI's shape is
+/// `any`'s, so the same consumer plugs in) and `providers` on it.
+fn at_least_one_collector(providers: &[&str]) -> TreeBuilder {
+    collector_with(&[&["one-en"], providers].concat())
+        .cardinality("test:card/many", Cardinality::AtLeastOne)
+}
+
+#[test]
+fn at_least_one_needs_one_working_provider_and_takes_many() {
+    // No provider, or only a file that is no component (so plugs into
+    // nothing): the consumer fails, and the root with it, each saying what
+    // it lacks.
+    for given in [vec![], vec!["many-broken"]] {
+        let builder = given
+            .iter()
+            .fold(at_least_one_collector(&[]), |b, p| b.plugin(*p, b"not a component".to_vec()));
+        let (tree, errors) = builder.build().expect("valid WIT");
+        let unsatisfied: Vec<&Unsatisfied> = errors
+            .iter()
+            .filter_map(|e| match e {
+                BuildError::Unsatisfied(u) => Some(u),
+                _ => None,
+            })
+            .collect();
+        let expected = Unsatisfied {
+            consumer: Some("collector".into()),
+            interface: "test:card/many".into(),
+            cardinality: Cardinality::AtLeastOne,
+            ready: vec![],
+            failed: vec![],
+        };
+        assert_eq!(unsatisfied[0], &expected, "{errors:?}");
+        assert!(
+            expected
+                .to_string()
+                .starts_with("plugin `collector` needs at-least-one provider of `test:card/many` but has 0 working (none)"),
+            "{expected}"
+        );
+        let collector = tree.plugins().find(|p| p.id == "collector").expect("listed");
+        assert_eq!(collector.status, PluginStatus::Failed);
+    }
+    // One, then two working providers: each answers.
+    let (tree, errors) = load(at_least_one_collector(&["many-en"]));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        collect(&tree, "call-many", "ana"),
+        Val::List(vec![entry("many-en", ok(s("hello, ana")))])
+    );
+    let (tree, errors) = load(at_least_one_collector(&["many-en", "many-fr"]));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        collect(&tree, "call-many", "ana"),
+        Val::List(vec![
+            entry("many-en", ok(s("hello, ana"))),
+            entry("many-fr", ok(s("bonjour, ana")))
+        ])
+    );
+}
+
+#[test]
+fn an_at_least_one_socket_whose_providers_all_failed_still_says_why() {
+    let (tree, errors) = load(at_least_one_collector(&["many-trap"]));
+    assert!(errors.is_empty(), "{errors:?}");
+    let trapped = collect(&tree, "call-many", "x");
+    let Val::List(items) = &trapped else { panic!("a list: {trapped:?}") };
+    assert_eq!(items.len(), 1, "{trapped:?}");
+    // On `any` a failed provider is left out (an empty list); on
+    // `at-least-one` the list is never empty: the failed provider answers.
+    let again = collect(&tree, "call-many", "y");
+    let Val::List(items) = &again else { panic!("a list: {again:?}") };
+    let [Val::Tuple(pair)] = &items[..] else { panic!("one entry: {again:?}") };
+    assert_eq!(pair[0], s("many-trap"));
+    let Val::Result(Err(Some(message))) = &pair[1] else { panic!("an error: {again:?}") };
+    let Val::String(message) = message.as_ref() else { panic!("rendered: {message:?}") };
+    assert!(message.starts_with("unavailable: "), "{message}");
+}
+
+#[test]
+fn the_root_socket_takes_at_least_one() {
+    let app = || guests::card_app().cardinality("test:card/many", Cardinality::AtLeastOne);
+    let greet = |tree: &LoadedTree| tree.dispatch("test:card/many", "greet", &[s("io")]);
+    let (none, errors) = app().root("test:card/many").build().expect("valid WIT");
+    assert!(
+        matches!(&errors[..], [BuildError::Unsatisfied(u)] if u.cardinality == Cardinality::AtLeastOne),
+        "{errors:?}"
+    );
+    let (none, _) = none.load(guests::engine());
+    assert!(matches!(greet(&none), Err(plugtree::DispatchError::Unsatisfied(_))));
+
+    let (one, _) = load(app().root("test:card/many").plugin("many-en", guests::guest("many-en")));
+    assert_eq!(
+        greet(&one).expect("dispatch"),
+        Socket::AtLeastOne(vec![("many-en".into(), Ok(Some(s("hello, io"))))])
+    );
+    let (two, _) = load(
+        app()
+            .root("test:card/many")
+            .plugin("many-trap", guests::guest("many-trap"))
+            .plugin("many-fr", guests::guest("many-fr")),
+    );
+    let first = greet(&two).expect("dispatch").into_vec();
+    assert_eq!(
+        first.iter().map(|(id, a)| (id.as_str(), a.is_ok())).collect::<Vec<_>>(),
+        vec![("many-trap", false), ("many-fr", true)]
+    );
+    // The trapped provider is left out while another works.
+    assert_eq!(
+        greet(&two).expect("dispatch"),
+        Socket::AtLeastOne(vec![("many-fr".into(), Ok(Some(s("bonjour, io"))))])
     );
 }

@@ -48,7 +48,7 @@ pub use describe::socket_wit::{SocketWit, SocketWitError};
 pub use describe::{
     Capability, Cardinality, Catalog, DescribeError, DirMode, Function, FunctionKind, Grants,
     Interface, Limit, Limits, Manifest, ManifestError, NotAComponent, PluginError, PluginId,
-    PluginSource, RestartPolicy, Signature, ValueType,
+    PluginSource, Remap, RestartPolicy, Signature, ValueType,
 };
 pub use dispatch::{Answer, CallError, DispatchError, RootFunc, Socket, TypedRootFunc};
 pub use host::{HostError, HostFunction, HostPlug, LogLine};

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::error::DescribeError;
 use super::types::Signature;
+use super::version;
 
 /// How many plugins may plug into a socket of an interface.
 #[derive(
@@ -18,6 +19,10 @@ pub enum Cardinality {
     AtMostOne,
     /// Any number of providers; a call returns one value per provider.
     Any,
+    /// One or more working providers; a call returns one value per provider,
+    /// never none (when every provider has failed since load, each answers
+    /// why).
+    AtLeastOne,
 }
 
 impl std::fmt::Display for Cardinality {
@@ -26,6 +31,7 @@ impl std::fmt::Display for Cardinality {
             Cardinality::ExactlyOne => "exactly-one",
             Cardinality::AtMostOne => "at-most-one",
             Cardinality::Any => "any",
+            Cardinality::AtLeastOne => "at-least-one",
         })
     }
 }
@@ -37,7 +43,13 @@ impl Cardinality {
             Cardinality::ExactlyOne => count == 1,
             Cardinality::AtMostOne => count <= 1,
             Cardinality::Any => true,
+            Cardinality::AtLeastOne => count >= 1,
         }
+    }
+
+    /// True when a call answers once per provider (`any`, `at-least-one`).
+    pub fn is_many(self) -> bool {
+        matches!(self, Cardinality::Any | Cardinality::AtLeastOne)
     }
 }
 
@@ -99,6 +111,17 @@ impl Interface {
     }
 }
 
+/// What [`Catalog::lookup`] found for a name a component uses.
+#[derive(Debug)]
+pub(crate) enum Lookup<'a> {
+    /// The app interface of that name or of a semver-compatible version.
+    Found(&'a Interface),
+    /// The app has the interface only at incompatible versions: their names.
+    Incompatible(Vec<String>),
+    /// No app interface.
+    Unknown,
+}
+
 /// The set of app interfaces, read from WIT, with their cardinalities.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
@@ -131,6 +154,26 @@ impl Catalog {
     /// Looks up an interface by its fully qualified name.
     pub fn get(&self, interface: &str) -> Option<&Interface> {
         self.interfaces.get(interface)
+    }
+
+    /// The app interface a component's export or import named `name` stands
+    /// for: the one of that name, else the highest semver-compatible version
+    /// of it (`version.rs`).
+    pub(crate) fn lookup(&self, name: &str) -> Lookup<'_> {
+        if let Some(found) = self.interfaces.get(name) {
+            return Lookup::Found(found);
+        }
+        let compatible = self.interfaces.values().filter(|i| version::compatible(name, &i.name));
+        if let Some(found) = compatible.max_by_key(|i| version::version_of(&i.name)) {
+            return Lookup::Found(found);
+        }
+        let versions: Vec<String> = self
+            .interfaces
+            .values()
+            .filter(|i| version::same_interface(name, &i.name))
+            .map(|i| i.name.clone())
+            .collect();
+        if versions.is_empty() { Lookup::Unknown } else { Lookup::Incompatible(versions) }
     }
 
     /// All interfaces, sorted by name.

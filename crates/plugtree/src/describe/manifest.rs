@@ -15,6 +15,7 @@
 //! path = "plugins/english.wasm"     # a binary component, or `.wat` text
 //! limits = { memory = "16 MiB" }    # this plugin's own, over `[limits]`
 //! restart = { max = 3, within = "60s" }  # opt-in restarts (see `RestartPolicy`)
+//! remap = { export = "their:pkg/greeter@0.3.0", plug = "my:app/greeter" }  # see `Remap`
 //! grants = { dirs = [{ host = "data", guest = "/data", mode = "ro" }], stdout = true }
 //!
 //! [[host]]                          # a ready-made host plug (see `plugtree::host`)
@@ -31,6 +32,7 @@ use super::grants::{Grants, RawGrants};
 use super::interface::Cardinality;
 use super::limits::{Limits, RawLimits};
 use super::plugin_id::PluginId;
+use super::remap::Remap;
 use super::restart::{RawRestart, RestartPolicy};
 
 /// A parsed and validated `plugtree.toml`. Relative paths are resolved against
@@ -86,6 +88,9 @@ pub struct ManifestPlugin {
     /// How often it is restarted after a failure; `None` (no `restart`
     /// table): failed for good until reloaded.
     pub restart: Option<RestartPolicy>,
+    /// Which of its exports plugs in as which app interface, when the names
+    /// differ by more than a compatible version.
+    pub remap: Option<Remap>,
 }
 
 /// Why a manifest could not be used.
@@ -206,6 +211,7 @@ struct RawPlugin {
     #[serde(default)]
     grants: RawGrants,
     restart: Option<RawRestart>,
+    remap: Option<Remap>,
 }
 
 #[derive(Deserialize)]
@@ -312,6 +318,7 @@ impl Manifest {
                 limits: own,
                 grants,
                 restart,
+                remap: p.remap,
             });
         }
         let mut host = Vec::with_capacity(raw.host.len());
@@ -336,13 +343,14 @@ mod tests {
     fn reads_every_field() {
         let m = parse(
             "root = \"a:b/c\"\nwit = \"wit\"\n[cardinality]\n\"a:b/c\" = \"any\"\n\"a:b/d\" = \"at-most-one\"\n\
-             [[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\n",
+             \"a:b/e\" = \"at-least-one\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\n",
         )
         .expect("valid");
         assert_eq!(m.root, "a:b/c");
         assert_eq!(m.wit, vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("wit")]);
         assert_eq!(m.cardinality["a:b/c"], Cardinality::Any);
         assert_eq!(m.cardinality["a:b/d"], Cardinality::AtMostOne);
+        assert_eq!(m.cardinality["a:b/e"], Cardinality::AtLeastOne);
         assert_eq!(m.plugins[0].id, "x");
         assert_eq!(m.plugins[0].limits, Limits::default());
         assert_eq!(m.plugins[0].grants, Grants::none(), "nothing is granted by default");

@@ -14,20 +14,24 @@ mod limits;
 mod manifest;
 mod plugin;
 mod plugin_id;
+mod remap;
 mod restart;
 pub mod socket_abi;
 pub mod socket_wit;
 mod types;
 pub(crate) mod val_check;
+pub(crate) mod version;
 mod wit;
 
 pub use error::{DescribeError, NotAComponent, PluginError};
 pub use grants::{Capability, DirGrant, DirMode, Grants, HostPort};
+pub(crate) use interface::Lookup;
 pub use interface::{Cardinality, Catalog, Function, FunctionKind, Interface};
 pub use limits::{Limit, Limits};
 pub use manifest::{BuiltinPlug, Manifest, ManifestError, ManifestHostPlug, ManifestPlugin};
 pub use plugin::PluginSource;
 pub use plugin_id::PluginId;
+pub use remap::Remap;
 pub use restart::RestartPolicy;
 pub use types::{ResourceName, Signature, ValueType};
 

@@ -8,7 +8,7 @@
 //! |---|---|
 //! | exactly-one | `f: func(…) -> result<T, provider-error>` |
 //! | at-most-one | `f: func(…) -> option<result<T, provider-error>>` |
-//! | any | `f: func(…) -> list<tuple<string, result<T, provider-error>>>` |
+//! | any, at-least-one | `f: func(…) -> list<tuple<string, result<T, provider-error>>>` |
 //!
 //! A method or constructor goes to one plugin, so it is shaped as on
 //! `exactly-one` whatever the socket ([`function_cardinality`]). This module
@@ -108,7 +108,7 @@ pub fn consumer_signature(signature: &Signature, cardinality: Cardinality) -> Si
     let result = match cardinality {
         Cardinality::ExactlyOne => one,
         Cardinality::AtMostOne => ValueType::Option(Box::new(one)),
-        Cardinality::Any => {
+        Cardinality::Any | Cardinality::AtLeastOne => {
             ValueType::List(Box::new(ValueType::Tuple(vec![ValueType::String, one])))
         }
     };

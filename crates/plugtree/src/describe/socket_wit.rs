@@ -161,7 +161,7 @@ impl SocketWit {
                 Cardinality::AtMostOne => {
                     resolve.types.alloc(anonymous(TypeDefKind::Option(Type::Id(one))))
                 }
-                Cardinality::Any => {
+                Cardinality::Any | Cardinality::AtLeastOne => {
                     let pair =
                         resolve.types.alloc(anonymous(TypeDefKind::Tuple(wit_parser::Tuple {
                             types: vec![Type::String, Type::Id(one)],
@@ -268,7 +268,12 @@ interface shop {
     fn the_socket_wit_has_the_consumer_signatures_of_every_function() {
         let catalog = Catalog::from_wit_text("shop.wit", SHOP).expect("parses");
         let original = catalog.get("test:shop/shop").expect("the interface");
-        for cardinality in [Cardinality::ExactlyOne, Cardinality::AtMostOne, Cardinality::Any] {
+        for cardinality in [
+            Cardinality::ExactlyOne,
+            Cardinality::AtMostOne,
+            Cardinality::Any,
+            Cardinality::AtLeastOne,
+        ] {
             let mut resolve = Resolve::default();
             resolve.push_str("shop.wit", SHOP).expect("parses");
             let mut wit = SocketWit::new(resolve).expect("the ABI fits");

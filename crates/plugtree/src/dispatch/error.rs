@@ -87,7 +87,8 @@ pub enum DispatchError {
         error: Box<CallError>,
     },
     /// The root's loaded providers do not satisfy its cardinality (none on
-    /// `exactly-one`, several on `exactly-one` or `at-most-one`): refused
+    /// `exactly-one` or `at-least-one`, several on `exactly-one` or
+    /// `at-most-one`): refused
     /// exactly as a consumer with such a socket is refused at load.
     #[error(transparent)]
     Unsatisfied(Unsatisfied),
@@ -145,6 +146,20 @@ pub enum CallError {
         /// Why.
         reason: String,
     },
+    /// The plugin's provider behind a plain socket failed (`error`), which
+    /// failed the plugin's own call: a plain socket means "my provider's
+    /// failure is my failure". The plugin is disabled from now on, as after
+    /// a trap (until a reload, or a restart if it has a [`RestartPolicy`]).
+    #[error("plugin `{plugin}` failed in `{function}` because its provider did: {error}")]
+    ProviderFailed {
+        /// The consumer whose call failed.
+        plugin: PluginId,
+        /// The function called on it.
+        function: String,
+        /// How the provider failed (its plugin is [`CallError::plugin`]).
+        #[source]
+        error: Box<CallError>,
+    },
     /// Only in [`LoadedTree::failures`](crate::LoadedTree::failures): the
     /// plugin failed with `error` and its [`RestartPolicy`] restarted it; a
     /// fresh instance answered the next call.
@@ -175,7 +190,8 @@ impl CallError {
             | CallError::Unavailable { plugin, .. }
             | CallError::Reentrant { plugin, .. }
             | CallError::BadHandle { plugin, .. }
-            | CallError::Restarted { plugin, .. } => plugin,
+            | CallError::Restarted { plugin, .. }
+            | CallError::ProviderFailed { plugin, .. } => plugin,
         }
     }
 }

@@ -15,10 +15,10 @@ use wasmtime::component::{ResourceAny, Val};
 pub use error::{CallError, DispatchError};
 pub use typed::TypedRootFunc;
 
-use crate::describe::{Function, PluginId};
+use crate::describe::{Cardinality, Function, PluginId};
 use crate::load::{
-    CallWithVals, Crossing, Gathered, LoadedPlugin, LoadedTree, PluginSlot, ProviderFailure,
-    RootFunction, RootSocket, fan_out,
+    CallWithVals, Crossing, Gathered, LoadedPlugin, LoadedTree, PlainFailure, PluginSlot,
+    ProviderFailure, RootFunction, RootSocket, fan_out,
 };
 use crate::wave::{CallParseError, ParsedCall};
 
@@ -32,6 +32,8 @@ pub enum Socket<T> {
     AtMostOne(Option<(PluginId, T)>),
     /// One result per provider, in declaration order.
     Any(Vec<(PluginId, T)>),
+    /// One result per provider, in declaration order, never none.
+    AtLeastOne(Vec<(PluginId, T)>),
 }
 
 impl<T> Socket<T> {
@@ -40,7 +42,7 @@ impl<T> Socket<T> {
         match self {
             Socket::ExactlyOne(id, v) => vec![(id, v)],
             Socket::AtMostOne(v) => v.into_iter().collect(),
-            Socket::Any(vs) => vs,
+            Socket::Any(vs) | Socket::AtLeastOne(vs) => vs,
         }
     }
 }
@@ -137,7 +139,11 @@ fn socket_of<T>(answers: Gathered<T>, root: &RootSocket) -> Result<Socket<T>, Di
         // the socket says what it lacks rather than the call inventing one.
         Gathered::One(None) => return Err(DispatchError::Unsatisfied(root.lacking())),
         Gathered::Maybe(answer) => Socket::AtMostOne(answer),
-        Gathered::All(all) => Socket::Any(all),
+        Gathered::All(all) if root.cardinality != Cardinality::AtLeastOne => Socket::Any(all),
+        Gathered::All(all) if all.is_empty() => {
+            return Err(DispatchError::Unsatisfied(root.lacking()));
+        }
+        Gathered::All(all) => Socket::AtLeastOne(all),
     })
 }
 
@@ -349,6 +355,11 @@ impl CallError {
             ProviderFailure::Unavailable(reason) => CallError::Unavailable { plugin, reason },
             ProviderFailure::Reentrant(reason) => CallError::Reentrant { plugin, reason },
             ProviderFailure::BadHandle(reason) => CallError::BadHandle { plugin, reason },
+            ProviderFailure::ProviderFailed(plain) => {
+                let PlainFailure { provider, function: its, failure } = *plain;
+                let error = Box::new(CallError::from_failure(&provider, &its, failure));
+                CallError::ProviderFailed { plugin, function, error }
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Why a provider did not answer, and the call that failed a plugin.
 
-use crate::describe::Limit;
 use crate::describe::socket_abi::ProviderErrorCase;
+use crate::describe::{Limit, PluginId};
 
 /// Why a provider did not answer; the socket ABI's `provider-error` cases.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,6 +11,34 @@ pub(crate) enum ProviderFailure {
     LimitExceeded(Limit, String),
     Reentrant(String),
     BadHandle(String),
+    /// A provider behind one of the plugin's plain sockets failed, and so
+    /// did the plugin's call: a plain socket's failure is its consumer's.
+    ProviderFailed(Box<PlainFailure>),
+}
+
+/// A provider's failure on a plain socket: the consumer's import returns it
+/// as its error, so the consumer traps with it and [`classify`] finds it.
+///
+/// [`classify`]: super::limits::classify
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("its provider `{provider}` failed in `{function}` behind a plain socket: {failure}")]
+pub(crate) struct PlainFailure {
+    pub provider: PluginId,
+    pub function: String,
+    pub failure: ProviderFailure,
+}
+
+impl std::fmt::Display for ProviderFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProviderFailure::Trapped(m)
+            | ProviderFailure::Unavailable(m)
+            | ProviderFailure::LimitExceeded(_, m)
+            | ProviderFailure::Reentrant(m)
+            | ProviderFailure::BadHandle(m) => write!(f, "{}: {m}", self.case().wit_name()),
+            ProviderFailure::ProviderFailed(plain) => write!(f, "trapped: {plain}"),
+        }
+    }
 }
 
 impl ProviderFailure {
@@ -22,6 +50,8 @@ impl ProviderFailure {
             ProviderFailure::LimitExceeded(..) => ProviderErrorCase::LimitExceeded,
             ProviderFailure::Reentrant(_) => ProviderErrorCase::ReentrantCall,
             ProviderFailure::BadHandle(_) => ProviderErrorCase::BadHandle,
+            // The consumer's own call trapped.
+            ProviderFailure::ProviderFailed(_) => ProviderErrorCase::Trapped,
         }
     }
 
@@ -33,6 +63,7 @@ impl ProviderFailure {
             | ProviderFailure::LimitExceeded(_, m)
             | ProviderFailure::Reentrant(m)
             | ProviderFailure::BadHandle(m) => m,
+            ProviderFailure::ProviderFailed(plain) => plain.to_string(),
         }
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use wasmtime::component::Val;
 use wasmtime::{ResourceLimiter, Store, Trap};
 
-use super::failure::ProviderFailure;
+use super::failure::{PlainFailure, ProviderFailure};
 use super::ticker::EPOCH_TICK;
 use crate::describe::{Limit, Limits, PluginId};
 
@@ -316,6 +316,9 @@ pub(crate) fn classify(
         ProviderFailure::LimitExceeded(limit, format!("plugin `{plugin}` {what} in `{function}`"))
     };
     for cause in error.chain() {
+        if let Some(plain) = cause.downcast_ref::<PlainFailure>() {
+            return ProviderFailure::ProviderFailed(Box::new(plain.clone()));
+        }
         if let Some(over) = cause.downcast_ref::<TransferExceeded>() {
             return exceeded(Limit::Transfer, over.to_string());
         }

@@ -1,5 +1,7 @@
 //! Socket linking: host functions that forward a consumer's call to the
-//! providers plugged into its socket and answer in the socket ABI's shape.
+//! providers plugged into its socket and answer in the socket ABI's shape,
+//! or, on a plain socket, with the provider's own answer (its failure
+//! returned as the import's error, which traps the consumer).
 
 use std::sync::Arc;
 
@@ -11,7 +13,7 @@ use super::fast::{FastParams, FastShape, FastValue, ProviderError, ShapeVisitor}
 use super::handles::{Kinds, ProxyTable, Unwrapped, unwrap, wrap};
 use super::limits::check_transfer;
 
-use super::failure::ProviderFailure;
+use super::failure::{PlainFailure, ProviderFailure};
 use super::plugin::LoadedPlugin;
 use super::slot::PluginSlot;
 use super::socket::{Crossing, Gathered, SocketFunction, fan_out};
@@ -24,6 +26,8 @@ pub(crate) struct SocketTarget {
     pub cardinality: Cardinality,
     pub providers: Arc<[Arc<PluginSlot>]>,
     pub function: SocketFunction,
+    /// Imported in the interface's own form (an `exactly-one` socket only).
+    pub plain: bool,
     /// Set when the function passes resources: the consumer's proxies.
     pub handles: Option<HandleContext>,
 }
@@ -96,10 +100,52 @@ impl Crossing for ConsumerCrossing<'_, '_> {
     }
 }
 
+/// Each provider's answer, with its id, as a socket of its cardinality keeps them.
+type Answers = Gathered<Result<Option<Val>, ProviderFailure>>;
+
 impl SocketTarget {
     /// Calls the providers through the [`fan_out`] and shapes their answers
     /// as the socket ABI says.
     fn call_abi(&self, store: &mut StoreContextMut<'_, PluginState>, params: &[Val]) -> Val {
+        match self.call(store, params) {
+            Ok(answers) => abi_answer(answers),
+            Err(failure) => provider_result(Err(failure)),
+        }
+    }
+
+    /// Calls the one provider of a plain socket: its answer, or its failure
+    /// as the error that traps the consumer.
+    fn call_plain(
+        &self,
+        store: &mut StoreContextMut<'_, PluginState>,
+        params: &[Val],
+    ) -> Result<Option<Val>, PlainFailure> {
+        match self.call(store, params) {
+            Ok(Gathered::One(Some((_, Ok(value))))) => Ok(value),
+            Ok(Gathered::One(Some((provider, Err(failure))))) => {
+                Err(self.plain_failure(Some(provider), failure))
+            }
+            Ok(_) => Err(self.plain_failure(None, no_provider())),
+            Err(failure) => Err(self.plain_failure(None, failure)),
+        }
+    }
+
+    /// A provider's failure on this plain socket, naming the provider.
+    #[cold]
+    fn plain_failure(&self, provider: Option<PluginId>, failure: ProviderFailure) -> PlainFailure {
+        let provider = provider
+            .or_else(|| self.providers.first().map(|slot| slot.id.clone()))
+            .unwrap_or_else(|| PluginId::new("(none)"));
+        PlainFailure { provider, function: self.function.name.to_string(), failure }
+    }
+
+    /// Calls the providers through the [`fan_out`]; `Err` when a method's
+    /// `self` no provider owns, saying why.
+    fn call(
+        &self,
+        store: &mut StoreContextMut<'_, PluginState>,
+        params: &[Val],
+    ) -> Result<Answers, ProviderFailure> {
         let room = LoadedPlugin::memory_left(store.data());
         let mut crossing = ConsumerCrossing {
             store,
@@ -136,29 +182,36 @@ impl SocketTarget {
             self.providers.iter().map(|slot| slot.borrow()),
             params,
             &mut crossing,
-            |id, answer| answers.push(id, provider_result(answer)),
+            |id, answer| answers.push(id, answer),
         );
         let ConsumerCrossing { unwrapped, refused, consumed, .. } = crossing;
         unwrapped.drop_unconsumed(consumed);
         if called.is_err() {
             // A method whose `self` no provider owns: its one answer says why.
             let reason = refused.unwrap_or_else(|| "no provider owns the handle".into());
-            return provider_result(Err(ProviderFailure::BadHandle(reason)));
+            return Err(ProviderFailure::BadHandle(reason));
         }
-        abi_answer(answers)
+        Ok(answers)
     }
+}
+
+/// Why an `exactly-one` socket has no answer: none of its providers loaded.
+fn no_provider() -> ProviderFailure {
+    ProviderFailure::Unavailable("no provider is loaded".into())
 }
 
 /// The providers' answers (each a `result<T, provider-error>`) shaped as the
 /// socket ABI says for their cardinality.
-fn abi_answer(answers: Gathered<Val>) -> Val {
+fn abi_answer(answers: Answers) -> Val {
     match answers {
-        Gathered::One(answer) => answer.map(|(_, a)| a).unwrap_or_else(|| {
-            provider_result(Err(ProviderFailure::Unavailable("no provider is loaded".into())))
-        }),
-        Gathered::Maybe(answer) => Val::Option(answer.map(|(_, a)| Box::new(a))),
+        Gathered::One(answer) => {
+            provider_result(answer.map_or_else(|| Err(no_provider()), |a| a.1))
+        }
+        Gathered::Maybe(answer) => Val::Option(answer.map(|(_, a)| Box::new(provider_result(a)))),
         Gathered::All(all) => Val::List(
-            all.into_iter().map(|(p, a)| Val::Tuple(vec![Val::String(p.to_string()), a])).collect(),
+            all.into_iter()
+                .map(|(p, a)| Val::Tuple(vec![Val::String(p.to_string()), provider_result(a)]))
+                .collect(),
         ),
     }
 }
@@ -227,8 +280,15 @@ pub(crate) fn define_socket_function(
     linker.instance(interface)?.func_new(function, move |mut store, _ty, params, results| {
         // What the consumer sends counts against its transfer limit.
         store.data().limiter.check_transfer(params)?;
-        if let Some(slot) = results.first_mut() {
-            *slot = target.call_abi(&mut store, params);
+        match results.first_mut() {
+            _ if target.plain => {
+                let answer = target.call_plain(&mut store, params)?;
+                if let (Some(slot), Some(value)) = (results.first_mut(), answer) {
+                    *slot = value;
+                }
+            }
+            Some(slot) => *slot = target.call_abi(&mut store, params),
+            None => {}
         }
         Ok(())
     })
@@ -263,19 +323,20 @@ impl SocketTarget {
         &self,
         store: &StoreContextMut<'_, PluginState>,
         params: S::Params,
-    ) -> Result<S::Result, ProviderError> {
+    ) -> Result<S::Result, ProviderFailure> {
         // The consumer is paused inside this call: its memory cannot grow meanwhile.
         let room = LoadedPlugin::memory_left(store.data());
         let Some(slot) = self.providers.first() else {
-            return Err(ProviderError::Unavailable("no provider is loaded".into()));
+            return Err(no_provider());
         };
         let provider = slot.borrow();
         let answer = provider.call_fast::<S>(self.function.index, params)?;
         let size = answer.bytes();
         match room {
-            Some(left) if size > left => {
-                Err(ProviderError::LimitExceeded(too_big(&provider.id, size, left)))
-            }
+            Some(left) if size > left => Err(ProviderFailure::LimitExceeded(
+                Limit::Memory,
+                too_big(&provider.id, size, left),
+            )),
             _ => Ok(answer),
         }
     }
@@ -295,11 +356,24 @@ impl ShapeVisitor for DefineFast<'_> {
 
     fn visit<S: FastShape>(self) -> Self::Output {
         let target = self.target;
-        self.linker.instance(self.interface)?.func_wrap(
+        let mut instance = self.linker.instance(self.interface)?;
+        if target.plain {
+            return instance.func_wrap(
+                self.function,
+                move |store: StoreContextMut<'_, PluginState>, params: S::Params| {
+                    check_transfer(params.bytes(), store.data().limiter.transfer())?;
+                    match target.call_fast::<S>(&store, params) {
+                        Ok(answer) => Ok((answer,)),
+                        Err(failure) => Err(target.plain_failure(None, failure).into()),
+                    }
+                },
+            );
+        }
+        instance.func_wrap(
             self.function,
             move |store: StoreContextMut<'_, PluginState>, params: S::Params| {
                 check_transfer(params.bytes(), store.data().limiter.transfer())?;
-                Ok((target.call_fast::<S>(&store, params),))
+                Ok((target.call_fast::<S>(&store, params).map_err(ProviderError::from),))
             },
         )
     }

@@ -32,7 +32,7 @@ use wasmtime::{Config, Engine};
 
 pub use cache::{ArtifactCache, CacheStats};
 pub use error::{Cause, LoadError};
-pub(crate) use failure::ProviderFailure;
+pub(crate) use failure::{PlainFailure, ProviderFailure};
 pub(crate) use fast::CallWithVals;
 pub use options::LoadOptions;
 pub(crate) use plugin::LoadedPlugin;
@@ -179,7 +179,7 @@ impl LoadedTree {
     }
 
     /// Why the loaded root providers do not satisfy the root's cardinality,
-    /// if they do not (none on `exactly-one`, two or more on `exactly-one` or
+    /// if they do not (none on `exactly-one` or `at-least-one`, two or more on `exactly-one` or
     /// `at-most-one`). Then every call on the root is refused with
     /// [`DispatchError::Unsatisfied`](crate::DispatchError::Unsatisfied), as a
     /// consumer whose socket fails the same check is not loaded.
@@ -355,7 +355,7 @@ fn load_one(
             if let Some(kind) = kinds.get(&interface.name, resource) {
                 define_socket_resource(
                     &mut linker,
-                    &interface.name,
+                    &socket.import,
                     resource,
                     kind,
                     proxies.clone(),
@@ -389,8 +389,9 @@ fn load_one(
                     kinds: kinds.clone(),
                 }),
                 function,
+                plain: socket.plain,
             };
-            define_socket_function(&mut linker, &interface.name, name, target)
+            define_socket_function(&mut linker, &socket.import, name, target)
                 .map_err(link_error)?;
         }
     }
@@ -401,9 +402,12 @@ fn load_one(
     let pre = linker.instantiate_pre(component).map_err(link_error)?;
     let plug = plugin.plug.as_deref().unwrap_or_default();
     let interface = catalog.get(plug);
-    let plug_index = component.get_export_index(None, plug);
-    let export =
-        |name: &str| plug_index.as_ref().and_then(|pi| component.get_export_index(Some(pi), name));
+    // The component's own names, where they differ (a compatible version, a remap).
+    let plug_index = component.get_export_index(None, plugin.plug_names.interface(plug));
+    let export = |name: &str| {
+        let name = plugin.plug_names.function(name);
+        plug_index.as_ref().and_then(|pi| component.get_export_index(Some(pi), name))
+    };
     let mut funcs = Vec::new();
     for f in interface.map(|i| i.functions.as_slice()).unwrap_or_default() {
         if let Some(ty) = f.signature.async_type() {

@@ -23,7 +23,7 @@ use super::recipe::InstanceRecipe;
 use super::restart::Fate;
 use super::store::PluginState;
 use crate::describe::val_check::{describe, matches};
-use crate::describe::{Cardinality, Catalog, Limits, PluginId, ValueType};
+use crate::describe::{Catalog, Limits, PluginId, ValueType};
 use crate::host::{DynamicFn, HostPlug};
 
 /// A plugin whose component was compiled, linked and instantiated, or a
@@ -371,13 +371,6 @@ impl LoadedPlugin {
         self.failure.get().is_some()
     }
 
-    /// Whether a socket of `cardinality` calls this provider: always on
-    /// `exactly-one` (a failed one answers `unavailable`), otherwise only
-    /// while it has not failed (as if a failed one had never loaded).
-    pub fn is_called_on(&self, cardinality: Cardinality) -> bool {
-        cardinality == Cardinality::ExactlyOne || !self.is_failed()
-    }
-
     /// The call that made the plugin fail, if one did.
     pub fn failure(&self) -> Option<&Failure> {
         self.failure.get()
@@ -608,6 +601,7 @@ impl LoadedPlugin {
             ProviderFailure::Unavailable(m)
             | ProviderFailure::Reentrant(m)
             | ProviderFailure::BadHandle(m) => m.clone(),
+            ProviderFailure::ProviderFailed(plain) => plain.to_string(),
         };
         let (id, function) = (&self.id, &failed.function);
         ProviderFailure::Unavailable(match self.fate.get() {

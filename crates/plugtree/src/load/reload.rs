@@ -114,6 +114,7 @@ impl LoadedTree {
             limits: plugins[index].limits,
             grants: plugins[index].grants.clone(),
             restart: plugins[index].restart,
+            remap: plugins[index].remap.clone(),
         };
         let mut errors = Vec::new();
         let mut fresh = check_plugin(&self.catalog, described, allowed, &mut errors);

@@ -5,8 +5,8 @@
 //! It owns the socket's rules:
 //! - a method goes to the owner of `self`, whatever the cardinality;
 //! - every other function goes to each provider a socket of its cardinality
-//!   calls ([`LoadedPlugin::is_called_on`]: a failed provider only on
-//!   `exactly-one`, where it answers `unavailable`);
+//!   calls ([`called`]: a failed provider only on `exactly-one`, where it
+//!   answers `unavailable`, and when every provider of `at-least-one` failed);
 //! - a handle reaches only the plugin that owns it;
 //! - every answer keeps the id of the plugin that gave it.
 //!
@@ -34,6 +34,8 @@ use crate::resolve::Unsatisfied;
 /// One function of a socket's interface as a call needs it, worked out at load.
 #[derive(Debug, Clone)]
 pub(crate) struct SocketFunction {
+    /// Its name in the interface, for messages.
+    pub name: Arc<str>,
     /// Its number in the interface, and so in every provider's plug.
     pub index: usize,
     /// Whether it returns a value.
@@ -50,6 +52,7 @@ impl SocketFunction {
     /// Function number `index` of its interface, `f`.
     pub fn new(index: usize, f: &Function) -> Self {
         SocketFunction {
+            name: Arc::from(f.name.as_str()),
             index,
             has_result: f.signature.result.is_some(),
             to_owner: matches!(f.kind, FunctionKind::Method { .. }),
@@ -119,23 +122,56 @@ pub(crate) fn fan_out<P: Deref<Target = Arc<LoadedPlugin>>>(
 
 /// The providers a socket of `cardinality` calls for a function that is
 /// not a method, among `instances` (in declaration order): the fan-out's
-/// rule, also followed by the host's typed calls.
+/// rule, also followed by the host's typed calls. A failed provider is
+/// skipped, but on `exactly-one` (it answers `unavailable`) and on an
+/// `at-least-one` socket whose every provider has failed (each answers why,
+/// so the answer is never empty).
 pub(crate) fn called<P: Deref<Target = Arc<LoadedPlugin>>>(
     cardinality: Cardinality,
     instances: impl IntoIterator<Item = P>,
 ) -> impl Iterator<Item = P> {
-    instances.into_iter().filter(move |p| p.is_called_on(cardinality))
+    let mut instances = instances.into_iter();
+    let everyone = match cardinality {
+        Cardinality::ExactlyOne => true,
+        Cardinality::AtMostOne | Cardinality::Any => false,
+        // Only this rare case collects the instances, to look at them twice.
+        Cardinality::AtLeastOne => {
+            let all: Vec<P> = instances.by_ref().collect();
+            let none_works = all.iter().all(|p| p.is_failed());
+            return Called::Collected(
+                all.into_iter().filter(move |p| none_works || !p.is_failed()),
+            );
+        }
+    };
+    Called::Streamed(instances.filter(move |p| everyone || !p.is_failed()))
+}
+
+/// [`called`]'s two ways of going through the instances.
+enum Called<S, C> {
+    Streamed(S),
+    Collected(C),
+}
+
+impl<P, S: Iterator<Item = P>, C: Iterator<Item = P>> Iterator for Called<S, C> {
+    type Item = P;
+
+    fn next(&mut self) -> Option<P> {
+        match self {
+            Called::Streamed(s) => s.next(),
+            Called::Collected(c) => c.next(),
+        }
+    }
 }
 
 /// Answers kept as a socket of their cardinality keeps them: the first one
 /// on `exactly-one` and `at-most-one` (where a satisfied socket has at most
-/// one provider that answers), every one on `any`.
+/// one provider that answers), every one on `any` and `at-least-one`.
 pub(crate) enum Gathered<T> {
     /// `exactly-one`: the answer (a satisfied socket always has it).
     One(Option<(PluginId, T)>),
     /// `at-most-one`: the answer, if a provider gave one.
     Maybe(Option<(PluginId, T)>),
-    /// `any`: every answer, in declaration order.
+    /// `any` and `at-least-one`: every answer, in declaration order.
     All(Vec<(PluginId, T)>),
 }
 
@@ -145,7 +181,7 @@ impl<T> Gathered<T> {
         match cardinality {
             Cardinality::ExactlyOne => Gathered::One(None),
             Cardinality::AtMostOne => Gathered::Maybe(None),
-            Cardinality::Any => Gathered::All(Vec::new()),
+            Cardinality::Any | Cardinality::AtLeastOne => Gathered::All(Vec::new()),
         }
     }
 

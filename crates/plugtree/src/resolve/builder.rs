@@ -6,7 +6,7 @@ use super::{Allowed, BuildError, Described, PluginTree, resolve};
 use crate::describe::BuiltinPlug;
 use crate::describe::{
     Cardinality, Catalog, DescribeError, Grants, Limits, Manifest, ManifestError, PluginId,
-    PluginSource, RestartPolicy, describe_plugin,
+    PluginSource, Remap, RestartPolicy, describe_plugin,
 };
 use crate::host::{HOST_WIT, HostPlug, Log, MemoryKv};
 
@@ -54,6 +54,7 @@ pub struct TreeBuilder {
     plugin_limits: Vec<(PluginId, Limits)>,
     grants: Vec<(PluginId, Grants)>,
     restarts: Vec<(PluginId, RestartPolicy)>,
+    remaps: Vec<(PluginId, Remap)>,
 }
 
 impl TreeBuilder {
@@ -77,6 +78,9 @@ impl TreeBuilder {
             }
             if let Some(policy) = plugin.restart {
                 builder = builder.restart_policy(plugin.id.clone(), policy);
+            }
+            if let Some(remap) = &plugin.remap {
+                builder = builder.remap(plugin.id.clone(), remap.clone());
             }
         }
         if !manifest.host.is_empty() {
@@ -160,6 +164,15 @@ impl TreeBuilder {
         self
     }
 
+    /// Plugs one component plugin's export `remap.export` in as the app
+    /// interface `remap.plug`, with its function names mapped (see [`Remap`]).
+    /// Not needed for a semver-compatible version of an app interface
+    /// (`@1.2.0` for `@1.0.0`), which plugs in as it is.
+    pub fn remap(mut self, id: impl Into<PluginId>, remap: Remap) -> Self {
+        self.remaps.push((id.into(), remap));
+        self
+    }
+
     /// Reads the WIT and the components and resolves the tree.
     ///
     /// Returns the tree with every problem found in single plugins; the tree
@@ -199,6 +212,7 @@ impl TreeBuilder {
                 .map(|g| g.1.clone())
                 .unwrap_or_default(),
             restart: self.restarts.iter().rev().find(|(p, _)| p == id).map(|r| r.1),
+            remap: self.remaps.iter().rev().find(|(p, _)| p == id).map(|r| r.1.clone()),
         };
         let described = self
             .plugins

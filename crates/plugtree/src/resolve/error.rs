@@ -107,6 +107,50 @@ pub enum BuildError {
         /// The signature the component exports.
         found: Signature,
     },
+    /// The component exports or imports an app interface at a version that
+    /// is not semver-compatible with any the app defines.
+    #[error(
+        "plugin `{plugin}` uses `{found}`, which is not semver-compatible with the app's {}",
+        app.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+    )]
+    IncompatibleVersion {
+        /// The plugin.
+        plugin: PluginId,
+        /// The name the component uses, with its version.
+        found: String,
+        /// The versions of the interface the app defines, as full names.
+        app: Vec<String>,
+    },
+    /// The plugin's remap names an export the component does not have.
+    #[error("plugin `{plugin}` is remapped from `{export}`, which it does not export (it exports: {})", if exports.is_empty() { "nothing".to_string() } else { exports.join(", ") })]
+    RemapExport {
+        /// The plugin.
+        plugin: PluginId,
+        /// The export the remap names.
+        export: String,
+        /// The interfaces the component does export.
+        exports: Vec<String>,
+    },
+    /// The plugin's remap plugs into an interface the app does not define.
+    #[error("plugin `{plugin}` is remapped to `{plug}`, which is not an app interface")]
+    RemapTarget {
+        /// The plugin.
+        plugin: PluginId,
+        /// The interface the remap names.
+        plug: String,
+    },
+    /// A function mapping of the plugin's remap cannot be applied.
+    #[error("plugin `{plugin}`: the remap of `{export}` maps `{function}`, {problem}")]
+    RemapFunction {
+        /// The plugin.
+        plugin: PluginId,
+        /// The remapped export.
+        export: String,
+        /// The function name the mapping names.
+        function: String,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// The component imports something that is not an app interface.
     #[error("plugin `{plugin}` imports `{import}`, which is not an app interface")]
     UnknownSocket {
@@ -147,9 +191,11 @@ pub enum BuildError {
         /// The function.
         function: String,
     },
-    /// The component imports a socket function in another shape than the socket ABI.
+    /// The component imports a socket function in another shape than the
+    /// socket ABI, or (on `exactly-one`) than the interface's own form.
     #[error(
-        "plugin `{plugin}` imports `{interface}.{function}` as `{found}`, but the {cardinality} socket ABI is `{expected}`"
+        "plugin `{plugin}` imports `{interface}.{function}` as `{found}`, but the {cardinality} socket ABI is `{expected}`{}",
+        plain.as_ref().map_or_else(String::new, |p| format!(" and the plain form `{p}`"))
     )]
     SocketMismatch {
         /// The plugin.
@@ -162,6 +208,9 @@ pub enum BuildError {
         cardinality: Cardinality,
         /// The socket-ABI signature.
         expected: Signature,
+        /// The plain form, the provider's own signature, where a plain socket
+        /// may be imported (`exactly-one`).
+        plain: Option<Signature>,
         /// The signature the component imports.
         found: Signature,
     },
@@ -247,6 +296,10 @@ impl BuildError {
             | BuildError::MissingExport { plugin, .. }
             | BuildError::PlugMismatch { plugin, .. }
             | BuildError::UnknownSocket { plugin, .. }
+            | BuildError::IncompatibleVersion { plugin, .. }
+            | BuildError::RemapExport { plugin, .. }
+            | BuildError::RemapTarget { plugin, .. }
+            | BuildError::RemapFunction { plugin, .. }
             | BuildError::UngrantedWasi { plugin, .. }
             | BuildError::UnsupportedWasi { plugin, .. }
             | BuildError::UnknownFunction { plugin, .. }

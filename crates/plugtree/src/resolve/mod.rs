@@ -12,14 +12,15 @@ mod draw;
 mod error;
 mod graph;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use builder::{SetupError, TreeBuilder};
 pub use error::{BuildError, Unsatisfied};
 
 use crate::describe::{
-    Cardinality, Catalog, DescribedPlugin, Grants, Import, Limits, PluginId, RestartPolicy,
-    Signature, WasiNeed, socket_abi, wasi_need,
+    Cardinality, Catalog, DescribedPlugin, Grants, Import, Interface, Limits, Lookup, PluginId,
+    Remap, RestartPolicy, Signature, WasiNeed, socket_abi, wasi_need,
 };
 use crate::host::HostPlug;
 
@@ -42,9 +43,15 @@ pub enum PluginStatus {
 /// A socket of a plugin: an interface it imports and the plugins plugged into it.
 #[derive(Debug, Clone)]
 pub(crate) struct SocketUse {
+    /// The app interface.
     pub interface: String,
+    /// The name the consumer imports it by: the app's, or a semver-compatible version of it.
+    pub import: String,
     /// The functions the consumer imports, by name.
     pub functions: Vec<String>,
+    /// Imported in the interface's own form, not the socket ABI's: a
+    /// provider's failure is the consumer's (`exactly-one` only).
+    pub plain: bool,
     /// Indices of every plugin whose plug is this interface, in declaration order.
     pub providers: Vec<usize>,
 }
@@ -55,6 +62,8 @@ pub(crate) struct TreePlugin {
     pub id: PluginId,
     pub component: Option<Arc<[u8]>>,
     pub plug: Option<String>,
+    /// How the component names its plug where that differs from the app's WIT.
+    pub plug_names: PlugNames,
     pub sockets: Vec<SocketUse>,
     /// Imported interfaces that only define types (app types and the socket ABI's).
     pub type_imports: Vec<String>,
@@ -65,8 +74,32 @@ pub(crate) struct TreePlugin {
     pub grants: Grants,
     /// How often it is restarted after failing (components only).
     pub restart: Option<RestartPolicy>,
+    /// Which export plugs in as which app interface, if the host said so.
+    pub remap: Option<Remap>,
     /// Set for a plug the host implements in Rust (then `component` is `None`).
     pub host: Option<Arc<HostPlug>>,
+}
+
+/// The names a component gives its plug where they differ from the app
+/// interface's: a semver-compatible version, or a [`Remap`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct PlugNames {
+    /// The exported interface's own name, if not the app's.
+    pub interface: Option<String>,
+    /// The exported functions' own names, by the app's name, where they differ.
+    pub functions: BTreeMap<String, String>,
+}
+
+impl PlugNames {
+    /// The component's name for its plug `app`.
+    pub fn interface<'a>(&'a self, app: &'a str) -> &'a str {
+        self.interface.as_deref().unwrap_or(app)
+    }
+
+    /// The component's name for the app function `app`.
+    pub fn function<'a>(&'a self, app: &'a str) -> &'a str {
+        self.functions.get(app).map_or(app, String::as_str)
+    }
 }
 
 /// What the resolver reads for one plugin: a described component or a host plug.
@@ -76,14 +109,15 @@ pub(crate) enum Described {
     Host(HostPlug),
 }
 
-/// What the host allows one component, given beside its description (which
-/// says only what the component is): its limits, its WASI grants and its
-/// restart policy.
+/// What the host says about one component, given beside its description
+/// (which says only what the component is): what it allows it (its limits,
+/// its WASI grants, its restart policy) and how to read its plug (a remap).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Allowed {
     pub limits: Limits,
     pub grants: Grants,
     pub restart: Option<RestartPolicy>,
+    pub remap: Option<Remap>,
 }
 
 /// What a plugin is made of.
@@ -115,6 +149,9 @@ pub struct PluginView<'a> {
     pub id: &'a PluginId,
     /// The interface it plugs into, if its component could be read.
     pub plug: Option<&'a str>,
+    /// The name the component exports its plug by, where it is not the
+    /// app's: a semver-compatible version, or a remapped export.
+    pub plug_export: Option<&'a str>,
     /// Whether it will be loaded.
     pub status: PluginStatus,
     /// What it may consume once loaded (components only).
@@ -181,6 +218,7 @@ impl PluginTree {
         self.plugins.iter().map(|p| PluginView {
             id: &p.id,
             plug: p.plug.as_deref(),
+            plug_export: p.plug_names.interface.as_deref(),
             status: p.status,
             limits: &p.limits,
             grants: &p.grants,
@@ -233,6 +271,7 @@ pub(crate) fn resolve(
                     id,
                     component: None,
                     plug: None,
+                    plug_names: PlugNames::default(),
                     sockets: Vec::new(),
                     type_imports: Vec::new(),
                     status: PluginStatus::Failed,
@@ -240,6 +279,7 @@ pub(crate) fn resolve(
                     wasi: Vec::new(),
                     grants: allowed.grants,
                     restart: allowed.restart,
+                    remap: allowed.remap,
                     host: None,
                 });
             }
@@ -280,41 +320,13 @@ pub(crate) fn check_plugin(
     if let Some(message) = allowed.grants.problem() {
         errors.push(BuildError::InvalidGrants { plugin: id.clone(), message });
     }
-    let plugs: Vec<_> = plugin.exports.iter().filter(|e| catalog.get(&e.name).is_some()).collect();
-    let plug = match plugs.as_slice() {
-        [] => {
-            let exports = plugin.exports.iter().map(|e| e.name.clone()).collect();
-            errors.push(BuildError::NoPlug { plugin: id.clone(), exports });
-            None
+    let (plug, plug_names) = match find_plug(catalog, &plugin, allowed.remap.as_ref(), errors) {
+        Some((exported, app)) => {
+            let names = check_plug(&id, exported, app, allowed.remap.as_ref(), errors);
+            (Some(app), names)
         }
-        [one] => Some(*one),
-        many => {
-            let plugs = many.iter().map(|e| e.name.clone()).collect();
-            errors.push(BuildError::SeveralPlugs { plugin: id.clone(), plugs });
-            None
-        }
+        None => (None, PlugNames::default()),
     };
-    if let Some((exported, wanted)) = plug.and_then(|p| Some((p, catalog.get(&p.name)?))) {
-        for f in &wanted.functions {
-            match exported.function(&f.name) {
-                None => errors.push(BuildError::MissingExport {
-                    plugin: id.clone(),
-                    interface: wanted.name.clone(),
-                    function: f.name.clone(),
-                }),
-                Some(found) if !found.signature.same_types(&f.signature) => {
-                    errors.push(BuildError::PlugMismatch {
-                        plugin: id.clone(),
-                        interface: wanted.name.clone(),
-                        function: f.name.clone(),
-                        expected: f.signature.clone(),
-                        found: found.signature.clone(),
-                    })
-                }
-                Some(_) => {}
-            }
-        }
-    }
     let mut sockets = Vec::new();
     let mut type_imports = Vec::new();
     let mut wasi = Vec::new();
@@ -342,17 +354,29 @@ pub(crate) fn check_plugin(
             }
             continue;
         }
-        let Some(app) = catalog.get(&imported.name) else {
-            errors.push(BuildError::UnknownSocket {
-                plugin: id.clone(),
-                import: imported.name.clone(),
-            });
-            continue;
+        let app = match catalog.lookup(&imported.name) {
+            Lookup::Found(app) => app,
+            Lookup::Incompatible(app) => {
+                errors.push(BuildError::IncompatibleVersion {
+                    plugin: id.clone(),
+                    found: imported.name.clone(),
+                    app,
+                });
+                continue;
+            }
+            Lookup::Unknown => {
+                errors.push(BuildError::UnknownSocket {
+                    plugin: id.clone(),
+                    import: imported.name.clone(),
+                });
+                continue;
+            }
         };
         if app.is_types_only() {
-            type_imports.push(app.name.clone());
+            type_imports.push(imported.name.clone());
             continue;
         }
+        let mut plain: Option<bool> = None;
         for f in &imported.functions {
             let Some(wanted) = app.function(&f.name) else {
                 errors.push(BuildError::UnknownFunction {
@@ -375,20 +399,32 @@ pub(crate) fn check_plugin(
             }
             let shape = socket_abi::function_cardinality(&wanted.kind, app.cardinality);
             let expected = socket_abi::consumer_signature(&wanted.signature, shape);
-            if !expected.same_types(&f.signature) {
+            // A plain import is the provider's own signature, on `exactly-one`
+            // only; one socket is imported in one form.
+            let plain_form =
+                (app.cardinality == Cardinality::ExactlyOne).then(|| wanted.signature.clone());
+            let is_abi = expected.same_types(&f.signature) && plain != Some(true);
+            let is_plain = plain_form.as_ref().is_some_and(|p| p.same_types(&f.signature))
+                && plain != Some(false);
+            if is_abi || is_plain {
+                plain = Some(is_plain && !is_abi);
+            } else {
                 errors.push(BuildError::SocketMismatch {
                     plugin: id.clone(),
                     interface: app.name.clone(),
                     function: f.name.clone(),
                     cardinality: app.cardinality,
                     expected,
+                    plain: plain_form,
                     found: f.signature.clone(),
                 });
             }
         }
         sockets.push(SocketUse {
             interface: app.name.clone(),
+            import: imported.name.clone(),
             functions: imported.functions.iter().map(|f| f.name.clone()).collect(),
+            plain: plain == Some(true),
             providers: Vec::new(),
         });
     }
@@ -397,6 +433,7 @@ pub(crate) fn check_plugin(
         id,
         component: Some(plugin.component),
         plug: plug.map(|p| p.name.clone()),
+        plug_names,
         sockets,
         type_imports,
         status,
@@ -404,8 +441,119 @@ pub(crate) fn check_plugin(
         wasi,
         grants: allowed.grants,
         restart: allowed.restart,
+        remap: allowed.remap,
         host: None,
     }
+}
+
+/// The component's export that is its plug, with the app interface it plugs
+/// into: the export `remap` names, or the one export that is an app interface
+/// (by name, or at a semver-compatible version).
+fn find_plug<'c, 'p>(
+    catalog: &'c Catalog,
+    plugin: &'p DescribedPlugin,
+    remap: Option<&Remap>,
+    errors: &mut Vec<BuildError>,
+) -> Option<(&'p Interface, &'c Interface)> {
+    let id = &plugin.id;
+    let export_names = || plugin.exports.iter().map(|e| e.name.clone()).collect();
+    if let Some(remap) = remap {
+        let Some(exported) = plugin.exports.iter().find(|e| e.name == remap.export) else {
+            errors.push(BuildError::RemapExport {
+                plugin: id.clone(),
+                export: remap.export.clone(),
+                exports: export_names(),
+            });
+            return None;
+        };
+        let Some(app) = catalog.get(&remap.plug) else {
+            errors.push(BuildError::RemapTarget { plugin: id.clone(), plug: remap.plug.clone() });
+            return None;
+        };
+        return Some((exported, app));
+    }
+    let mut plugs = Vec::new();
+    let mut incompatible = Vec::new();
+    for exported in &plugin.exports {
+        match catalog.lookup(&exported.name) {
+            Lookup::Found(app) => plugs.push((exported, app)),
+            Lookup::Incompatible(app) => incompatible.push(BuildError::IncompatibleVersion {
+                plugin: id.clone(),
+                found: exported.name.clone(),
+                app,
+            }),
+            Lookup::Unknown => {}
+        }
+    }
+    match plugs.as_slice() {
+        // An export at the wrong version says so, rather than "no app interface".
+        [] if !incompatible.is_empty() => errors.extend(incompatible),
+        [] => errors.push(BuildError::NoPlug { plugin: id.clone(), exports: export_names() }),
+        [one] => return Some(*one),
+        many => {
+            let plugs = many.iter().map(|(e, _)| e.name.clone()).collect();
+            errors.push(BuildError::SeveralPlugs { plugin: id.clone(), plugs });
+        }
+    }
+    None
+}
+
+/// Checks an exported plug against its app interface, function by function
+/// (under `remap`'s names), and returns the names the component uses.
+fn check_plug(
+    id: &PluginId,
+    exported: &Interface,
+    app: &Interface,
+    remap: Option<&Remap>,
+    errors: &mut Vec<BuildError>,
+) -> PlugNames {
+    let app_name = |f: &str| remap.map_or(f, |r| r.app_function(f)).to_string();
+    if let Some(remap) = remap {
+        let problem = |function: &str, problem: String| BuildError::RemapFunction {
+            plugin: id.clone(),
+            export: remap.export.clone(),
+            function: function.to_string(),
+            problem,
+        };
+        for (from, to) in &remap.functions {
+            if exported.function(from).is_none() {
+                errors.push(problem(from, format!("which `{}` does not export", exported.name)));
+            } else if app.function(to).is_none() {
+                errors
+                    .push(problem(from, format!("to `{to}`, which `{}` does not have", app.name)));
+            }
+        }
+        if let Some((to, from)) = remap.collision() {
+            errors.push(problem(to, format!("from {} at once", from.join(" and "))));
+        }
+    }
+    let mut names = PlugNames {
+        interface: (exported.name != app.name).then(|| exported.name.clone()),
+        functions: BTreeMap::new(),
+    };
+    for f in &app.functions {
+        match exported.functions.iter().find(|e| app_name(&e.name) == f.name) {
+            None => errors.push(BuildError::MissingExport {
+                plugin: id.clone(),
+                interface: app.name.clone(),
+                function: f.name.clone(),
+            }),
+            Some(found) if !found.signature.same_types(&f.signature) => {
+                errors.push(BuildError::PlugMismatch {
+                    plugin: id.clone(),
+                    interface: app.name.clone(),
+                    function: f.name.clone(),
+                    expected: f.signature.clone(),
+                    found: found.signature.clone(),
+                })
+            }
+            Some(found) if found.name != f.name => {
+                names.functions.insert(f.name.clone(), found.name.clone());
+            }
+            Some(_) => {}
+        }
+    }
+    names
 }
 
 /// A WASI import plugtree cannot link, or (in strict mode) one no grant backs.
@@ -488,6 +636,8 @@ fn check_host_plug(catalog: &Catalog, host: HostPlug, errors: &mut Vec<BuildErro
         id,
         component: None,
         plug: catalog.get(&host.interface).map(|i| i.name.clone()),
+        plug_names: PlugNames::default(),
+        remap: None,
         sockets: Vec::new(),
         type_imports: Vec::new(),
         status,

@@ -1,0 +1,130 @@
+//! Plain sockets: consumers built from the app's own WIT (no plugtree package
+//! on their WIT path) import an `exactly-one` socket in the interface's own
+//! form; a provider's failure is then the consumer's.
+
+use crate::guests;
+
+use plugtree::{BuildError, CallError, LoadedTree, PluginTree, Socket, TreeBuilder, Val};
+
+fn chain() -> TreeBuilder {
+    PluginTree::builder().wit(guests::app_wit().join("chain.wit"))
+}
+
+fn s(text: &str) -> Val {
+    Val::String(text.into())
+}
+
+fn trace(tree: &LoadedTree, root: &str, text: &str) -> Result<Option<Val>, CallError> {
+    match tree.dispatch(root, "trace", &[s(text)]).expect("dispatch") {
+        Socket::ExactlyOne(_, answer) => answer,
+        other => panic!("exactly-one: {other:?}"),
+    }
+}
+
+#[test]
+fn a_plain_consumer_calls_its_provider_in_the_interfaces_own_form() {
+    // plain-top → plain-mid → chain-bottom, both edges plain.
+    let tree = guests::load(
+        chain()
+            .root("test:chain/top")
+            .plugin("plain-top", guests::guest("plain-top"))
+            .plugin("plain-mid", guests::guest("plain-mid"))
+            .plugin("chain-bottom", guests::guest("chain-bottom")),
+    );
+    assert_eq!(trace(&tree, "test:chain/top", "x"), Ok(Some(s("x>plain-top>plain-mid>bottom"))));
+    let depth = tree.dispatch("test:chain/top", "depth", &[]).expect("dispatch");
+    assert_eq!(depth, Socket::ExactlyOne("plain-top".into(), Ok(Some(Val::U32(3)))));
+    // One component may sit between a plain and a socket-ABI edge.
+    let mixed = guests::load(
+        chain()
+            .root("test:chain/top")
+            .plugin("chain-top", guests::guest("chain-top"))
+            .plugin("plain-mid", guests::guest("plain-mid"))
+            .plugin("chain-bottom", guests::guest("chain-bottom")),
+    );
+    assert_eq!(trace(&mixed, "test:chain/top", "y"), Ok(Some(s("y>top>plain-mid>bottom"))));
+}
+
+#[test]
+fn a_provider_trap_through_a_plain_socket_fails_its_consumer_naming_both() {
+    let tree = guests::load(
+        chain()
+            .root("test:chain/mid")
+            .plugin("plain-mid", guests::guest("plain-mid"))
+            .plugin("bottom-trap", guests::guest("bottom-trap")),
+    );
+    assert_eq!(trace(&tree, "test:chain/mid", "ok"), Ok(Some(s("ok>plain-mid>bottom-trap"))));
+    let failed = trace(&tree, "test:chain/mid", "boom").expect_err("the provider trapped");
+    let CallError::ProviderFailed { plugin, function, error } = &failed else {
+        panic!("a provider failure: {failed:?}")
+    };
+    assert_eq!((plugin.as_str(), function.as_str()), ("plain-mid", "trace"));
+    assert!(
+        matches!(&**error, CallError::Trapped { plugin, function, .. } if plugin == "bottom-trap" && function == "trace"),
+        "{error:?}"
+    );
+    assert!(
+        failed.to_string().starts_with(
+            "plugin `plain-mid` failed in `trace` because its provider did: plugin `bottom-trap` trapped in `trace`: wasm trap: wasm `unreachable` instruction executed"
+        ),
+        "{failed}"
+    );
+    // Both failed for good: the consumer trapped too (its fault policy is none).
+    let next = trace(&tree, "test:chain/mid", "again").expect_err("failed");
+    assert!(
+        matches!(&next, CallError::Unavailable { plugin, .. } if plugin == "plain-mid"),
+        "{next:?}"
+    );
+    let failures: Vec<String> = tree.failures().iter().map(|f| f.plugin().to_string()).collect();
+    assert_eq!(failures, ["bottom-trap", "plain-mid"]);
+}
+
+#[test]
+fn a_socket_abi_consumer_above_a_failed_plain_edge_gets_a_value() {
+    // chain-top (socket ABI) → plain-mid (plain) → bottom-trap: the trap fails
+    // plain-mid, which chain-top sees as `trapped`, naming both.
+    let tree = guests::load(
+        chain()
+            .root("test:chain/top")
+            .plugin("chain-top", guests::guest("chain-top"))
+            .plugin("plain-mid", guests::guest("plain-mid"))
+            .plugin("bottom-trap", guests::guest("bottom-trap")),
+    );
+    let Ok(Some(Val::String(answer))) = trace(&tree, "test:chain/top", "boom") else {
+        panic!("chain-top answers")
+    };
+    assert!(
+        answer.starts_with(
+            "error: trapped: its provider `bottom-trap` failed in `trace` behind a plain socket: trapped: wasm trap"
+        ),
+        "{answer}"
+    );
+    // The root provider is not poisoned; its socket now answers `unavailable`.
+    let Ok(Some(Val::String(later))) = trace(&tree, "test:chain/top", "fine") else {
+        panic!("chain-top answers")
+    };
+    assert!(later.starts_with("error: unavailable: plugin `plain-mid` failed earlier"), "{later}");
+}
+
+#[test]
+fn a_plain_import_is_refused_on_a_socket_that_is_not_exactly_one() {
+    let (_, errors) = chain()
+        .root("test:chain/mid")
+        .cardinality("test:chain/bottom", plugtree::Cardinality::Any)
+        .plugin("plain-mid", guests::guest("plain-mid"))
+        .plugin("chain-bottom", guests::guest("chain-bottom"))
+        .build()
+        .expect("valid WIT");
+    let mismatch: Vec<String> = errors
+        .iter()
+        .filter(|e| matches!(e, BuildError::SocketMismatch { .. }))
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(mismatch.len(), 2, "{errors:?}");
+    assert!(
+        mismatch[0].starts_with("plugin `plain-mid` imports `test:chain/bottom.depth` as `func() -> u32`, but the any socket ABI is `func() -> list<tuple<string, result<u32, variant {"),
+        "{}",
+        mismatch[0]
+    );
+    assert!(!mismatch[0].contains("plain form"), "no plain form on `any`: {}", mismatch[0]);
+}
