@@ -101,9 +101,14 @@ enum Command {
         /// The interface the plugin exports, e.g. demo:text/filter.
         #[arg(long, value_name = "INTERFACE")]
         plug: String,
-        /// An interface the plugin imports (repeatable).
+        /// An interface the plugin imports in the socket ABI, a provider's
+        /// failure arriving as a value (repeatable).
         #[arg(long = "socket", value_name = "INTERFACE")]
         sockets: Vec<String>,
+        /// An exactly-one interface the plugin imports in its own form, as
+        /// the app's WIT says: its provider's failure is the plugin's (repeatable).
+        #[arg(long = "plain-socket", value_name = "INTERFACE")]
+        plain_sockets: Vec<String>,
         /// The folder to create; its name names the plugin.
         dir: PathBuf,
     },
@@ -171,12 +176,13 @@ fn main() -> ExitCode {
         Command::Wit { manifest, what: WitCommand::Socket { interface } } => {
             cli::wit::socket(&manifest.manifest, &interface)
         }
-        Command::New { manifest, wit, lang, plug, sockets, dir } => {
+        Command::New { manifest, wit, lang, plug, sockets, plain_sockets, dir } => {
             let lang = match lang {
                 NewLang::Rust => cli::new::Lang::Rust,
                 NewLang::Python => cli::new::Lang::Python,
                 NewLang::Js => cli::new::Lang::Js,
             };
+            let sockets = cli::new::Sockets { abi: sockets, plain: plain_sockets };
             cli::new::run(lang, plug, sockets, &manifest, wit, dir)
         }
         Command::Build { workspace, out } => {

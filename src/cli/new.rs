@@ -2,8 +2,8 @@
 //!
 //! The project's `wit/` holds a world that exports the plug and imports the
 //! sockets, every app package in `wit/deps/` with the sockets rewritten by the
-//! socket ABI of their cardinality (as `plugtree wit socket` prints them), and
-//! plugtree's socket types. The source file stubs every plug function with a
+//! socket ABI of their cardinality (as `plugtree wit socket` prints them) but
+//! the plain sockets, which keep the app's form, and plugtree's socket types. The source file stubs every plug function with a
 //! visible placeholder: a string result answers `TODO: implement <iface>.<func>`,
 //! other simple results their zero value, the rest fail with that text.
 
@@ -29,6 +29,22 @@ pub enum Lang {
     Js,
 }
 
+/// The interfaces a new plugin imports, in each form.
+#[derive(Debug, Default)]
+pub struct Sockets {
+    /// Imported in the socket ABI: a provider's failure is a value.
+    pub abi: Vec<String>,
+    /// Imported as the app's WIT says (`exactly-one` only): a provider's
+    /// failure is the plugin's.
+    pub plain: Vec<String>,
+}
+
+impl Sockets {
+    fn all(&self) -> impl Iterator<Item = &String> {
+        self.abi.iter().chain(&self.plain)
+    }
+}
+
 /// What `plugtree new` is asked for.
 #[derive(Debug)]
 pub struct Request {
@@ -37,7 +53,7 @@ pub struct Request {
     /// The interface the plugin exports.
     pub plug: String,
     /// The interfaces it imports.
-    pub sockets: Vec<String>,
+    pub sockets: Sockets,
     /// The app's WIT files or folders.
     pub wit: Vec<PathBuf>,
     /// Each interface's cardinality (exactly-one when absent).
@@ -51,7 +67,7 @@ pub struct Request {
 pub fn run(
     lang: Lang,
     plug: String,
-    sockets: Vec<String>,
+    sockets: Sockets,
     manifest: &Path,
     wit: Vec<PathBuf>,
     dir: PathBuf,
@@ -111,11 +127,20 @@ pub fn create(request: &Request) -> Result<Vec<PathBuf>, String> {
     let plug = wit.interface(&request.plug).map_err(|e| explain(&e))?;
     let sockets = request
         .sockets
-        .iter()
+        .all()
         .map(|s| wit.interface(s).map_err(|e| explain(&e)))
         .collect::<Result<Vec<_>, _>>()?;
     if sockets.contains(&plug) {
         return Err(format!("`{}` cannot be both the plug and a socket", request.plug));
+    }
+    let cardinality = |socket: &str| request.cardinality.get(socket).copied().unwrap_or_default();
+    if let Some(socket) =
+        request.sockets.plain.iter().find(|s| cardinality(s) != Cardinality::ExactlyOne)
+    {
+        return Err(format!(
+            "`{socket}` is {}: only an exactly-one socket can be imported plainly (use --socket)",
+            cardinality(socket)
+        ));
     }
     // The plug's functions, read before the sockets are rewritten.
     let resolve = wit.resolve();
@@ -127,18 +152,20 @@ pub fn create(request: &Request) -> Result<Vec<PathBuf>, String> {
         Lang::Python => python_stub(resolve, plug, &request.plug, &functions),
         Lang::Js => js_stub(resolve, plug, &request.plug, &functions),
     };
-    for (socket, name) in sockets.iter().zip(&request.sockets) {
-        let cardinality = request.cardinality.get(name).copied().unwrap_or_default();
-        wit.rewrite(*socket, cardinality).map_err(|e| explain(&e))?;
+    // Plain sockets come last in `sockets` and keep the app's form.
+    for (socket, name) in sockets.iter().zip(&request.sockets.abi) {
+        wit.rewrite(*socket, cardinality(name)).map_err(|e| explain(&e))?;
     }
 
     let mut files: Vec<(PathBuf, String)> = Vec::new();
     let mut world = format!(
         "// What `{name}` exports (its plug) and imports (its sockets, in the socket ABI).\npackage plugin:{name};\n\nworld plugin {{\n"
     );
-    for socket in &request.sockets {
-        let cardinality = request.cardinality.get(socket).copied().unwrap_or_default();
-        let _ = writeln!(world, "    import {socket}; // {cardinality}");
+    for socket in &request.sockets.abi {
+        let _ = writeln!(world, "    import {socket}; // {}", cardinality(socket));
+    }
+    for socket in &request.sockets.plain {
+        let _ = writeln!(world, "    import {socket}; // exactly-one, plain: its failure is ours");
     }
     let _ = writeln!(world, "    export {};\n}}", request.plug);
     files.push(("wit/world.wit".into(), world));
@@ -202,13 +229,13 @@ fn readme(name: &str, request: &Request) -> String {
          Build it into `components/{name}.wasm` (plugtree installs the Python or JavaScript\n\
          toolchain on first use):\n\n```sh\nplugtree build . -o components\n```\n\n\
          `wit/world.wit` says what it exports and imports; `wit/deps/` holds the app's WIT with\n\
-         the sockets in the socket ABI and plugtree's socket types. Every function is a stub\n\
+         the sockets in the socket ABI (plain sockets as the app says) and plugtree's socket\n\
+         types. Every function is a stub\n\
          that answers `TODO`: fill them in.\n",
         request.plug,
-        if request.sockets.is_empty() {
-            String::new()
-        } else {
-            format!(", its sockets `{}`", request.sockets.join("`, `"))
+        match request.sockets.all().map(String::as_str).collect::<Vec<_>>() {
+            sockets if sockets.is_empty() => String::new(),
+            sockets => format!(", its sockets `{}`", sockets.join("`, `")),
         }
     )
 }

@@ -128,3 +128,108 @@ fn a_plain_import_is_refused_on_a_socket_that_is_not_exactly_one() {
     );
     assert!(!mismatch[0].contains("plain form"), "no plain form on `any`: {}", mismatch[0]);
 }
+
+#[test]
+fn a_python_consumer_from_a_plain_wit_plugs_in_and_fails_with_its_provider() {
+    let python = crate::polyglot::guest("py-plain-mid");
+    // A Python component is 12–18 MB: compiled once per machine, kept in the tests' cache.
+    let load = |builder: TreeBuilder| {
+        let (tree, errors) = builder.build().expect("valid WIT");
+        assert!(errors.is_empty(), "{errors:?}");
+        let cache = plugtree::ArtifactCache::new(crate::polyglot::cache().join("artifacts"));
+        let options = plugtree::LoadOptions::default().with_cache(cache);
+        let (loaded, errors) = tree.load_with(guests::engine(), &options);
+        assert!(errors.is_empty(), "{errors:?}");
+        loaded
+    };
+    let tree = load(
+        chain()
+            .root("test:chain/top")
+            .plugin("chain-top", guests::guest("chain-top"))
+            .plugin("py-plain-mid", python.clone())
+            .plugin("chain-bottom", guests::guest("chain-bottom")),
+    );
+    assert_eq!(trace(&tree, "test:chain/top", "p"), Ok(Some(s("p>top>py-mid>bottom"))));
+    let depth = tree.dispatch("test:chain/top", "depth", &[]).expect("dispatch");
+    assert_eq!(depth, Socket::ExactlyOne("chain-top".into(), Ok(Some(Val::U32(3)))));
+    // Its provider's trap is its own failure, named with both ids.
+    let failing = load(
+        chain()
+            .root("test:chain/mid")
+            .plugin("py-plain-mid", python)
+            .plugin("bottom-trap", guests::guest("bottom-trap")),
+    );
+    let failed = trace(&failing, "test:chain/mid", "boom").expect_err("the provider trapped");
+    assert!(
+        matches!(&failed, CallError::ProviderFailed { plugin, error, .. }
+            if plugin == "py-plain-mid" && error.plugin() == "bottom-trap"),
+        "{failed:?}"
+    );
+}
+
+/// `plugtree new --plain-socket`: the socket keeps the app's form; the
+/// plugin builds, loads beside a provider and answers; a socket that is not
+/// exactly-one is refused.
+#[test]
+fn plugtree_new_writes_a_plain_socket() {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tmp/plugtree-new-plain");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).expect("mkdir");
+    let manifest = root.join("plugtree.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "root = \"test:card/many\"\nwit = [{:?}]\n[cardinality]\n\"test:card/many\" = \"any\"\n\"test:card/maybe\" = \"at-most-one\"\n",
+            guests::app_wit().join("card.wit")
+        ),
+    )
+    .expect("write");
+    let new = |socket: &str, dir: &std::path::Path| {
+        crate::polyglot::plugtree()
+            .args(["new", "-m"])
+            .arg(&manifest)
+            .args(["--lang", "rust", "--plug", "test:card/many", "--plain-socket", socket])
+            .arg(dir)
+            .output()
+            .expect("run plugtree new")
+    };
+    let refused = new("test:card/maybe", &root.join("refused"));
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&refused.stderr),
+        "error: `test:card/maybe` is at-most-one: only an exactly-one socket can be imported plainly (use --socket)\n"
+    );
+    let dir = root.join("new-plain");
+    let output = new("test:card/one", &dir);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let deps = std::fs::read_to_string(dir.join("wit/deps/test-card.wit")).expect("deps");
+    assert!(deps.contains("greet: func(name: string) -> string;"), "{deps}");
+    assert!(!deps.contains("provider-error"), "{deps}");
+    let out = root.join("components");
+    let built = crate::polyglot::plugtree()
+        .env("CARGO_TARGET_DIR", root.join("../../test-components"))
+        .arg("build")
+        .arg(&dir)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("run plugtree build");
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let tree = guests::load(
+        guests::card_app()
+            .root("test:card/many")
+            .cardinality("test:card/many", plugtree::Cardinality::Any)
+            .plugin("new-plain", out.join("new-plain.wasm"))
+            .plugin("one-en", guests::guest("one-en")),
+    );
+    let plain = tree.tree().plugins().find(|p| p.id == "new-plain").map(|p| p.status);
+    assert_eq!(plain, Some(plugtree::PluginStatus::Ready));
+    assert_eq!(
+        tree.dispatch("test:card/many", "greet", &[s("ana")]).expect("dispatch"),
+        Socket::Any(vec![(
+            "new-plain".into(),
+            Ok(Some(s("TODO: implement test:card/many.greet")))
+        )])
+    );
+}
