@@ -136,6 +136,14 @@ fn hops(c: &mut Criterion) {
             b.iter(|| add_through(tree, interface))
         });
     }
+    // The same chains of plain guests, fused into one component at load.
+    for &(hops, top) in &DEPTHS[1..] {
+        let tree = chains::plain_chain(&engine, top, false);
+        let interface = format!("test:bench/level{top}");
+        group.bench_function(BenchmarkId::new("plugtree fused", format!("{hops} hops")), |b| {
+            b.iter(|| add_through(&tree, &interface))
+        });
+    }
     group.finish();
 
     let mut group = c.benchmark_group("each extra hop add(u32,u32)");

@@ -31,6 +31,17 @@ fn main() {
         DEPTHS.into_iter().map(|(hops, top)| (hops, raw_chain(&engine, top, false))).collect();
     let (mut one_store, one_store_hop) = raw_chain(&engine, 4, true);
     let trees = bench_chains(&engine);
+    // The same depths made of plain guests: fused into one component, and kept dynamic.
+    let plain: Vec<_> = DEPTHS
+        .into_iter()
+        .flat_map(|(hops, top)| {
+            let root = format!("test:bench/level{top}");
+            [
+                (format!("fused {hops}"), chains::plain_chain(&engine, top, false), root.clone()),
+                (format!("plain {hops}"), chains::plain_chain(&engine, top, true), root),
+            ]
+        })
+        .collect();
 
     // Host → root: the `values` guest as a one-plugin tree, and alone.
     let path = guests::guest("values");
@@ -78,6 +89,11 @@ fn main() {
         });
         for (hops, tree, interface) in &trees {
             time(format!("plugtree {hops}"), &mut || {
+                black_box(add_through(tree, interface));
+            });
+        }
+        for (name, tree, interface) in &plain {
+            time(name.clone(), &mut || {
                 black_box(add_through(tree, interface));
             });
         }
@@ -131,7 +147,9 @@ fn main() {
     };
     row("wasmtime alone, a store per component", "wasmtime", typed);
     row("wasmtime alone, one store", "one store", typed);
-    row("plugtree", "plugtree", best["plugtree 0"]);
+    row("plugtree, socket ABI", "plugtree", best["plugtree 0"]);
+    row("plugtree, plain sockets kept dynamic", "plain", best["plain 0"]);
+    row("plugtree, plain sockets fused at load", "fused", best["fused 0"]);
 
     println!(
         "\n| host → root | TypedFunc | Func::call | plugtree dispatch | dispatch ÷ Func::call | plugtree typed | typed ÷ TypedFunc |"

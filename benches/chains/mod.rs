@@ -69,6 +69,33 @@ pub fn bench_chain(engine: &wasmtime::Engine, top: usize) -> LoadedTree {
     load(builder, engine)
 }
 
+/// The benchmark chain from `test:bench/level{top}` down to level5 made of
+/// the plain guests (`bench-plain-level{n}`, each importing the next level
+/// in the app's own form): one component once fused at load, or, with
+/// `dynamic`, a plugin per level called through the host.
+pub fn plain_chain(engine: &wasmtime::Engine, top: usize, dynamic: bool) -> LoadedTree {
+    let builder = (top..=5).fold(
+        PluginTree::builder()
+            .wit(guests::app_wit().join("bench.wit"))
+            .root(format!("test:bench/level{top}")),
+        |b, level| {
+            let guest = match level {
+                5 => "bench-level5".to_string(),
+                _ => format!("bench-plain-level{level}"),
+            };
+            let b = b.plugin(format!("level{level}"), guests::guest(&guest));
+            match dynamic && level < 5 {
+                true => b.keep_dynamic(
+                    format!("level{level}"),
+                    format!("test:bench/level{}", level + 1),
+                ),
+                false => b,
+            }
+        },
+    );
+    load(builder, engine)
+}
+
 /// `add(1, 2)` on the root `interface` of `tree`, checked to answer 3.
 pub fn add_through(tree: &LoadedTree, interface: &str) -> u32 {
     match tree.dispatch(interface, "add", &[Val::U32(1), Val::U32(2)]) {

@@ -37,6 +37,8 @@ struct PluginReport {
     /// The name its component exports the plug by, if not the app's
     /// (a compatible version or a remap).
     plug_export: Option<String>,
+    /// The plugin whose component it was fused into at load, if any.
+    fused_into: Option<String>,
     status: PluginStatus,
     sockets: Vec<SocketReport>,
     /// What it can touch: its grants for the WASI interfaces it imports.
@@ -200,6 +202,7 @@ fn report(loaded: &Loaded, status: Status) -> Report {
             kind: p.kind,
             plug: p.plug.map(String::from),
             plug_export: p.plug_export.map(String::from),
+            fused_into: p.fused_into.map(ToString::to_string),
             status: p.status,
             sockets: p.sockets().map(|s| socket(tree, s)).collect(),
             capabilities: CapabilitiesReport::new(&p.capabilities()),
@@ -298,7 +301,8 @@ impl TextTree<'_> {
             return;
         }
         let kind = if plugin.kind == PluginKind::Host { ", host plug" } else { "" };
-        println!("{indent}{id} ({status}{kind})");
+        let fused = plugin.fused_into.map_or_else(String::new, |c| format!(", fused into `{c}`"));
+        println!("{indent}{id} ({status}{kind}{fused})");
         if let Some(export) = plugin.plug_export {
             println!("{indent}  plugs in as exported `{}`", super::safe(export));
         }
@@ -310,9 +314,26 @@ impl TextTree<'_> {
             print_problem(problem, depth + 1);
         }
         self.path.push(id.to_string());
+        // Providers fused into this plugin's component: their edges are static.
+        let fused: Vec<(String, String)> = self
+            .tree
+            .plugins()
+            .filter(|p| p.fused_into.is_some_and(|c| c.as_str() == id))
+            .map(|p| (p.plug.unwrap_or_default().to_string(), p.id.to_string()))
+            .collect();
         for interface in plugin.sockets().collect::<Vec<_>>() {
+            if fused.iter().any(|(plug, _)| plug == interface) {
+                continue;
+            }
             println!("{indent}  socket {interface} ({})", cardinality(self.tree, interface));
             self.providers(interface, depth + 2);
+        }
+        for (interface, member) in fused {
+            println!(
+                "{indent}  socket {interface} ({}, fused)",
+                cardinality(self.tree, &interface)
+            );
+            self.plugin(&member, depth + 2);
         }
         self.path.pop();
     }

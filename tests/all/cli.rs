@@ -199,6 +199,8 @@ fn check_json_reports_every_plugin_with_its_errors() {
             "id": "corrupt",
             "kind": "component",
             "plug": null,
+            "plug_export": null,
+            "fused_into": null,
             "status": "failed",
             "sockets": [],
             "capabilities": {"dirs": [], "env": [], "args": [], "stdout": false, "stderr": false, "network": [], "name_lookup": false, "strict": false},

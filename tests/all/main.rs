@@ -12,6 +12,7 @@ mod chain;
 mod cli;
 mod diamond;
 mod fast_path;
+mod fused;
 mod fuzz;
 mod guests_build;
 mod host_plugs;

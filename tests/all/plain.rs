@@ -1,6 +1,8 @@
 //! Plain sockets: consumers built from the app's own WIT (no plugtree package
 //! on their WIT path) import an `exactly-one` socket in the interface's own
-//! form; a provider's failure is then the consumer's.
+//! form; a provider's failure is then the consumer's. These trees keep their
+//! plain edges dynamic (`keep_dynamic`), through the host; `fused.rs` tests
+//! the same edges composed at load.
 
 use crate::guests;
 
@@ -29,7 +31,9 @@ fn a_plain_consumer_calls_its_provider_in_the_interfaces_own_form() {
             .root("test:chain/top")
             .plugin("plain-top", guests::guest("plain-top"))
             .plugin("plain-mid", guests::guest("plain-mid"))
-            .plugin("chain-bottom", guests::guest("chain-bottom")),
+            .plugin("chain-bottom", guests::guest("chain-bottom"))
+            .keep_dynamic("plain-top", "test:chain/mid")
+            .keep_dynamic("plain-mid", "test:chain/bottom"),
     );
     assert_eq!(trace(&tree, "test:chain/top", "x"), Ok(Some(s("x>plain-top>plain-mid>bottom"))));
     let depth = tree.dispatch("test:chain/top", "depth", &[]).expect("dispatch");
@@ -40,7 +44,8 @@ fn a_plain_consumer_calls_its_provider_in_the_interfaces_own_form() {
             .root("test:chain/top")
             .plugin("chain-top", guests::guest("chain-top"))
             .plugin("plain-mid", guests::guest("plain-mid"))
-            .plugin("chain-bottom", guests::guest("chain-bottom")),
+            .plugin("chain-bottom", guests::guest("chain-bottom"))
+            .keep_dynamic("plain-mid", "test:chain/bottom"),
     );
     assert_eq!(trace(&mixed, "test:chain/top", "y"), Ok(Some(s("y>top>plain-mid>bottom"))));
 }
@@ -51,7 +56,8 @@ fn a_provider_trap_through_a_plain_socket_fails_its_consumer_naming_both() {
         chain()
             .root("test:chain/mid")
             .plugin("plain-mid", guests::guest("plain-mid"))
-            .plugin("bottom-trap", guests::guest("bottom-trap")),
+            .plugin("bottom-trap", guests::guest("bottom-trap"))
+            .keep_dynamic("plain-mid", "test:chain/bottom"),
     );
     assert_eq!(trace(&tree, "test:chain/mid", "ok"), Ok(Some(s("ok>plain-mid>bottom-trap"))));
     let failed = trace(&tree, "test:chain/mid", "boom").expect_err("the provider trapped");
@@ -88,7 +94,8 @@ fn a_socket_abi_consumer_above_a_failed_plain_edge_gets_a_value() {
             .root("test:chain/top")
             .plugin("chain-top", guests::guest("chain-top"))
             .plugin("plain-mid", guests::guest("plain-mid"))
-            .plugin("bottom-trap", guests::guest("bottom-trap")),
+            .plugin("bottom-trap", guests::guest("bottom-trap"))
+            .keep_dynamic("plain-mid", "test:chain/bottom"),
     );
     let Ok(Some(Val::String(answer))) = trace(&tree, "test:chain/top", "boom") else {
         panic!("chain-top answers")
@@ -149,15 +156,20 @@ fn a_python_consumer_from_a_plain_wit_plugs_in_and_fails_with_its_provider() {
             .plugin("py-plain-mid", python.clone())
             .plugin("chain-bottom", guests::guest("chain-bottom")),
     );
+    // Fused: the Python consumer and its Rust provider are one component.
+    let into =
+        tree.tree().plugins().find(|p| p.id == "chain-bottom").and_then(|p| p.fused_into.cloned());
+    assert_eq!(into.as_ref().map(|p| p.as_str()), Some("py-plain-mid"));
     assert_eq!(trace(&tree, "test:chain/top", "p"), Ok(Some(s("p>top>py-mid>bottom"))));
     let depth = tree.dispatch("test:chain/top", "depth", &[]).expect("dispatch");
     assert_eq!(depth, Socket::ExactlyOne("chain-top".into(), Ok(Some(Val::U32(3)))));
-    // Its provider's trap is its own failure, named with both ids.
+    // Dynamic: its provider's trap is its own failure, named with both ids.
     let failing = load(
         chain()
             .root("test:chain/mid")
             .plugin("py-plain-mid", python)
-            .plugin("bottom-trap", guests::guest("bottom-trap")),
+            .plugin("bottom-trap", guests::guest("bottom-trap"))
+            .keep_dynamic("py-plain-mid", "test:chain/bottom"),
     );
     let failed = trace(&failing, "test:chain/mid", "boom").expect_err("the provider trapped");
     assert!(

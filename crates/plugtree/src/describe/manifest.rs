@@ -16,6 +16,7 @@
 //! limits = { memory = "16 MiB" }    # this plugin's own, over `[limits]`
 //! restart = { max = 3, within = "60s" }  # opt-in restarts (see `RestartPolicy`)
 //! remap = { export = "their:pkg/greeter@0.3.0", plug = "my:app/greeter" }  # see `Remap`
+//! dynamic = ["my:app/dictionary"]  # plain sockets kept unfused
 //! grants = { dirs = [{ host = "data", guest = "/data", mode = "ro" }], stdout = true }
 //!
 //! [[host]]                          # a ready-made host plug (see `plugtree::host`)
@@ -91,6 +92,8 @@ pub struct ManifestPlugin {
     /// Which of its exports plugs in as which app interface, when the names
     /// differ by more than a compatible version.
     pub remap: Option<Remap>,
+    /// Plain sockets kept dynamic rather than fused at load, by interface.
+    pub dynamic: Vec<String>,
 }
 
 /// Why a manifest could not be used.
@@ -212,6 +215,8 @@ struct RawPlugin {
     grants: RawGrants,
     restart: Option<RawRestart>,
     remap: Option<Remap>,
+    #[serde(default)]
+    dynamic: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -319,6 +324,7 @@ impl Manifest {
                 grants,
                 restart,
                 remap: p.remap,
+                dynamic: p.dynamic,
             });
         }
         let mut host = Vec::with_capacity(raw.host.len());

@@ -10,6 +10,7 @@ mod compile;
 mod error;
 mod failure;
 mod fast;
+mod fuse;
 mod handles;
 mod limits;
 mod link;
@@ -209,6 +210,7 @@ impl PluginTree {
         options: &LoadOptions,
     ) -> (LoadedTree, Vec<LoadError>) {
         let mut errors = Vec::new();
+        fuse::fuse_edges(&mut self);
         let support = ticker::probe(engine);
         let needs_ticker = support.epochs
             && self.load_order.iter().any(|&i| self.plugins[i].limits.deadline.is_some());
@@ -258,7 +260,13 @@ impl PluginTree {
                 Err(e) => {
                     tracing::warn!(plugin = %plugin.id, error = %e, "plugin failed to load");
                     errors.push(e);
-                    self.plugins[index].status = PluginStatus::Failed;
+                    // A fused group fails as one.
+                    let group: Vec<usize> = (0..self.plugins.len())
+                        .filter(|&i| fuse::head_of(&self.plugins, i) == index)
+                        .collect();
+                    for i in group {
+                        self.plugins[i].status = PluginStatus::Failed;
+                    }
                 }
             }
         }

@@ -10,7 +10,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{LoadContext, LoadError, LoadedPlugin, LoadedTree, PluginSlot, compile, load_one};
+use super::{
+    LoadContext, LoadError, LoadedPlugin, LoadedTree, PluginSlot, compile, fuse, load_one,
+};
 use crate::describe::{PluginId, PluginSource, describe_plugin};
 use crate::resolve::{Allowed, BuildError, PluginStatus, TreePlugin, check_plugin, providers_of};
 
@@ -69,6 +71,19 @@ pub enum ReloadError {
         /// The cycle, from the plugin back to itself.
         path: Vec<PluginId>,
     },
+    /// The plugin is fused into `group`'s component, and the group could not
+    /// be composed again with its new component.
+    #[error(
+        "plugin `{plugin}` is fused into `{group}`, whose component cannot be composed with the new one: {reason}"
+    )]
+    Compose {
+        /// The plugin.
+        plugin: PluginId,
+        /// The head of its fused group.
+        group: PluginId,
+        /// Why, from the composition or the check of its result.
+        reason: String,
+    },
     /// The new component failed to compile, link or instantiate.
     #[error(transparent)]
     Load(#[from] LoadError),
@@ -101,7 +116,10 @@ impl LoadedTree {
         let super::ReloadState { tree, slots } = &mut *state;
         let plugins = &mut tree.plugins;
         let not_loaded = || ReloadError::NotLoaded { plugin: plugin.clone() };
-        let index = plugins.iter().position(|p| p.id == plugin).ok_or_else(not_loaded)?;
+        let member = plugins.iter().position(|p| p.id == plugin).ok_or_else(not_loaded)?;
+        // A fused plugin is reloaded by composing its group again: the
+        // group's head is what is checked, linked and swapped.
+        let index = fuse::head_of(plugins, member);
         let slot = slots.get(&index).cloned().ok_or_else(not_loaded)?;
         if plugins[index].host.is_some() {
             return Err(ReloadError::HostPlug { plugin });
@@ -109,24 +127,40 @@ impl LoadedTree {
         let rejected = |errors| ReloadError::Rejected { plugin: plugin.clone(), errors };
         let described =
             describe_plugin(plugin.clone(), &source).map_err(|e| rejected(vec![e.into()]))?;
+        let own = described.component.clone();
         // The new component is allowed what the old one was; strict mode checks it too.
         let allowed = Allowed {
-            limits: plugins[index].limits,
-            grants: plugins[index].grants.clone(),
-            restart: plugins[index].restart,
-            remap: plugins[index].remap.clone(),
+            limits: plugins[member].limits,
+            grants: plugins[member].grants.clone(),
+            restart: plugins[member].restart,
+            remap: plugins[member].remap.clone(),
+            dynamic: plugins[member].dynamic.clone(),
         };
         let mut errors = Vec::new();
         let mut fresh = check_plugin(&self.catalog, described, allowed, &mut errors);
         if !errors.is_empty() {
             return Err(rejected(errors));
         }
-        if fresh.plug != plugins[index].plug {
+        if fresh.plug != plugins[member].plug {
             return Err(ReloadError::PlugChanged {
                 plugin,
-                expected: plugins[index].plug.clone().unwrap_or_default(),
+                expected: plugins[member].plug.clone().unwrap_or_default(),
                 found: fresh.plug,
             });
+        }
+        if member != index || !plugins[index].absorbed.is_empty() {
+            let compose_error = |reason| ReloadError::Compose {
+                plugin: plugin.clone(),
+                group: plugins[index].id.clone(),
+                reason,
+            };
+            let composed = fuse::group_component(plugins, index, Some((member, &own)))
+                .map_err(compose_error)?;
+            let head =
+                fuse::checked(&self.catalog, plugins, index, composed).map_err(compose_error)?;
+            let unfused =
+                if member == index { Some(own.clone()) } else { plugins[index].unfused.clone() };
+            fresh = TreePlugin { unfused, absorbed: plugins[index].absorbed.clone(), ..head };
         }
         for socket in &mut fresh.sockets {
             socket.providers = providers_of(plugins, &socket.interface);
@@ -166,6 +200,10 @@ impl LoadedTree {
         // through that socket again (the cache then re-reads the slot), and
         // no consumer holds a handle from it.
         drop(slot.replace(loaded));
+        if member != index {
+            // Its group is composed from its own component from now on.
+            plugins[member].unfused = Some(own);
+        }
         tracing::info!(plugin = %plugin, "plugin reloaded");
         let consumers = plugins
             .iter()

@@ -55,6 +55,7 @@ pub struct TreeBuilder {
     grants: Vec<(PluginId, Grants)>,
     restarts: Vec<(PluginId, RestartPolicy)>,
     remaps: Vec<(PluginId, Remap)>,
+    dynamic: Vec<(PluginId, String)>,
 }
 
 impl TreeBuilder {
@@ -81,6 +82,9 @@ impl TreeBuilder {
             }
             if let Some(remap) = &plugin.remap {
                 builder = builder.remap(plugin.id.clone(), remap.clone());
+            }
+            for interface in &plugin.dynamic {
+                builder = builder.keep_dynamic(plugin.id.clone(), interface.clone());
             }
         }
         if !manifest.host.is_empty() {
@@ -173,6 +177,18 @@ impl TreeBuilder {
         self
     }
 
+    /// Keeps one plain socket of a consumer dynamic: its provider stays a
+    /// plugin of its own, called through the host, rather than being fused
+    /// into the consumer at load (see `LoadedTree` on fused edges).
+    pub fn keep_dynamic(
+        mut self,
+        consumer: impl Into<PluginId>,
+        interface: impl Into<String>,
+    ) -> Self {
+        self.dynamic.push((consumer.into(), interface.into()));
+        self
+    }
+
     /// Reads the WIT and the components and resolves the tree.
     ///
     /// Returns the tree with every problem found in single plugins; the tree
@@ -213,6 +229,12 @@ impl TreeBuilder {
                 .unwrap_or_default(),
             restart: self.restarts.iter().rev().find(|(p, _)| p == id).map(|r| r.1),
             remap: self.remaps.iter().rev().find(|(p, _)| p == id).map(|r| r.1.clone()),
+            dynamic: self
+                .dynamic
+                .iter()
+                .filter(|(p, _)| p == id)
+                .map(|(_, interface)| interface.clone())
+                .collect(),
         };
         let described = self
             .plugins

@@ -3,7 +3,8 @@
 //! Both draw the same graph: interface nodes (with their cardinality; the root
 //! doubly outlined), plugin nodes (failed ones dashed and red, unused ones
 //! grey), an edge from each interface to every plugin that plugs into it and
-//! from each plugin to every interface it imports as a socket.
+//! from each plugin to every interface it imports as a socket, drawn bold and
+//! labelled `fused` where a loaded tree composed the edge statically.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -42,14 +43,21 @@ impl Node {
     }
 }
 
+/// An edge of the picture: a dynamic one, or one fused at load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Edge {
+    Dynamic,
+    Fused,
+}
+
 /// The interfaces and plugins of `tree` as a petgraph graph, in a stable order:
 /// the root first, then every plugin in declaration order with its sockets.
-fn picture(tree: &PluginTree) -> DiGraph<Node, ()> {
+fn picture(tree: &PluginTree) -> DiGraph<Node, Edge> {
     let mut graph = DiGraph::new();
     let mut interfaces: HashMap<String, NodeIndex> = HashMap::new();
     let cardinality =
         |name: &str| tree.catalog.get(name).map(|i| i.cardinality).unwrap_or_default();
-    let mut interface = |graph: &mut DiGraph<Node, ()>, name: &str| {
+    let mut interface = |graph: &mut DiGraph<Node, Edge>, name: &str| {
         *interfaces.entry(name.to_string()).or_insert_with(|| {
             graph.add_node(Node::Interface {
                 name: name.to_string(),
@@ -73,11 +81,18 @@ fn picture(tree: &PluginTree) -> DiGraph<Node, ()> {
     for (p, &node) in tree.plugins.iter().zip(&plugins) {
         if let Some(plug) = &p.plug {
             let plug = interface(&mut graph, plug);
-            graph.add_edge(plug, node, ());
+            graph.add_edge(plug, node, Edge::Dynamic);
         }
         for socket in &p.sockets {
             let socket = interface(&mut graph, &socket.interface);
-            graph.add_edge(node, socket, ());
+            graph.add_edge(node, socket, Edge::Dynamic);
+        }
+    }
+    // A fused provider's consumer no longer imports its plug: draw the edge.
+    for p in &tree.plugins {
+        if let (Some(consumer), Some(plug)) = (p.fused_into, &p.plug) {
+            let socket = interface(&mut graph, plug);
+            graph.add_edge(plugins[consumer], socket, Edge::Fused);
         }
     }
     graph
@@ -115,7 +130,10 @@ impl PluginTree {
     pub fn to_dot(&self) -> String {
         let graph = picture(self);
         let nodes = |_, (_, node): (NodeIndex, &Node)| dot_attributes(node);
-        let edges = |_, _| String::new();
+        let edges = |_, edge: petgraph::graph::EdgeReference<'_, Edge>| match edge.weight() {
+            Edge::Dynamic => String::new(),
+            Edge::Fused => "label = \"fused\", style = bold".to_string(),
+        };
         let dot = Dot::with_attr_getters(
             &graph,
             &[Config::NodeNoLabel, Config::EdgeNoLabel],
@@ -142,7 +160,12 @@ impl PluginTree {
             };
         }
         for edge in graph.edge_references() {
-            let _ = writeln!(out, "    n{} --> n{}", edge.source().index(), edge.target().index());
+            let arrow = match edge.weight() {
+                Edge::Dynamic => "-->",
+                Edge::Fused => "== fused ==>",
+            };
+            let (from, to) = (edge.source().index(), edge.target().index());
+            let _ = writeln!(out, "    n{from} {arrow} n{to}");
         }
         out.push_str("    classDef failed stroke:#d00,color:#d00,stroke-dasharray:5 5\n");
         out.push_str("    classDef unused stroke:#999,color:#999\n");

@@ -76,8 +76,27 @@ pub(crate) struct TreePlugin {
     pub restart: Option<RestartPolicy>,
     /// Which export plugs in as which app interface, if the host said so.
     pub remap: Option<Remap>,
+    /// Plain sockets the host keeps dynamic rather than fused, by interface.
+    pub dynamic: Vec<String>,
+    /// Fusion (`load/fuse.rs`): the plugin whose component it was composed into.
+    pub fused_into: Option<usize>,
+    /// Fusion: its own component, before the providers it absorbed were composed in.
+    pub unfused: Option<Arc<[u8]>>,
+    /// Fusion: the providers composed into its component, by socket.
+    pub absorbed: Vec<Absorbed>,
     /// Set for a plug the host implements in Rust (then `component` is `None`).
     pub host: Option<Arc<HostPlug>>,
+}
+
+/// A provider composed into its consumer's component (a fused edge).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Absorbed {
+    /// The provider.
+    pub plugin: usize,
+    /// The consumer's import it satisfies.
+    pub import: String,
+    /// The provider's export that satisfies it.
+    pub export: String,
 }
 
 /// The names a component gives its plug where they differ from the app
@@ -118,6 +137,7 @@ pub(crate) struct Allowed {
     pub grants: Grants,
     pub restart: Option<RestartPolicy>,
     pub remap: Option<Remap>,
+    pub dynamic: Vec<String>,
 }
 
 /// What a plugin is made of.
@@ -163,6 +183,10 @@ pub struct PluginView<'a> {
     pub restart: Option<RestartPolicy>,
     /// A component or a host plug.
     pub kind: PluginKind,
+    /// Set once loaded, for a provider whose one consumer's plain socket was
+    /// fused: the plugin whose component it is now part of (its group's
+    /// instance answers for it).
+    pub fused_into: Option<&'a PluginId>,
     sockets: &'a [SocketUse],
     wasi: &'a [String],
 }
@@ -224,6 +248,7 @@ impl PluginTree {
             grants: &p.grants,
             restart: p.restart,
             kind: if p.host.is_some() { PluginKind::Host } else { PluginKind::Component },
+            fused_into: p.fused_into.map(|i| &self.plugins[i].id),
             sockets: &p.sockets,
             wasi: &p.wasi,
         })
@@ -280,6 +305,10 @@ pub(crate) fn resolve(
                     grants: allowed.grants,
                     restart: allowed.restart,
                     remap: allowed.remap,
+                    dynamic: allowed.dynamic,
+                    fused_into: None,
+                    unfused: None,
+                    absorbed: Vec::new(),
                     host: None,
                 });
             }
@@ -442,6 +471,10 @@ pub(crate) fn check_plugin(
         grants: allowed.grants,
         restart: allowed.restart,
         remap: allowed.remap,
+        dynamic: allowed.dynamic,
+        fused_into: None,
+        unfused: None,
+        absorbed: Vec::new(),
         host: None,
     }
 }
@@ -638,6 +671,10 @@ fn check_host_plug(catalog: &Catalog, host: HostPlug, errors: &mut Vec<BuildErro
         plug: catalog.get(&host.interface).map(|i| i.name.clone()),
         plug_names: PlugNames::default(),
         remap: None,
+        dynamic: Vec::new(),
+        fused_into: None,
+        unfused: None,
+        absorbed: Vec::new(),
         sockets: Vec::new(),
         type_imports: Vec::new(),
         status,
