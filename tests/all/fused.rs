@@ -3,25 +3,9 @@
 //! reported as one while every plugin keeps its id.
 
 use crate::guests;
+use crate::plain::{chain, s, trace};
 
-use plugtree::{
-    CallError, Limits, LoadError, LoadedTree, PluginStatus, PluginTree, Socket, TreeBuilder, Val,
-};
-
-fn chain() -> TreeBuilder {
-    PluginTree::builder().wit(guests::app_wit().join("chain.wit"))
-}
-
-fn s(text: &str) -> Val {
-    Val::String(text.into())
-}
-
-fn trace(tree: &LoadedTree, root: &str, text: &str) -> Result<Option<Val>, CallError> {
-    match tree.dispatch(root, "trace", &[s(text)]).expect("dispatch") {
-        Socket::ExactlyOne(_, answer) => answer,
-        other => panic!("exactly-one: {other:?}"),
-    }
-}
+use plugtree::{CallError, Limits, LoadError, LoadedTree, PluginStatus, TreeBuilder, Val};
 
 /// Each plugin's id and the plugin it was fused into.
 fn fused(tree: &LoadedTree) -> Vec<(String, Option<String>)> {
@@ -188,17 +172,7 @@ fn check_and_graph_say_which_edges_are_fused() {
         ),
     )
     .expect("write");
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_plugtree"))
-            .args(args)
-            .arg("-m")
-            .arg(&manifest)
-            .output()
-            .expect("the binary runs");
-        let text = String::from_utf8_lossy(&out.stdout).to_string();
-        assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
-        text
-    };
+    let run = |args: &[&str]| crate::plain::run_ok(args, &manifest);
     let check = run(&["check"]);
     assert!(
         check.contains(

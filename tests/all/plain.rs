@@ -8,19 +8,34 @@ use crate::guests;
 
 use plugtree::{BuildError, CallError, LoadedTree, PluginTree, Socket, TreeBuilder, Val};
 
-fn chain() -> TreeBuilder {
+/// The chain app (`chain.wit`), nothing else set.
+pub(crate) fn chain() -> TreeBuilder {
     PluginTree::builder().wit(guests::app_wit().join("chain.wit"))
 }
 
-fn s(text: &str) -> Val {
+pub(crate) fn s(text: &str) -> Val {
     Val::String(text.into())
 }
 
-fn trace(tree: &LoadedTree, root: &str, text: &str) -> Result<Option<Val>, CallError> {
+/// `trace(text)` on the exactly-one root `root`: its one answer.
+pub(crate) fn trace(tree: &LoadedTree, root: &str, text: &str) -> Result<Option<Val>, CallError> {
     match tree.dispatch(root, "trace", &[s(text)]).expect("dispatch") {
         Socket::ExactlyOne(_, answer) => answer,
         other => panic!("exactly-one: {other:?}"),
     }
+}
+
+/// Runs `plugtree ARGS -m MANIFEST`, asserting it succeeds; its stdout.
+pub(crate) fn run_ok(args: &[&str], manifest: &std::path::Path) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_plugtree"))
+        .args(args)
+        .arg("-m")
+        .arg(manifest)
+        .output()
+        .expect("the binary runs");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    text
 }
 
 #[test]

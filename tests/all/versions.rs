@@ -197,17 +197,7 @@ fn a_manifest_remaps_and_check_shows_the_exported_name() {
         ),
     )
     .expect("write");
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_plugtree"))
-            .args(args)
-            .arg("-m")
-            .arg(&manifest)
-            .output()
-            .expect("the binary runs");
-        let text = String::from_utf8_lossy(&out.stdout).to_string();
-        assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
-        text
-    };
+    let run = |args: &[&str]| crate::plain::run_ok(args, &manifest);
     let check = run(&["check"]);
     assert!(
         check.contains("theirs (ready)\n    plugs in as exported `their:pkg/salutations@0.3.0`"),
