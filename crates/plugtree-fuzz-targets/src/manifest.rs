@@ -143,6 +143,7 @@ enum CardinalityText {
     Any,
     AtMostOne,
     ExactlyOne,
+    AtLeastOne,
     Other(String),
 }
 
@@ -431,6 +432,7 @@ impl Spec {
                 CardinalityText::Any => "any",
                 CardinalityText::AtMostOne => "at-most-one",
                 CardinalityText::ExactlyOne => "exactly-one",
+                CardinalityText::AtLeastOne => "at-least-one",
                 CardinalityText::Other(s) => s,
             };
             out.push_str(&format!("{} = {}\n", quote(name), quote(value)));
@@ -631,10 +633,12 @@ fn model(spec: &Spec) -> Known<Expected> {
             CardinalityText::Any => Cardinality::Any,
             CardinalityText::AtMostOne => Cardinality::AtMostOne,
             CardinalityText::ExactlyOne => Cardinality::ExactlyOne,
+            CardinalityText::AtLeastOne => Cardinality::AtLeastOne,
             CardinalityText::Other(s) => match s.as_str() {
                 "any" => Cardinality::Any,
                 "at-most-one" => Cardinality::AtMostOne,
                 "exactly-one" => Cardinality::ExactlyOne,
+                "at-least-one" => Cardinality::AtLeastOne,
                 _ => {
                     refused = true;
                     continue;
