@@ -27,6 +27,7 @@ mod pooling;
 mod reload;
 mod resources;
 mod restart;
+mod rich;
 mod single_plugin;
 mod typed_calls;
 mod versions;
