@@ -262,6 +262,7 @@ fn app_wit_holds_one_file_per_package() {
             "hostile.wit",
             "partial.wit",
             "res.wit",
+            "rich.wit",
             "values.wit"
         ]
     );
