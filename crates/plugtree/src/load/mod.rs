@@ -126,6 +126,18 @@ pub fn default_engine() -> wasmtime::Result<Engine> {
 ///
 /// It is `Send + Sync`; calls into one plugin are serialized by its store's
 /// lock, calls into different plugins run in parallel.
+///
+/// # Fused edges
+/// Loading composes each plain `exactly-one` edge whose provider serves no
+/// one else into its consumer (wasm-compose), so calls across it need no host
+/// and no `Val`s: such a group is one component, store and instance, under its
+/// head's limits and restart policy, and fails as one. An edge is fused only
+/// where the provider has its consumer's limits and restart policy, imports no
+/// WASI, is not remapped and is no root provider, and its interface defines
+/// no resources; [`TreeBuilder::keep_dynamic`](crate::TreeBuilder::keep_dynamic)
+/// keeps one dynamic. [`LoadedTree::tree`] tells each fused plugin's
+/// [`fused_into`](crate::PluginView::fused_into); reloading a fused plugin
+/// composes its group again.
 pub struct LoadedTree {
     /// The app's interfaces (shared with the tree's description).
     pub(crate) catalog: Arc<Catalog>,

@@ -179,7 +179,7 @@ impl TreeBuilder {
 
     /// Keeps one plain socket of a consumer dynamic: its provider stays a
     /// plugin of its own, called through the host, rather than being fused
-    /// into the consumer at load (see `LoadedTree` on fused edges).
+    /// into the consumer at load (see [`LoadedTree`](crate::LoadedTree) on fused edges).
     pub fn keep_dynamic(
         mut self,
         consumer: impl Into<PluginId>,
