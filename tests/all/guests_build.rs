@@ -39,6 +39,9 @@ const GUESTS: &[&str] = &[
     "res-pool-b",
     "res-spare",
     "res-user",
+    "rich-provider",
+    "rich-plain",
+    "rich-abi",
 ];
 
 const SOCKET: &str = "plugtree:socket/types@0.1.0";
@@ -120,6 +123,7 @@ fn providers_import_nothing() {
         ("many-trap", "test:card/many"),
         ("leaf-good", "test:partial/leaf"),
         ("dep-good", "test:partial/dep"),
+        ("rich-provider", "test:rich/shapes"),
     ] {
         assert_eq!(shape(name), (strings(&[export]), vec![]), "{name}");
     }
@@ -140,11 +144,24 @@ fn consumers_import_their_sockets_and_the_socket_types() {
         ("cyc-a", "test:partial/leaf", &["test:partial/loop"]),
         ("cyc-b", "test:partial/loop", &["test:partial/leaf"]),
         ("leaf-needs-dep", "test:partial/leaf", &["test:partial/dep"]),
+        ("rich-abi", "test:rich/front", &["test:rich/shapes"]),
     ] {
         let mut expected = strings(imports);
         expected.push(SOCKET.to_string());
         expected.sort();
         assert_eq!(shape(name), (strings(&[export]), expected), "{name}");
+    }
+}
+
+#[test]
+fn plain_consumers_import_their_sockets_alone() {
+    // No plugtree package: each imports its socket in the app's own form.
+    for (name, export, import) in [
+        ("rich-plain", "test:rich/front", "test:rich/shapes"),
+        ("plain-mid", "test:chain/mid", "test:chain/bottom"),
+        ("plain-top", "test:chain/top", "test:chain/mid"),
+    ] {
+        assert_eq!(shape(name), (strings(&[export]), strings(&[import])), "{name}");
     }
 }
 
