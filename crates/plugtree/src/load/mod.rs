@@ -381,6 +381,7 @@ fn load_one(
             }
             let function = SocketFunction::new(function, f);
             let target = SocketTarget {
+                consumer: id.clone(),
                 cardinality: interface.cardinality,
                 providers: providers.clone(),
                 handles: function.needs_handles.then(|| HandleContext {
