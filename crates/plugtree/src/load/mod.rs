@@ -34,7 +34,7 @@ pub use cache::{ArtifactCache, CacheStats};
 pub use error::{Cause, LoadError};
 pub(crate) use failure::ProviderFailure;
 pub(crate) use fast::CallWithVals;
-pub use options::LoadOptions;
+pub use options::{CompileProgress, LoadOptions};
 pub(crate) use plugin::LoadedPlugin;
 pub use reload::{ReloadError, Reloaded};
 pub(crate) use slot::PluginSlot;
@@ -229,7 +229,13 @@ impl PluginTree {
         let mut compiled: HashMap<usize, Result<Component, Cause>> = components
             .iter()
             .copied()
-            .zip(compile::compile_all(engine, &self.plugins, &components, options.cache()))
+            .zip(compile::compile_all(
+                engine,
+                &self.plugins,
+                &components,
+                options.cache(),
+                options.progress(),
+            ))
             .collect();
         let mut loaded: HashMap<usize, Arc<PluginSlot>> = HashMap::new();
         let mut in_order = Vec::new();
