@@ -205,7 +205,7 @@ fn build_project(project: &Project, out: &Path, cache: &Path) -> Result<(PathBuf
         };
         let step = progress::step(format!("componentizing {} with {what}", project.dir.display()));
         let ran = toolchains::run(&mut command, &format!("{what} on `{}`", project.dir.display()));
-        step.finish();
+        step.done();
         ran?;
         std::fs::rename(&tmp, &cached)
             .map_err(|e| format!("cannot write `{}`: {e}", cached.display()))?;

@@ -56,22 +56,39 @@ pub fn quiet() -> bool {
 }
 
 /// A long step of unknown length, e.g. "componentizing app.py with
-/// componentize-py": a spinner on a terminal (left on its line with the time
-/// it took once [`ProgressBar::finish`]ed), else the text as one line on stderr
-/// (nothing with `--quiet`) and a hidden bar.
-pub fn step(what: String) -> ProgressBar {
+/// componentize-py": a spinner on a terminal, replaced by one line with the
+/// time it took when [`Step::done`]; else the text as one line on stderr
+/// (nothing with `--quiet`).
+pub fn step(what: String) -> Step {
     if !shown() {
         if !quiet() {
             eprintln!("{what}…");
         }
-        return ProgressBar::hidden();
+        return Step { spinner: None, what };
     }
     let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     let style = ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
         .unwrap_or_else(|_| ProgressStyle::default_spinner());
     spinner.set_style(style);
-    spinner.set_message(what);
+    spinner.set_message(what.clone());
     // The step's own process gives no ticks: the spinner turns by itself.
     spinner.enable_steady_tick(Duration::from_millis(120));
-    spinner
+    Step { spinner: Some(spinner), what }
+}
+
+/// A long step under way ([`step`]).
+pub struct Step {
+    spinner: Option<ProgressBar>,
+    what: String,
+}
+
+impl Step {
+    /// Ends the step: on a terminal the spinner gives way to `what (12s)`.
+    pub fn done(self) {
+        if let Some(spinner) = self.spinner {
+            let took = spinner.elapsed().as_secs();
+            spinner.finish_and_clear();
+            eprintln!("{} ({took}s)", self.what);
+        }
+    }
 }

@@ -141,7 +141,7 @@ pub fn ensure(cache: &Path, language: Language) -> Result<Toolchain, String> {
         dir.display()
     ));
     let installed = install(&dir, language);
-    step.finish();
+    step.done();
     installed?;
     std::fs::write(&stamp, "").map_err(|e| format!("cannot write `{}`: {e}", stamp.display()))?;
     Ok(toolchain)
