@@ -7,6 +7,12 @@
 //! The host → root rows time `dispatch` on the `values` guest beside wasmtime's
 //! `Func::call` and `TypedFunc` on the same function, in the same rounds.
 //!
+//! The host plug rows time calls that reach Rust functions, where a caller's
+//! id is handed over: `add` on a host plug at the root and one hop below a
+//! component (the typed fast path), and the `host-notes` guest's `remember`,
+//! a `Val` call to a key-value plug and a `Log` line (a `tracing` event, with
+//! no subscriber here).
+//!
 //! `cargo bench --bench hop_floor [-- CALLS ROUNDS]` (default 20000 calls, 15 rounds).
 
 mod chains;
@@ -18,7 +24,8 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use chains::{DEPTHS, add_through, bench_chains, load, raw_chain, raw_instance};
-use plugtree::{PluginTree, Val};
+use plugtree::host::{HOST_WIT, HostError, HostPlug, Log, MemoryKv};
+use plugtree::{Cardinality, LoadedTree, PluginTree, Socket, Val};
 use wasmtime::component::{Component, Linker};
 
 fn main() {
@@ -68,6 +75,8 @@ fn main() {
     let echo_root = values.root_func("echo").expect("echo");
     let echo_root = echo_root.typed::<(&'static str,), (String,)>().expect("typed");
     let mut results = [Val::Bool(false)];
+    let (host_root, host_below, notes) = host_plug_trees(&engine);
+    let remember_args = [Val::String("todo".into()), Val::String("write the bench".into())];
 
     let mut best: BTreeMap<String, f64> = BTreeMap::new();
     let mut time = |name: String, call: &mut dyn FnMut()| {
@@ -123,6 +132,20 @@ fn main() {
         time("root echo plugtree typed".into(), &mut || {
             black_box(echo_root.call(black_box((text,))).expect("call"));
         });
+        time("host plug add at the root".into(), &mut || {
+            black_box(add_through(&host_root, "test:bench/level5"));
+        });
+        time("host plug add below a component".into(), &mut || {
+            black_box(add_through(&host_below, "test:bench/level4"));
+        });
+        time("host plug kv and log from host-notes".into(), &mut || match notes.dispatch(
+            "test:host/notes",
+            "remember",
+            black_box(&remember_args),
+        ) {
+            Ok(Socket::ExactlyOne(_, Ok(Some(_)))) => {}
+            other => panic!("{other:?}"),
+        });
     }
 
     let typed = best["wasmtime 0"];
@@ -172,4 +195,47 @@ fn main() {
             ns(ours_typed)
         );
     }
+
+    println!("\n| host plug calls | ns per call |");
+    println!("|---|---:|");
+    for name in [
+        "host plug add at the root",
+        "host plug add below a component",
+        "host plug kv and log from host-notes",
+    ] {
+        println!("| {name} | {:.0} |", best[name]);
+    }
+}
+
+/// Trees whose calls reach host plugs: `add` on a host plug at the root, the
+/// same host plug below `bench-level4`, and `host-notes` over a key-value
+/// plug and a log.
+fn host_plug_trees(engine: &wasmtime::Engine) -> (LoadedTree, LoadedTree, LoadedTree) {
+    let level5 = HostPlug::new("host5", "test:bench/level5")
+        .func("add", |a: u32, b: u32| -> Result<u32, HostError> { Ok(a + b) })
+        .func("echo", |s: String| -> Result<String, HostError> { Ok(s) })
+        .func("bytes", |b: Vec<u8>| -> Result<u32, HostError> { Ok(b.len() as u32) })
+        .func("send", |n: u32| -> Result<u32, HostError> { Ok(n) })
+        .func("mirror", |b: Vec<u8>| -> Result<Vec<u8>, HostError> { Ok(b) });
+    let bench = || PluginTree::builder().wit(guests::app_wit().join("bench.wit"));
+    let at_root = load(bench().root("test:bench/level5").host_plug(level5.clone()), engine);
+    let below = load(
+        bench()
+            .root("test:bench/level4")
+            .plugin("level4", guests::guest("bench-level4"))
+            .host_plug(level5),
+        engine,
+    );
+    let notes = load(
+        PluginTree::builder()
+            .wit(guests::app_wit().join("host.wit"))
+            .wit_text("plugtree-host.wit", HOST_WIT)
+            .cardinality("plugtree:host/log", Cardinality::Any)
+            .root("test:host/notes")
+            .plugin("notes", guests::guest("host-notes"))
+            .host_plug(MemoryKv::new().plug("kv"))
+            .host_plug(Log::keeping(16).plug("log")),
+        engine,
+    );
+    (at_root, below, notes)
 }

@@ -18,6 +18,10 @@ struct Cli {
     /// ($XDG_CACHE_HOME/plugtree, else ~/.cache/plugtree).
     #[arg(long, global = true)]
     no_cache: bool,
+    /// Draw no progress (bars and spinners show only when stderr is a terminal) and
+    /// print no notes of long steps (componentizing, installing a toolchain).
+    #[arg(short, long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -162,6 +166,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
     cli::use_cache(!cli.no_cache);
+    cli::progress::set_quiet(cli.quiet);
     let status = match cli.command {
         Command::Check { manifest, json } => cli::check::run(&manifest.manifest, json),
         Command::Call { manifest, json, call } => cli::call::run(&manifest.manifest, &call, json),

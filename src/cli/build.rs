@@ -7,8 +7,8 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::Status;
 use super::toolchains::{self, Language};
+use super::{Status, progress};
 
 const TARGET: &str = "wasm32-unknown-unknown";
 
@@ -203,8 +203,10 @@ fn build_project(project: &Project, out: &Path, cache: &Path) -> Result<(PathBuf
                 "componentize-js"
             }
         };
-        eprintln!("componentizing {} with {what}…", project.dir.display());
-        toolchains::run(&mut command, &format!("{what} on `{}`", project.dir.display()))?;
+        let step = progress::step(format!("componentizing {} with {what}", project.dir.display()));
+        let ran = toolchains::run(&mut command, &format!("{what} on `{}`", project.dir.display()));
+        step.done();
+        ran?;
         std::fs::rename(&tmp, &cached)
             .map_err(|e| format!("cannot write `{}`: {e}", cached.display()))?;
     }

@@ -6,11 +6,11 @@ pub mod call;
 pub mod check;
 pub mod graph;
 pub mod new;
+pub mod progress;
 pub mod toolchains;
 pub mod watch;
 pub mod wit;
 
-use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::OnceLock;
@@ -131,25 +131,18 @@ impl Built {
     pub fn load(self) -> Result<Loaded, Problem> {
         let Built { tree, mut problems } = self;
         let engine = plugtree::default_engine().map_err(|e| Problem::new(None, e.as_ref()))?;
-        // Compiling many plugins takes seconds: say so on a terminal, then clear the line.
-        let progress = std::io::stderr().is_terminal();
-        if progress {
-            let ready = tree
-                .plugins()
-                .filter(|p| p.status == plugtree::resolve::PluginStatus::Ready)
-                .count();
-            eprint!("compiling and linking {ready} plugin(s)…\r");
-        }
-        let mut options = LoadOptions::default();
+        // Compiling many plugins cold takes seconds: a bar on a terminal.
+        let bar = progress::bar("compiling plugins");
+        let shown = bar.clone();
+        let mut options = LoadOptions::default()
+            .with_progress(move |p| progress::advance(&shown, p.done, p.total));
         if *USE_CACHE.get_or_init(|| true)
             && let Some(cache) = ArtifactCache::at_default_dir()
         {
             options = options.with_cache(cache);
         }
         let (tree, load_errors) = tree.load_with(&engine, &options);
-        if progress {
-            eprint!("\x1b[2K\r");
-        }
+        bar.finish_and_clear();
         problems.extend(load_errors.iter().map(|e| Problem::new(e.plugin(), e)));
         Ok(Loaded { tree, problems })
     }

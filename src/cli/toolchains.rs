@@ -53,6 +53,22 @@ impl Language {
         }
     }
 
+    /// The toolchain's name.
+    pub fn tool(self) -> &'static str {
+        match self {
+            Language::Python => "componentize-py",
+            Language::JavaScript => "componentize-js",
+        }
+    }
+
+    /// Where the toolchain comes from.
+    pub fn registry(self) -> &'static str {
+        match self {
+            Language::Python => "PyPI",
+            Language::JavaScript => "npm",
+        }
+    }
+
     /// What pins the toolchain: it keys both its install folder and the build cache.
     pub fn pin(self) -> &'static str {
         match self {
@@ -118,9 +134,23 @@ pub fn ensure(cache: &Path, language: Language) -> Result<Toolchain, String> {
             .map_err(|e| format!("cannot clear `{}`: {e}", dir.display()))?;
     }
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+    let step = super::progress::step(format!(
+        "installing {} ({}) into {} (once)",
+        language.tool(),
+        language.registry(),
+        dir.display()
+    ));
+    let installed = install(&dir, language);
+    step.done();
+    installed?;
+    std::fs::write(&stamp, "").map_err(|e| format!("cannot write `{}`: {e}", stamp.display()))?;
+    Ok(toolchain)
+}
+
+/// Installs `language`'s toolchain into the empty folder `dir`.
+fn install(dir: &Path, language: Language) -> Result<(), String> {
     match language {
         Language::Python => {
-            eprintln!("installing componentize-py (PyPI) into {} (once)", dir.display());
             std::fs::write(dir.join("requirements.txt"), PYTHON_REQUIREMENTS)
                 .map_err(|e| format!("cannot write into `{}`: {e}", dir.display()))?;
             let python = std::env::var_os("PLUGTREE_PYTHON").unwrap_or_else(|| "python3".into());
@@ -136,7 +166,6 @@ pub fn ensure(cache: &Path, language: Language) -> Result<Toolchain, String> {
             )?;
         }
         Language::JavaScript => {
-            eprintln!("installing componentize-js (npm) into {} (once)", dir.display());
             for (name, text) in [("package.json", JS_PACKAGE), ("package-lock.json", JS_LOCK)] {
                 std::fs::write(dir.join(name), text)
                     .map_err(|e| format!("cannot write into `{}`: {e}", dir.display()))?;
@@ -154,13 +183,12 @@ pub fn ensure(cache: &Path, language: Language) -> Result<Toolchain, String> {
                         "--no-fund",
                         "--loglevel=error",
                     ])
-                    .current_dir(&dir),
+                    .current_dir(dir),
                 "npm install",
             )?;
         }
     }
-    std::fs::write(&stamp, "").map_err(|e| format!("cannot write `{}`: {e}", stamp.display()))?;
-    Ok(toolchain)
+    Ok(())
 }
 
 /// Runs `command`, its output going to stderr; `what` names it in the error.

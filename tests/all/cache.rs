@@ -427,3 +427,33 @@ fn eviction_leaves_everything_but_its_own_entries_alone() {
     left.sort();
     assert_eq!(entries(&dir), left);
 }
+
+#[test]
+fn a_load_reports_its_compile_progress_once_per_distinct_component() {
+    use plugtree::load::CompileProgress;
+    use std::sync::{Arc, Mutex};
+
+    // Three plugins, two of them the same component: two compiles.
+    let (tree, build_errors) = guests::card_app()
+        .root("test:card/many")
+        .plugin("en", guests::guest("many-en"))
+        .plugin("fr", guests::guest("many-fr"))
+        .plugin("en-again", guests::guest("many-en"))
+        .build()
+        .expect("valid WIT");
+    assert!(build_errors.is_empty(), "{build_errors:?}");
+    let seen: Arc<Mutex<Vec<CompileProgress>>> = Arc::default();
+    let record = seen.clone();
+    let options = LoadOptions::default()
+        .with_progress(move |p| record.lock().unwrap_or_else(|e| e.into_inner()).push(p));
+    let (loaded, load_errors) = tree.load_with(guests::engine(), &options);
+    assert!(load_errors.is_empty(), "{load_errors:?}");
+    assert_eq!(loaded.root_providers().count(), 3);
+    // Told before the first compile, then once after each (the compiling
+    // threads may report in either order).
+    let seen = seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let mut done: Vec<usize> = seen.iter().map(|p| p.done).collect();
+    done.sort_unstable();
+    assert_eq!(done, [0, 1, 2]);
+    assert!(seen.iter().all(|p| p.total == 2), "{seen:?}");
+}

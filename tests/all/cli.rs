@@ -888,3 +888,56 @@ fn call_reaches_constructors_and_static_functions_and_refuses_methods() {
         "{error}"
     );
 }
+
+/// Whether `text` holds what only a progress bar writes: a carriage return
+/// or an escape sequence (line clears, cursor moves).
+fn has_progress(text: &str) -> bool {
+    text.contains('\r') || text.contains('\u{1b}')
+}
+
+/// A manifest of the demo's Rust plugins only: quick to compile cold.
+fn rust_demo(name: &str) -> String {
+    manifest(name, "demo:text/pipeline", DEMO_CARDINALITY, &["pipeline", "upper", "reverse"])
+}
+
+#[test]
+fn progress_stays_off_output_that_is_not_a_terminal() {
+    // A cold load (nothing from the cache), stderr a pipe as in every test here.
+    let path = rust_demo("progress-piped");
+    let output = plugtree(&["--no-cache", "check", "-m", &path]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let (out, err) = (stdout(&output), stderr(&output));
+    assert!(!has_progress(&out) && !has_progress(&err), "{out:?}\n{err:?}");
+    assert_eq!(err, "", "nothing but errors goes to a stderr that is not a terminal");
+    assert_eq!(out.lines().last(), Some("3 loaded, 0 failed, 0 unused"));
+}
+
+/// Runs the binary with `args` on a pseudo-terminal (util-linux `script`) and
+/// returns what the terminal received: stdout and stderr together.
+fn on_a_terminal(args: &[&str]) -> String {
+    let command = std::iter::once(env!("CARGO_BIN_EXE_plugtree"))
+        .chain(args.iter().copied())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let output = Command::new("script")
+        .args(["--quiet", "--return", "--command", &command, "/dev/null"])
+        .current_dir(repo())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("util-linux `script` runs (it gives the command a terminal)");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn a_cold_load_shows_progress_on_a_terminal_unless_quiet() {
+    let path = rust_demo("progress-tty");
+    let shown = on_a_terminal(&["--no-cache", "check", "-m", &path]);
+    assert!(shown.contains("compiling plugins"), "{shown:?}");
+    assert!(shown.contains("3 loaded, 0 failed, 0 unused"), "{shown:?}");
+    let quiet = on_a_terminal(&["--no-cache", "--quiet", "check", "-m", &path]);
+    assert!(
+        !quiet.contains("compiling plugins") && !has_progress(&quiet.replace("\r\n", "\n")),
+        "{quiet:?}"
+    );
+    assert!(quiet.contains("3 loaded, 0 failed, 0 unused"), "{quiet:?}");
+}

@@ -75,8 +75,12 @@ fn a_guest_keeps_notes_in_the_hosts_store_and_logs_to_the_host() {
     assert!(kv.delete("idea"));
     assert!(!kv.delete("idea"));
     assert_eq!(one(&tree, notes, "recall", &[s("idea")]), ok(Some(Val::Option(None))));
-    let line =
-        |level, message: &str| LogLine { plug: "log".into(), level, message: message.into() };
+    let line = |level, message: &str| LogLine {
+        plug: "log".into(),
+        caller: Some("notes".into()),
+        level,
+        message: message.into(),
+    };
     assert_eq!(
         log.lines(),
         vec![
@@ -120,7 +124,12 @@ fn a_host_plugs_error_reaches_the_guest_as_a_value() {
     assert_eq!(one(&tree, "test:host/notes", "forget", &[s("a")]), ok(Some(Val::Bool(true))));
     assert_eq!(
         second.lines(),
-        vec![LogLine { plug: "audit".into(), level: LogLevel::Warn, message: "forgot a".into() }]
+        vec![LogLine {
+            plug: "audit".into(),
+            caller: Some("notes".into()),
+            level: LogLevel::Warn,
+            message: "forgot a".into()
+        }]
     );
     assert_eq!(log.lines().last().map(|l| l.message.as_str()), Some("forgot a"));
 }

@@ -6,6 +6,7 @@ mod guests;
 mod polyglot;
 
 mod cache;
+mod caller_identity;
 mod capabilities;
 mod cardinality;
 mod chain;

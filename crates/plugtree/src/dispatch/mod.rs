@@ -16,6 +16,7 @@ pub use error::{CallError, DispatchError};
 pub use typed::TypedRootFunc;
 
 use crate::describe::{Cardinality, Function, PluginId};
+use crate::host::Caller;
 use crate::load::{
     CallWithVals, Crossing, Gathered, LoadedPlugin, LoadedTree, PlainFailure, PluginSlot,
     ProviderFailure, RootFunction, RootSocket, fan_out,
@@ -90,7 +91,12 @@ impl<'t> RootFunc<'t> {
             && let Some(shape) = f.call.shape
         {
             let plugin = sole.borrow();
-            let call = CallWithVals { plugin: &plugin, function: f.call.index, args };
+            let call = CallWithVals {
+                caller: Caller::Host,
+                plugin: &plugin,
+                function: f.call.index,
+                args,
+            };
             if let Some(answer) = shape.visit(call) {
                 let answer = answer.map(Some).map_err(|failure| {
                     CallError::from_failure(&plugin.id, &f.function.name, failure)
@@ -122,10 +128,20 @@ impl<'t> RootFunc<'t> {
         let function = &f.function.name;
         let mut answers = Gathered::new(f.call.shaped_by(root.cardinality));
         let instances = root.slots.iter().map(|slot| slot.borrow());
-        fan_out(root.cardinality, &f.call, instances, args, &mut crossing, |id, answer| {
-            answers
-                .push(id, answer.map_err(|failure| CallError::from_failure(id, function, failure)))
-        })
+        fan_out(
+            Caller::Host,
+            root.cardinality,
+            &f.call,
+            instances,
+            args,
+            &mut crossing,
+            |id, answer| {
+                answers.push(
+                    id,
+                    answer.map_err(|failure| CallError::from_failure(id, function, failure)),
+                )
+            },
+        )
         .map_err(|_| crossing.no_owner())?;
         socket_of(answers, root)
     }

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use wasmtime::component::Val;
 
-use super::{HostError, HostPlug, WitValue};
-use crate::describe::ValueType;
+use super::{Caller, HostError, HostPlug, WitValue};
+use crate::describe::{PluginId, ValueType};
 
 /// The WIT of the `plugtree:host` package; add it to a tree with
 /// [`TreeBuilder::wit_text`](crate::TreeBuilder::wit_text) (the manifest's
@@ -167,6 +167,9 @@ impl WitValue for LogLevel {
 pub struct LogLine {
     /// The plug's id that received it.
     pub plug: String,
+    /// The plugin that wrote it; `None` when the host called the log plug on
+    /// the root itself.
+    pub caller: Option<PluginId>,
     /// Its level.
     pub level: LogLevel,
     /// Its text.
@@ -174,7 +177,8 @@ pub struct LogLine {
 }
 
 /// A log for plugins: each line becomes a `tracing` event (target
-/// `plugtree::guest`) and is kept, the most recent `keep` lines only.
+/// `plugtree::guest`, with fields `plug` and `caller`, the id of the plugin
+/// that wrote it) and is kept, the most recent `keep` lines only.
 #[derive(Debug, Clone)]
 pub struct Log {
     lines: Arc<Mutex<VecDeque<LogLine>>>,
@@ -203,28 +207,31 @@ impl Log {
         self.lines.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect()
     }
 
-    /// A host plug `id` for [`LOG_INTERFACE`] writing to this log.
+    /// A host plug `id` for [`LOG_INTERFACE`] writing to this log; each line
+    /// carries the id of the plugin that wrote it.
     pub fn plug(&self, id: &str) -> HostPlug {
         let log = self.clone();
         let plug = id.to_string();
-        HostPlug::new(id, LOG_INTERFACE).func(
+        HostPlug::new(id, LOG_INTERFACE).func_with_caller(
             "log",
-            move |level: LogLevel, message: String| -> Result<(), HostError> {
+            move |caller: Caller<'_>, level: LogLevel, message: String| -> Result<(), HostError> {
+                // Absent for the host's own call: no plugin id can be mistaken for it.
+                let from = caller.plugin().map(PluginId::as_str);
                 match level {
                     LogLevel::Trace => {
-                        tracing::trace!(target: "plugtree::guest", plug = %plug, "{message}")
+                        tracing::trace!(target: "plugtree::guest", plug = %plug, caller = from, "{message}")
                     }
                     LogLevel::Debug => {
-                        tracing::debug!(target: "plugtree::guest", plug = %plug, "{message}")
+                        tracing::debug!(target: "plugtree::guest", plug = %plug, caller = from, "{message}")
                     }
                     LogLevel::Info => {
-                        tracing::info!(target: "plugtree::guest", plug = %plug, "{message}")
+                        tracing::info!(target: "plugtree::guest", plug = %plug, caller = from, "{message}")
                     }
                     LogLevel::Warn => {
-                        tracing::warn!(target: "plugtree::guest", plug = %plug, "{message}")
+                        tracing::warn!(target: "plugtree::guest", plug = %plug, caller = from, "{message}")
                     }
                     LogLevel::Error => {
-                        tracing::error!(target: "plugtree::guest", plug = %plug, "{message}")
+                        tracing::error!(target: "plugtree::guest", plug = %plug, caller = from, "{message}")
                     }
                 }
                 let mut lines = log.lines.lock().unwrap_or_else(|p| p.into_inner());
@@ -232,7 +239,8 @@ impl Log {
                     lines.pop_front();
                 }
                 if log.keep > 0 {
-                    lines.push_back(LogLine { plug: plug.clone(), level, message });
+                    let caller = caller.plugin().cloned();
+                    lines.push_back(LogLine { plug: plug.clone(), caller, level, message });
                 }
                 Ok(())
             },

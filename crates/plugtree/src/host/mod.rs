@@ -7,6 +7,11 @@
 //! the WIT when the tree is built) or dynamic ones over [`Val`]s (their
 //! answers checked on every call). [`MemoryKv`] and [`Log`] are ready-made
 //! plugs for the `plugtree:host` interfaces (`wit/host/plugtree-host.wit`).
+//!
+//! A function that needs to know who called it (per-plugin policy, routing a
+//! plugin's logs) is given with [`HostPlug::func_with_caller`] or
+//! [`HostPlug::func_dynamic_with_caller`]: its closure gets the [`Caller`] of
+//! each call as its first argument.
 
 mod builtin;
 mod wit_value;
@@ -18,7 +23,7 @@ use wasmtime::component::Val;
 
 pub use builtin::{HOST_WIT, KV_INTERFACE, LOG_INTERFACE, Log, LogLevel, LogLine, MemoryKv};
 pub(crate) use wit_value::TypedSignature;
-pub use wit_value::{HostFunction, WitPayload, WitValue};
+pub use wit_value::{CallerFunction, HostFunction, WitPayload, WitValue};
 
 use crate::describe::PluginId;
 
@@ -54,8 +59,53 @@ impl From<&str> for HostError {
     }
 }
 
+/// Who made a call into a host plug's function.
+///
+/// Known per call, from where the call came in: a plugin's socket functions
+/// are linked for that plugin alone, so each consumer's calls carry its own
+/// id, and concurrent calls from different plugins never see each other's.
+///
+/// ```
+/// use plugtree::PluginId;
+/// use plugtree::host::Caller;
+///
+/// let id = PluginId::from("notes");
+/// assert_eq!(Caller::Plugin(&id).plugin(), Some(&id));
+/// assert_eq!(Caller::Host.plugin(), None);
+/// assert_eq!(Caller::Plugin(&id).to_string(), "plugin `notes`");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Caller<'a> {
+    /// The host itself: a call on the root ([`RootFunc::call`](crate::RootFunc::call),
+    /// [`LoadedTree::dispatch`](crate::LoadedTree::dispatch)) that reached a
+    /// host plug plugged into the root. No plugin made it.
+    Host,
+    /// The plugin whose socket the call came through.
+    Plugin(&'a PluginId),
+}
+
+impl<'a> Caller<'a> {
+    /// The calling plugin's id; `None` for the host.
+    pub fn plugin(self) -> Option<&'a PluginId> {
+        match self {
+            Caller::Host => None,
+            Caller::Plugin(id) => Some(id),
+        }
+    }
+}
+
+impl fmt::Display for Caller<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Caller::Host => f.write_str("the host"),
+            Caller::Plugin(id) => write!(f, "plugin `{id}`"),
+        }
+    }
+}
+
 /// A host function in the form every call goes through.
-pub(crate) type DynamicFn = dyn Fn(&[Val]) -> Result<Option<Val>, HostError> + Send + Sync;
+pub(crate) type DynamicFn =
+    dyn Fn(Caller<'_>, &[Val]) -> Result<Option<Val>, HostError> + Send + Sync;
 
 /// One function of a host plug.
 #[derive(Clone)]
@@ -79,6 +129,21 @@ pub(crate) struct HostFunc {
 ///         a.checked_add(b).ok_or_else(|| HostError::new("overflow"))
 ///     });
 /// assert_eq!(clock.id().as_str(), "clock");
+/// ```
+///
+/// A function that answers each caller differently takes the [`Caller`]
+/// first ([`HostPlug::func_with_caller`]):
+///
+/// ```
+/// use plugtree::host::{Caller, HostError, HostPlug};
+///
+/// let whoami = HostPlug::new("whoami", "my:app/whoami").func_with_caller(
+///     "name",
+///     |caller: Caller<'_>| -> Result<String, HostError> {
+///         Ok(caller.plugin().map_or("the host".into(), |id| id.to_string()))
+///     },
+/// );
+/// assert_eq!(whoami.functions().collect::<Vec<_>>(), ["name"]);
 /// ```
 #[derive(Clone)]
 pub struct HostPlug {
@@ -119,6 +184,24 @@ impl HostPlug {
         })
     }
 
+    /// [`HostPlug::func`] for a closure that also gets the [`Caller`] of
+    /// each call, before the WIT parameters: the plugin whose socket the
+    /// call came through, or [`Caller::Host`] for the host's own call on the
+    /// root. Only the WIT parameters are checked against the WIT.
+    pub fn func_with_caller<Args, F: CallerFunction<Args>>(
+        self,
+        name: impl Into<String>,
+        f: F,
+    ) -> Self {
+        let (params, result) = F::signature();
+        let call = f.into_dynamic();
+        self.with(HostFunc {
+            name: name.into(),
+            typed: Some(TypedSignature { params, result }),
+            call,
+        })
+    }
+
     /// Implements the WIT function `name` with a dynamic closure over
     /// [`Val`]s, for interfaces known only at run time. It gets arguments of
     /// the WIT parameter types and returns the result as a list of at most one
@@ -129,8 +212,18 @@ impl HostPlug {
         name: impl Into<String>,
         f: impl Fn(&[Val]) -> Result<Vec<Val>, HostError> + Send + Sync + 'static,
     ) -> Self {
-        let call = Arc::new(move |params: &[Val]| {
-            let mut results = f(params)?.into_iter();
+        self.func_dynamic_with_caller(name, move |_: Caller<'_>, params: &[Val]| f(params))
+    }
+
+    /// [`HostPlug::func_dynamic`] for a closure that also gets the
+    /// [`Caller`] of each call.
+    pub fn func_dynamic_with_caller(
+        self,
+        name: impl Into<String>,
+        f: impl Fn(Caller<'_>, &[Val]) -> Result<Vec<Val>, HostError> + Send + Sync + 'static,
+    ) -> Self {
+        let call = Arc::new(move |caller: Caller<'_>, params: &[Val]| {
+            let mut results = f(caller, params)?.into_iter();
             let first = results.next();
             match results.next() {
                 None => Ok(first),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use wasmtime::component::Val;
 
-use super::{DynamicFn, HostError};
+use super::{Caller, DynamicFn, HostError};
 use crate::describe::ValueType;
 
 /// A Rust type that stands for a WIT value type in a typed host function.
@@ -188,6 +188,25 @@ pub trait HostFunction<Args>: Send + Sync + 'static {
     fn into_dynamic(self) -> Arc<DynamicFn>;
 }
 
+/// [`HostFunction`] for a closure that takes the [`Caller`] of each call
+/// before its WIT parameters: `|caller: Caller<'_>, key: String| -> Result<R,
+/// HostError>`. Implemented for closures of up to six WIT parameters.
+pub trait CallerFunction<Args>: Send + Sync + 'static {
+    /// The WIT types the closure stands for (the caller is not one).
+    #[doc(hidden)]
+    fn signature() -> (Vec<ValueType>, Option<ValueType>);
+    /// The closure in dynamic form.
+    #[doc(hidden)]
+    fn into_dynamic(self) -> Arc<DynamicFn>;
+}
+
+/// Reads one typed argument from `params`.
+fn argument<T: WitValue>(params: &mut std::slice::Iter<'_, Val>) -> Result<T, HostError> {
+    params.next().and_then(T::from_val).ok_or_else(|| {
+        HostError::new(format!("argument of type `{}` missing or of another type", T::wit_type()))
+    })
+}
+
 macro_rules! host_function {
     ($($arg:ident),*) => {
         impl<Func, Ret, $($arg),*> HostFunction<($($arg,)*)> for Func
@@ -200,20 +219,38 @@ macro_rules! host_function {
                 (vec![$($arg::wit_type()),*], Ret::wit_type())
             }
 
-            #[allow(non_snake_case, unused_mut, unused_variables)]
+            #[allow(non_snake_case, unused_mut)]
             fn into_dynamic(self) -> Arc<DynamicFn> {
-                Arc::new(move |params: &[Val]| {
-                    let mut params = params.iter().enumerate();
-                    $(
-                        let $arg = params
-                            .next()
-                            .and_then(|(_, v)| $arg::from_val(v))
-                            .ok_or_else(|| HostError::new(format!("argument of type `{}` missing or of another type", $arg::wit_type())))?;
-                    )*
+                Arc::new(move |_: Caller<'_>, params: &[Val]| {
+                    let mut params = params.iter();
+                    $(let $arg = argument::<$arg>(&mut params)?;)*
                     if params.next().is_some() {
                         return Err(HostError::new("too many arguments"));
                     }
                     Ok(self($($arg),*)?.into_payload())
+                })
+            }
+        }
+
+        impl<Func, Ret, $($arg),*> CallerFunction<($($arg,)*)> for Func
+        where
+            Func: Fn(Caller<'_>, $($arg),*) -> Result<Ret, HostError> + Send + Sync + 'static,
+            Ret: WitPayload,
+            $($arg: WitValue,)*
+        {
+            fn signature() -> (Vec<ValueType>, Option<ValueType>) {
+                (vec![$($arg::wit_type()),*], Ret::wit_type())
+            }
+
+            #[allow(non_snake_case, unused_mut)]
+            fn into_dynamic(self) -> Arc<DynamicFn> {
+                Arc::new(move |caller: Caller<'_>, params: &[Val]| {
+                    let mut params = params.iter();
+                    $(let $arg = argument::<$arg>(&mut params)?;)*
+                    if params.next().is_some() {
+                        return Err(HostError::new("too many arguments"));
+                    }
+                    Ok(self(caller, $($arg),*)?.into_payload())
                 })
             }
         }
@@ -273,9 +310,37 @@ mod tests {
             (vec![ValueType::U32, ValueType::U32], Some(ValueType::U32))
         );
         let dynamic = HostFunction::<(u32, u32)>::into_dynamic(add);
-        assert_eq!(dynamic(&[Val::U32(2), Val::U32(3)]), Ok(Some(Val::U32(5))));
-        assert_eq!(dynamic(&[Val::U32(u32::MAX), Val::U32(3)]), Err(HostError::new("overflow")));
-        assert!(dynamic(&[Val::U32(2)]).is_err());
-        assert!(dynamic(&[Val::U32(2), Val::String("3".into())]).is_err());
+        let host = Caller::Host;
+        assert_eq!(dynamic(host, &[Val::U32(2), Val::U32(3)]), Ok(Some(Val::U32(5))));
+        assert_eq!(
+            dynamic(host, &[Val::U32(u32::MAX), Val::U32(3)]),
+            Err(HostError::new("overflow"))
+        );
+        assert!(dynamic(host, &[Val::U32(2)]).is_err());
+        assert!(dynamic(host, &[Val::U32(2), Val::String("3".into())]).is_err());
+    }
+
+    #[test]
+    fn a_caller_closure_gets_each_calls_caller_and_only_wit_types_are_checked() {
+        let tag = |caller: Caller<'_>, n: u32| -> Result<String, HostError> {
+            Ok(format!("{n} for {}", caller.plugin().map_or("the host", |id| id.as_str())))
+        };
+        fn signature_of<Args, F: CallerFunction<Args>>(
+            _: &F,
+        ) -> (Vec<ValueType>, Option<ValueType>) {
+            F::signature()
+        }
+        assert_eq!(signature_of(&tag), (vec![ValueType::U32], Some(ValueType::String)));
+        let dynamic = CallerFunction::<(u32,)>::into_dynamic(tag);
+        let alice = crate::PluginId::from("alice");
+        assert_eq!(
+            dynamic(Caller::Plugin(&alice), &[Val::U32(1)]),
+            Ok(Some(Val::String("1 for alice".into())))
+        );
+        assert_eq!(
+            dynamic(Caller::Host, &[Val::U32(2)]),
+            Ok(Some(Val::String("2 for the host".into())))
+        );
+        assert!(dynamic(Caller::Host, &[]).is_err());
     }
 }

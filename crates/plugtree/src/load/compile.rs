@@ -9,15 +9,17 @@ use wasmtime::component::Component;
 
 use super::cache::{ArtifactCache, Digest32, EngineKey, sha256};
 use super::error::Cause;
+use super::options::{CompileProgress, ProgressFn};
 use crate::resolve::TreePlugin;
 
 /// Compiles the components of `plugins[i]` for every `i` in `order`, and
-/// returns them in that order.
+/// returns them in that order; tells `progress` after each distinct one.
 pub(crate) fn compile_all(
     engine: &Engine,
     plugins: &[TreePlugin],
     order: &[usize],
     cache: Option<&ArtifactCache>,
+    progress: Option<&ProgressFn>,
 ) -> Vec<Result<Component, Cause>> {
     // Distinct components by hash; `slot_of[i]` is the one `order[i]` uses.
     let mut distinct: Vec<(Digest32, &[u8])> = Vec::new();
@@ -34,12 +36,22 @@ pub(crate) fn compile_all(
         })
         .collect();
     let key = cache.map(|_| EngineKey::of(engine));
+    let total = distinct.len();
+    let done = AtomicUsize::new(0);
+    if let Some(progress) = progress {
+        progress(CompileProgress { done: 0, total });
+    }
     let compile = |(hash, bytes): &(Digest32, &[u8])| -> Result<Component, Cause> {
-        match (cache, key) {
+        let component = match (cache, key) {
             (Some(cache), Some(key)) => cache.get_or_compile(engine, key, hash, bytes),
             _ => Component::new(engine, bytes),
         }
-        .map_err(Cause::from)
+        .map_err(Cause::from);
+        if let Some(progress) = progress {
+            let done = done.fetch_add(1, Ordering::Relaxed) + 1;
+            progress(CompileProgress { done, total });
+        }
+        component
     };
     let compiled = in_parallel(&distinct, compile);
     slot_of

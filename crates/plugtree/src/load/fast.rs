@@ -17,6 +17,7 @@ use super::failure::ProviderFailure;
 use super::plugin::LoadedPlugin;
 use crate::describe::socket_abi::ProviderErrorCase;
 use crate::describe::{Signature, ValueType};
+use crate::host::Caller;
 
 /// A Rust type a fast-path parameter or result has, and its `Val`, for a
 /// call whose other side is not typed (the host's `Val`s, a host plug).
@@ -207,6 +208,8 @@ fast_shapes! {
 /// A call of a fast-shaped function with `Val`s made typed (the host's call
 /// on the root, a fan-out's call): `None` if the arguments are not of the shape.
 pub(crate) struct CallWithVals<'a> {
+    /// Who calls: the host, or the consumer whose socket this is.
+    pub caller: Caller<'a>,
     pub plugin: &'a LoadedPlugin,
     pub function: usize,
     pub args: &'a [Val],
@@ -217,7 +220,9 @@ impl ShapeVisitor for CallWithVals<'_> {
 
     fn visit<S: FastShape>(self) -> Self::Output {
         let params = S::Params::from_vals(self.args)?;
-        Some(self.plugin.call_fast::<S>(self.function, params).map(FastValue::into_val))
+        Some(
+            self.plugin.call_fast::<S>(self.caller, self.function, params).map(FastValue::into_val),
+        )
     }
 }
 

@@ -19,10 +19,14 @@ use super::slot::PluginSlot;
 use super::socket::{Crossing, Gathered, SocketFunction, fan_out};
 use super::store::PluginState;
 use crate::describe::{Cardinality, Limit, PluginId};
+use crate::host::Caller;
 
 /// The providers behind one socket function of a consumer.
 #[derive(Clone)]
 pub(crate) struct SocketTarget {
+    /// The consumer these functions are linked for: every call through them
+    /// is its call (a host plug's [`Caller`]), known here and nowhere else.
+    pub consumer: PluginId,
     pub cardinality: Cardinality,
     pub providers: Arc<[Arc<PluginSlot>]>,
     pub function: SocketFunction,
@@ -177,6 +181,7 @@ impl SocketTarget {
         };
         let mut answers = Gathered::new(self.function.shaped_by(self.cardinality));
         let called = fan_out(
+            Caller::Plugin(&self.consumer),
             self.cardinality,
             &self.function,
             self.providers.iter().map(|slot| slot.borrow()),
@@ -330,7 +335,8 @@ impl SocketTarget {
             return Err(no_provider());
         };
         let provider = slot.borrow();
-        let answer = provider.call_fast::<S>(self.function.index, params)?;
+        let caller = Caller::Plugin(&self.consumer);
+        let answer = provider.call_fast::<S>(caller, self.function.index, params)?;
         let size = answer.bytes();
         match room {
             Some(left) if size > left => Err(ProviderFailure::LimitExceeded(

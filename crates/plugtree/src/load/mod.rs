@@ -35,7 +35,7 @@ pub use cache::{ArtifactCache, CacheStats};
 pub use error::{Cause, LoadError};
 pub(crate) use failure::{PlainFailure, ProviderFailure};
 pub(crate) use fast::CallWithVals;
-pub use options::LoadOptions;
+pub use options::{CompileProgress, LoadOptions};
 pub(crate) use plugin::LoadedPlugin;
 pub use reload::{ReloadError, Reloaded};
 pub(crate) use slot::PluginSlot;
@@ -243,7 +243,13 @@ impl PluginTree {
         let mut compiled: HashMap<usize, Result<Component, Cause>> = components
             .iter()
             .copied()
-            .zip(compile::compile_all(engine, &self.plugins, &components, options.cache()))
+            .zip(compile::compile_all(
+                engine,
+                &self.plugins,
+                &components,
+                options.cache(),
+                options.progress(),
+            ))
             .collect();
         let mut loaded: HashMap<usize, Arc<PluginSlot>> = HashMap::new();
         let mut in_order = Vec::new();
@@ -401,6 +407,7 @@ fn load_one(
             }
             let function = SocketFunction::new(function, f);
             let target = SocketTarget {
+                consumer: id.clone(),
                 cardinality: interface.cardinality,
                 providers: providers.clone(),
                 handles: function.needs_handles.then(|| HandleContext {

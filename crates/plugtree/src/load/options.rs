@@ -1,8 +1,24 @@
 //! How a tree is loaded: [`LoadOptions`] for [`PluginTree::load_with`](crate::PluginTree::load_with).
 
+use std::fmt;
 use std::sync::Arc;
 
 use super::cache::ArtifactCache;
+
+/// How far the compiling of a load has come, told to the
+/// [`LoadOptions::with_progress`] callback: `done` of the `total` distinct
+/// components are compiled (or deserialized from the cache). It is called
+/// once with `done == 0` before the first one, then after each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CompileProgress {
+    /// Components compiled so far.
+    pub done: usize,
+    /// Components to compile: the distinct ones (identical bytes count once).
+    pub total: usize,
+}
+
+/// A load's progress callback: called from the compiling threads.
+pub(crate) type ProgressFn = dyn Fn(CompileProgress) + Send + Sync;
 
 /// Settings of [`PluginTree::load_with`](crate::PluginTree::load_with);
 /// the default is what [`PluginTree::load`](crate::PluginTree::load) does.
@@ -13,11 +29,21 @@ use super::cache::ArtifactCache;
 /// let options = LoadOptions::default().with_cache(ArtifactCache::new("target/plugtree-cache"));
 /// assert!(options.cache().is_some());
 /// ```
-#[derive(Debug, Default)]
+#[derive(Default)]
 #[non_exhaustive]
 pub struct LoadOptions {
     /// Shared with the loaded tree, whose reloads compile through it too.
     cache: Option<Arc<ArtifactCache>>,
+    progress: Option<Arc<ProgressFn>>,
+}
+
+impl fmt::Debug for LoadOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoadOptions")
+            .field("cache", &self.cache)
+            .field("progress", &self.progress.as_ref().map(|_| "callback"))
+            .finish()
+    }
 }
 
 impl LoadOptions {
@@ -30,6 +56,23 @@ impl LoadOptions {
     /// The precompiled-artifact cache, if one is set (with its [`stats`](ArtifactCache::stats)).
     pub fn cache(&self) -> Option<&ArtifactCache> {
         self.cache.as_deref()
+    }
+
+    /// Tells `progress` how far the compiling has come ([`CompileProgress`]),
+    /// e.g. to draw a progress bar: a cold load of many plugins takes
+    /// seconds. The callback runs on the compiling threads, so it must be
+    /// quick; the library itself never prints.
+    pub fn with_progress(
+        mut self,
+        progress: impl Fn(CompileProgress) + Send + Sync + 'static,
+    ) -> Self {
+        self.progress = Some(Arc::new(progress));
+        self
+    }
+
+    /// The progress callback, if one is set.
+    pub(crate) fn progress(&self) -> Option<&ProgressFn> {
+        self.progress.as_deref()
     }
 
     /// The cache, for a loaded tree to keep.

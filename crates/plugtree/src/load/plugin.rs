@@ -24,7 +24,7 @@ use super::restart::Fate;
 use super::store::PluginState;
 use crate::describe::val_check::{describe, matches};
 use crate::describe::{Catalog, Limits, PluginId, ValueType};
-use crate::host::{DynamicFn, HostPlug};
+use crate::host::{Caller, DynamicFn, HostPlug};
 
 /// A plugin whose component was compiled, linked and instantiated, or a
 /// host plug ready to answer.
@@ -53,13 +53,38 @@ enum Body {
     Host(HostBody),
 }
 
-/// What a call goes into `enter` for, named in its error only.
+/// What a call goes into `enter` for, named in its error and its span.
 #[derive(Clone, Copy)]
 enum Callee {
     /// The plug's function of this index.
     Function(usize),
     /// A resource's destructor.
     ResourceDrop,
+}
+
+impl Callee {
+    /// Its name: the WIT function's, or `resource drop`.
+    fn name(self, body: &ComponentBody) -> &str {
+        match self {
+            Callee::Function(index) => body.names.get(index).map_or("", String::as_str),
+            Callee::ResourceDrop => "resource drop",
+        }
+    }
+}
+
+/// The span every call into a plugin runs in (target `plugtree::call`, level
+/// debug): `plugin` and `function` of the callee. Nested calls nest their
+/// spans, so the caller's span is the parent; a subscriber that enables them
+/// can route what happens inside a call, a guest's log lines included, by plugin.
+macro_rules! call_span {
+    ($plugin:expr, $function:expr) => {
+        tracing::debug_span!(
+            target: "plugtree::call",
+            "plugin",
+            plugin = $plugin.as_str(),
+            function = $function
+        )
+    };
 }
 
 struct ComponentBody {
@@ -230,10 +255,11 @@ impl LoadedPlugin {
         }
     }
 
-    /// Calls function number `function`, of fast shape `S`, typed; a host
-    /// plug (no typed functions) is called with `Val`s.
+    /// Calls function number `function`, of fast shape `S`, typed, for
+    /// `caller`; a host plug (no typed functions) is called with `Val`s.
     pub fn call_fast<S: FastShape>(
         &self,
+        caller: Caller<'_>,
         function: usize,
         params: S::Params,
     ) -> Result<S::Result, ProviderFailure> {
@@ -244,7 +270,7 @@ impl LoadedPlugin {
                 self.call_typed_in::<S::Params, (S::Result,)>(body, function, params, sent)
                     .map(|(r,)| r)
             }
-            _ => self.call_fast_with_vals::<S>(function, params),
+            _ => self.call_fast_with_vals::<S>(caller, function, params),
         }
     }
 
@@ -254,10 +280,11 @@ impl LoadedPlugin {
     #[inline(never)]
     fn call_fast_with_vals<S: FastShape>(
         &self,
+        caller: Caller<'_>,
         function: usize,
         params: S::Params,
     ) -> Result<S::Result, ProviderFailure> {
-        let answer = self.call(function, &params.into_vals(), true)?;
+        let answer = self.call(caller, function, &params.into_vals(), true)?;
         answer.as_ref().and_then(S::Result::from_val).ok_or_else(|| {
             ProviderFailure::Trapped(format!(
                 "plugin `{}` answered in another shape than its WIT says",
@@ -382,20 +409,22 @@ impl LoadedPlugin {
         state.limiter.memory_left()
     }
 
-    /// Calls the plug's function number `function` with `params`, within
-    /// the plugin's limits.
+    /// Calls the plug's function number `function` with `params` for
+    /// `caller` (which a host plug's function may ask for), within the
+    /// plugin's limits.
     ///
     /// A trap or an exceeded limit fails the plugin: wasmtime refuses to
     /// enter an instance after it trapped, so later calls answer
     /// `Unavailable` at once, and the failure is kept for [`Self::failure`].
     pub fn call(
         &self,
+        caller: Caller<'_>,
         function: usize,
         params: &[Val],
         has_result: bool,
     ) -> Result<Option<Val>, ProviderFailure> {
         let body = match &self.body {
-            Body::Host(host) => return self.call_host(host, function, params, has_result),
+            Body::Host(host) => return self.call_host(caller, host, function, params, has_result),
             Body::Component(body) => body,
         };
         let Some(func) = body.funcs.get(function).copied().flatten() else {
@@ -404,7 +433,8 @@ impl LoadedPlugin {
         // A typed call is cheaper than a dynamic one even from `Val`s.
         if let Some(shape) = body.shapes.get(function).copied().flatten()
             && has_result
-            && let Some(answer) = shape.visit(CallWithVals { plugin: self, function, args: params })
+            && let Some(answer) =
+                shape.visit(CallWithVals { caller, plugin: self, function, args: params })
         {
             return answer.map(Some);
         }
@@ -429,6 +459,7 @@ impl LoadedPlugin {
     /// Neither fails the plug: host code has no instance to poison.
     fn call_host(
         &self,
+        caller: Caller<'_>,
         host: &HostBody,
         function: usize,
         params: &[Val],
@@ -440,7 +471,8 @@ impl LoadedPlugin {
                 self.id
             )));
         };
-        let answer = match catch_unwind(AssertUnwindSafe(|| (f.call)(params))) {
+        let _span = call_span!(&self.id, &f.name).entered();
+        let answer = match catch_unwind(AssertUnwindSafe(|| (f.call)(caller, params))) {
             Ok(Ok(answer)) => answer,
             Ok(Err(e)) => return Err(ProviderFailure::Unavailable(e.message().to_string())),
             Err(panic) => {
@@ -507,6 +539,9 @@ impl LoadedPlugin {
         poisons: impl Fn(&wasmtime::Error, &ProviderFailure) -> bool,
         work: impl FnOnce(&mut Store<PluginState>) -> wasmtime::Result<R>,
     ) -> Result<R, ProviderFailure> {
+        // Without a subscriber that wants it, one relaxed load of tracing's
+        // global level: the names below are not even looked up.
+        let _span = call_span!(&self.id, entry.name(body)).entered();
         let (mut store, _inside) = self.lock(body)?;
         // Checked under the lock: the call that fails a plugin holds it.
         if let Some(failed) = self.failure() {
@@ -533,10 +568,7 @@ impl LoadedPlugin {
         refusal: Option<LimitHit>,
         poisons: impl Fn(&wasmtime::Error, &ProviderFailure) -> bool,
     ) -> ProviderFailure {
-        let function = match entry {
-            Callee::Function(index) => body.names.get(index).map_or("", String::as_str),
-            Callee::ResourceDrop => "resource drop",
-        };
+        let function = entry.name(body);
         let failure = classify(e, &self.id, function, &body.limits, inherited, refusal);
         if poisons(e, &failure) {
             tracing::warn!(plugin = %self.id, function, ?failure, "plugin failed");
@@ -631,6 +663,7 @@ mod tests {
 
     use super::{LoadedPlugin, PluginState, ProviderFailure, Setup};
     use crate::describe::Limits;
+    use crate::host::Caller;
     use crate::load::limits::{PluginLimiter, prepare_store};
     use crate::load::ticker::probe;
 
@@ -689,7 +722,7 @@ mod tests {
             .instance("test:re/cb")
             .and_then(|mut cb| {
                 cb.func_new("back", move |_, _, _, results| {
-                    let inner = plugin_ref.get().map(|p| p.call(0, &[], true));
+                    let inner = plugin_ref.get().map(|p| p.call(Caller::Host, 0, &[], true));
                     if let Some(Err(failure)) = inner {
                         seen_ref.lock().expect("lock").push(failure);
                     }
@@ -704,7 +737,7 @@ mod tests {
         // A deadlock would hang the call: wait for it with a deadline.
         let (send, answer) = mpsc::channel();
         let caller = plugin.clone();
-        std::thread::spawn(move || send.send(caller.call(0, &[], true)));
+        std::thread::spawn(move || send.send(caller.call(Caller::Host, 0, &[], true)));
         let outcome = answer
             .recv_timeout(Duration::from_secs(20))
             .expect("the call returned instead of deadlocking");
@@ -716,7 +749,7 @@ mod tests {
         );
         // Re-entry is refused, not a fault of the plugin: it keeps answering.
         assert!(!plugin.is_failed());
-        assert_eq!(plugin.call(0, &[], true), Ok(Some(Val::U32(7))));
+        assert_eq!(plugin.call(Caller::Host, 0, &[], true), Ok(Some(Val::U32(7))));
     }
 
     #[test]
@@ -744,11 +777,12 @@ mod tests {
             .expect("link");
         let plugin = plugin_of(&engine, &linker, &component, "panicky");
 
-        let unwound =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| plugin.call(0, &[], true)));
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            plugin.call(Caller::Host, 0, &[], true)
+        }));
         assert!(unwound.is_err(), "the host function's panic unwinds out of the call");
         // The same thread calls again: not refused as re-entrant.
-        let again = plugin.call(0, &[], true);
+        let again = plugin.call(Caller::Host, 0, &[], true);
         assert!(!matches!(again, Err(ProviderFailure::Reentrant(_))), "{again:?}");
         assert_eq!(*calls.lock().unwrap_or_else(|p| p.into_inner()), 2, "{again:?}");
     }

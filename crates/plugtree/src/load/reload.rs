@@ -175,6 +175,7 @@ impl LoadedTree {
             std::slice::from_ref(&fresh),
             &[0],
             self.reload.cache.as_deref(),
+            None,
         );
         let component = compiled
             .into_iter()

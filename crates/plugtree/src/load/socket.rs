@@ -29,6 +29,7 @@ use super::fast::Shape;
 use super::plugin::LoadedPlugin;
 use super::slot::PluginSlot;
 use crate::describe::{Cardinality, Function, FunctionKind, PluginId};
+use crate::host::Caller;
 use crate::resolve::Unsatisfied;
 
 /// One function of a socket's interface as a call needs it, worked out at load.
@@ -86,10 +87,12 @@ pub(crate) trait Crossing {
 #[derive(Debug)]
 pub(crate) struct NoOwner;
 
-/// Calls `f` with `params` on the providers of a socket of `cardinality`
-/// (their instances now, in declaration order) and gives each provider's
-/// answer to `answer`, with the provider's id, as it comes.
+/// Calls `f` with `params` for `caller` (the consumer whose socket it is, or
+/// the host) on the providers of a socket of `cardinality` (their instances
+/// now, in declaration order) and gives each provider's answer to `answer`,
+/// with the provider's id, as it comes.
 pub(crate) fn fan_out<P: Deref<Target = Arc<LoadedPlugin>>>(
+    caller: Caller<'_>,
     cardinality: Cardinality,
     f: &SocketFunction,
     instances: impl IntoIterator<Item = P>,
@@ -106,7 +109,7 @@ pub(crate) fn fan_out<P: Deref<Target = Arc<LoadedPlugin>>>(
                 "the handle is from plugin `{}` before it was restarted: a restart loses every handle the instance gave out",
                 p.id
             ))),
-            Ok(()) => p.call(f.index, params, f.has_result).and_then(|value| match value {
+            Ok(()) => p.call(caller, f.index, params, f.has_result).and_then(|value| match value {
                 Some(value) => crossing.receive(p, value).map(Some),
                 None => Ok(None),
             }),
