@@ -206,3 +206,36 @@ fn a_manifest_remaps_and_check_shows_the_exported_name() {
     let call = run(&["call", "test:ver/greeter@1.0.0.greet(\"cy\")"]);
     assert!(call.contains("\"hi from theirs, cy\""), "{call}");
 }
+
+#[test]
+fn a_compatible_version_passes_its_resources_under_the_apps_name() {
+    // ver-tally exports test:ver/tally@1.1.0 with a `counter` resource; the
+    // app's WIT is @1.0.0: the resource types compare by the app's name.
+    let tree = guests::load(
+        PluginTree::builder()
+            .wit_text(
+                "tally.wit",
+                "package test:ver@1.0.0;
+                 interface tally {
+                     resource counter { constructor(start: u32); bump: func() -> u32; }
+                     make: func(start: u32) -> counter;
+                 }",
+            )
+            .root("test:ver/tally@1.0.0")
+            .plugin("ver-tally", guests::guest("ver-tally")),
+    );
+    let root = "test:ver/tally@1.0.0";
+    let handle = |answer: Socket<plugtree::Answer>| match answer {
+        Socket::ExactlyOne(_, Ok(Some(Val::Resource(r)))) => r,
+        other => panic!("a counter: {other:?}"),
+    };
+    let made = handle(tree.dispatch(root, "make", &[Val::U32(41)]).expect("make"));
+    let built = handle(tree.dispatch(root, "[constructor]counter", &[Val::U32(9)]).expect("new"));
+    for (counter, next) in [(made, 42), (built, 10)] {
+        assert_eq!(
+            tree.dispatch(root, "[method]counter.bump", &[Val::Resource(counter)]).expect("bump"),
+            Socket::ExactlyOne("ver-tally".into(), Ok(Some(Val::U32(next))))
+        );
+        tree.drop_resource(counter).expect("dropped");
+    }
+}

@@ -101,6 +101,20 @@ impl Signature {
             && self.params.iter().zip(&other.params).all(|((_, a), (_, b))| a == b)
     }
 
+    /// The signature with the resources of interface `from` seen as `to`'s:
+    /// how a component's own name for an interface (a compatible version, a
+    /// remapped export) is compared with the app's.
+    pub(crate) fn with_resources_of(&self, from: &str, to: &str) -> Signature {
+        Signature {
+            params: self
+                .params
+                .iter()
+                .map(|(n, t)| (n.clone(), t.with_resources_of(from, to)))
+                .collect(),
+            result: self.result.as_ref().map(|t| t.with_resources_of(from, to)),
+        }
+    }
+
     /// True when a parameter or the result contains a handle (a resource,
     /// future, stream or error context) rather than plain data.
     pub(crate) fn needs_handles(&self) -> bool {
@@ -263,6 +277,43 @@ pub(crate) fn resource_name(
     match def.kind {
         TypeDefKind::Resource => Ok(ResourceName { interface, name }),
         _ => Err(UnknownType { name }),
+    }
+}
+
+impl ValueType {
+    /// The type with the resources of interface `from` seen as `to`'s.
+    fn with_resources_of(&self, from: &str, to: &str) -> ValueType {
+        let one = |t: &ValueType| Box::new(t.with_resources_of(from, to));
+        let name = |r: &ResourceName| ResourceName {
+            interface: if r.interface == from { to.to_string() } else { r.interface.clone() },
+            name: r.name.clone(),
+        };
+        match self {
+            ValueType::Own(r) => ValueType::Own(name(r)),
+            ValueType::Borrow(r) => ValueType::Borrow(name(r)),
+            ValueType::List(t) => ValueType::List(one(t)),
+            ValueType::FixedList(t, n) => ValueType::FixedList(one(t), *n),
+            ValueType::Map(k, v) => ValueType::Map(one(k), one(v)),
+            ValueType::Record(fields) => ValueType::Record(
+                fields.iter().map(|(n, t)| (n.clone(), t.with_resources_of(from, to))).collect(),
+            ),
+            ValueType::Tuple(items) => {
+                ValueType::Tuple(items.iter().map(|t| t.with_resources_of(from, to)).collect())
+            }
+            ValueType::Variant(cases) => ValueType::Variant(
+                cases
+                    .iter()
+                    .map(|(n, t)| (n.clone(), t.as_ref().map(|t| t.with_resources_of(from, to))))
+                    .collect(),
+            ),
+            ValueType::Option(t) => ValueType::Option(one(t)),
+            ValueType::Result { ok, err } => {
+                ValueType::Result { ok: ok.as_deref().map(one), err: err.as_deref().map(one) }
+            }
+            ValueType::Future(t) => ValueType::Future(t.as_deref().map(one)),
+            ValueType::Stream(t) => ValueType::Stream(t.as_deref().map(one)),
+            other => other.clone(),
+        }
     }
 }
 

@@ -432,8 +432,10 @@ pub(crate) fn check_plugin(
             // only; one socket is imported in one form.
             let plain_form =
                 (app.cardinality == Cardinality::ExactlyOne).then(|| wanted.signature.clone());
-            let is_abi = expected.same_types(&f.signature) && plain != Some(true);
-            let is_plain = plain_form.as_ref().is_some_and(|p| p.same_types(&f.signature))
+            // The import's own resources are the app interface's.
+            let imported_sig = f.signature.with_resources_of(&imported.name, &app.name);
+            let is_abi = expected.same_types(&imported_sig) && plain != Some(true);
+            let is_plain = plain_form.as_ref().is_some_and(|p| p.same_types(&imported_sig))
                 && plain != Some(false);
             if is_abi || is_plain {
                 plain = Some(is_plain && !is_abi);
@@ -565,13 +567,16 @@ fn check_plug(
         functions: BTreeMap::new(),
     };
     for f in &app.functions {
-        match exported.functions.iter().find(|e| app_name(&e.name) == f.name) {
+        let found = exported.functions.iter().find(|e| app_name(&e.name) == f.name);
+        // The export's own resources are the app interface's.
+        let signature = found.map(|e| e.signature.with_resources_of(&exported.name, &app.name));
+        match found {
             None => errors.push(BuildError::MissingExport {
                 plugin: id.clone(),
                 interface: app.name.clone(),
                 function: f.name.clone(),
             }),
-            Some(found) if !found.signature.same_types(&f.signature) => {
+            Some(found) if !signature.as_ref().is_some_and(|s| s.same_types(&f.signature)) => {
                 errors.push(BuildError::PlugMismatch {
                     plugin: id.clone(),
                     interface: app.name.clone(),
