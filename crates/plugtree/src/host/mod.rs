@@ -25,7 +25,7 @@ pub use builtin::{HOST_WIT, KV_INTERFACE, LOG_INTERFACE, Log, LogLevel, LogLine,
 pub(crate) use wit_value::TypedSignature;
 pub use wit_value::{CallerFunction, HostFunction, WitPayload, WitValue};
 
-use crate::describe::PluginId;
+use crate::describe::{PluginId, ValueType};
 
 /// Why a host function did not answer. The consumer sees it as the socket
 /// ABI's `unavailable` case, with this message.
@@ -175,13 +175,7 @@ impl HostPlug {
     /// types are checked against the WIT when the tree is built. A later
     /// function of the same name replaces an earlier one.
     pub fn func<Args, F: HostFunction<Args>>(self, name: impl Into<String>, f: F) -> Self {
-        let (params, result) = F::signature();
-        let call = f.into_dynamic();
-        self.with(HostFunc {
-            name: name.into(),
-            typed: Some(TypedSignature { params, result }),
-            call,
-        })
+        self.typed(name.into(), F::signature(), f.into_dynamic())
     }
 
     /// [`HostPlug::func`] for a closure that also gets the [`Caller`] of
@@ -193,13 +187,17 @@ impl HostPlug {
         name: impl Into<String>,
         f: F,
     ) -> Self {
-        let (params, result) = F::signature();
-        let call = f.into_dynamic();
-        self.with(HostFunc {
-            name: name.into(),
-            typed: Some(TypedSignature { params, result }),
-            call,
-        })
+        self.typed(name.into(), F::signature(), f.into_dynamic())
+    }
+
+    /// Adds a typed function: its WIT types and its call.
+    fn typed(
+        self,
+        name: String,
+        (params, result): (Vec<ValueType>, Option<ValueType>),
+        call: Arc<DynamicFn>,
+    ) -> Self {
+        self.with(HostFunc { name, typed: Some(TypedSignature { params, result }), call })
     }
 
     /// Implements the WIT function `name` with a dynamic closure over

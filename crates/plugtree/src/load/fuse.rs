@@ -25,9 +25,7 @@ use std::sync::Arc;
 use wasm_compose::graph::{Component, CompositionGraph, EncodeOptions};
 
 use crate::describe::{Catalog, PluginSource, describe_plugin};
-use crate::resolve::{
-    Absorbed, Allowed, PluginStatus, PluginTree, TreePlugin, check_plugin, providers_of,
-};
+use crate::resolve::{Absorbed, PluginStatus, PluginTree, TreePlugin, check_plugin, providers_of};
 
 /// Fuses every edge of `tree` that may be fused, providers first, so that a
 /// chain of plain edges becomes one component; fused providers leave the
@@ -118,15 +116,8 @@ pub(crate) fn checked(
     let old = &plugins[c];
     let described =
         describe_plugin(old.id.clone(), &PluginSource::Bytes(bytes)).map_err(|e| e.to_string())?;
-    let allowed = Allowed {
-        limits: old.limits,
-        grants: old.grants.clone(),
-        restart: old.restart,
-        remap: old.remap.clone(),
-        dynamic: old.dynamic.clone(),
-    };
     let mut errors = Vec::new();
-    let mut fresh = check_plugin(catalog, described, allowed, &mut errors);
+    let mut fresh = check_plugin(catalog, described, old.allowed(), &mut errors);
     if let Some(e) = errors.first() {
         return Err(format!("the composed component does not check: {e}"));
     }

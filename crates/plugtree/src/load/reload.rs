@@ -14,7 +14,7 @@ use super::{
     LoadContext, LoadError, LoadedPlugin, LoadedTree, PluginSlot, compile, fuse, load_one,
 };
 use crate::describe::{PluginId, PluginSource, describe_plugin};
-use crate::resolve::{Allowed, BuildError, PluginStatus, TreePlugin, check_plugin, providers_of};
+use crate::resolve::{BuildError, PluginStatus, TreePlugin, check_plugin, providers_of};
 
 /// What a reload did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,14 +129,8 @@ impl LoadedTree {
             describe_plugin(plugin.clone(), &source).map_err(|e| rejected(vec![e.into()]))?;
         let own = described.component.clone();
         // The new component is allowed what the old one was; strict mode checks it too.
-        let allowed = Allowed {
-            limits: plugins[member].limits,
-            grants: plugins[member].grants.clone(),
-            restart: plugins[member].restart,
-            remap: plugins[member].remap.clone(),
-            dynamic: plugins[member].dynamic.clone(),
-        };
         let mut errors = Vec::new();
+        let allowed = plugins[member].allowed();
         let mut fresh = check_plugin(&self.catalog, described, allowed, &mut errors);
         if !errors.is_empty() {
             return Err(rejected(errors));

@@ -88,6 +88,20 @@ pub(crate) struct TreePlugin {
     pub host: Option<Arc<HostPlug>>,
 }
 
+impl TreePlugin {
+    /// What the host said about this plugin, for checking a new component
+    /// in its place (a reload, a fused group's composition).
+    pub(crate) fn allowed(&self) -> Allowed {
+        Allowed {
+            limits: self.limits,
+            grants: self.grants.clone(),
+            restart: self.restart,
+            remap: self.remap.clone(),
+            dynamic: self.dynamic.clone(),
+        }
+    }
+}
+
 /// A provider composed into its consumer's component (a fused edge).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Absorbed {
