@@ -2,8 +2,12 @@
 //! per scenario. Every scenario runs on real components that `guests` builds
 //! from `test-components/` on first use.
 
+mod allocated;
 mod guests;
 mod polyglot;
+
+#[global_allocator]
+static ALLOCATOR: allocated::Counting = allocated::Counting;
 
 mod cache;
 mod caller_identity;

@@ -98,6 +98,35 @@ fn a_huge_file_of_zeros_is_refused_from_its_first_bytes() {
 }
 
 #[test]
+fn a_section_declaring_gigabytes_is_refused_without_allocating_them() {
+    // A component header, then a type section declaring 4 GiB - 16 bytes of
+    // which 2 follow. wit-parser's decoder grows its buffer by a section's
+    // declared size before reading it: this took 3 GB (a `components`
+    // fuzzer find, fuzz/corpus/components/oom-section-size-7e422a3e).
+    let bytes = b"\0asm\x0d\x00\x01\x00\x07\xf0\xff\xff\xff\x0f\x0b\x00".to_vec();
+    let before = crate::allocated::by_this_thread();
+    let (_, errors) = PluginTree::builder()
+        .wit(guests::app_wit().join("values.wit"))
+        .root("test:app/values")
+        .plugin("huge", plugtree::PluginSource::Bytes(bytes))
+        .build()
+        .expect("the app's WIT is valid");
+    let allocated = crate::allocated::by_this_thread() - before;
+    assert!(allocated < 16 << 20, "refusing 14 bytes allocated {allocated} bytes");
+    // (Beside the root's `Unsatisfied`: the tree has no other plugin.)
+    let invalid: Vec<String> = errors
+        .iter()
+        .filter_map(|e| match e {
+            BuildError::Plugin(e @ PluginError::InvalidComponent { .. }) => Some(e.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(invalid.len(), 1, "{errors:?}");
+    assert!(invalid[0].contains("plugin `huge`"), "{}", invalid[0]);
+    assert!(invalid[0].contains("unexpected end-of-file"), "{}", invalid[0]);
+}
+
+#[test]
 fn component_text_errors_are_located_in_the_file_and_quoted_short() {
     let dir = dir("text");
     let bad = dir.join("bad.wat");

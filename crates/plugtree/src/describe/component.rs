@@ -43,6 +43,7 @@ pub(crate) fn describe_plugin(
         message: excerpt(&message),
     };
     let binary = wat::Parser::new().parse_bytes(path, &raw).map_err(|e| invalid(e.to_string()))?;
+    sections_fit(&binary).map_err(invalid)?;
     let (resolve, world) = match decode(&binary).map_err(|e| invalid(format!("{e:#}")))? {
         DecodedWasm::Component(resolve, world) => (resolve, world),
         DecodedWasm::WitPackage(..) => return Err(not(NotAComponent::WitPackage)),
@@ -72,6 +73,18 @@ pub(crate) fn describe_plugin(
         }
     }
     Ok(DescribedPlugin { id, component: binary.into_owned().into(), exports, imports })
+}
+
+/// Checks that every section, nested ones included, fits in the bytes there
+/// are. wit-parser's `decode` reads through a buffer it first grows by the
+/// size a section *declares*, so a 26 KB file declaring a 3 GB section took
+/// 3 GB (a `components` fuzzer find); wasmparser over the whole slice
+/// refuses such a section without allocating for it.
+fn sections_fit(binary: &[u8]) -> Result<(), String> {
+    for payload in wasmparser::Parser::new(0).parse_all(binary) {
+        payload.map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 /// How many bytes of a file are read to tell what it is before the rest.
