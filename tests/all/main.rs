@@ -21,6 +21,7 @@ mod fused;
 mod fuzz;
 mod guests_build;
 mod host_plugs;
+mod host_resources;
 mod hostile;
 mod languages;
 mod large_tree;

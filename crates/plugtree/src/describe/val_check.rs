@@ -1,12 +1,28 @@
 //! Which component values a [`ValueType`] admits: the one check of a `Val`
 //! against WIT, used for the host's arguments and for host plugs' answers.
 
-use wasmtime::component::Val;
+use wasmtime::component::{ResourceAny, Val};
 
 use super::types::ValueType;
 
 /// True when `val` is a value of `ty`.
 pub(crate) fn matches(val: &Val, ty: &ValueType) -> bool {
+    matches_owning(val, ty, &ResourceAny::owned)
+}
+
+/// [`matches`] where `owns` says which handles stand for an `own`: a host
+/// plug's resources cross as tokens wasmtime calls borrows.
+pub(crate) fn matches_owning(
+    val: &Val,
+    ty: &ValueType,
+    owns: &dyn Fn(&ResourceAny) -> bool,
+) -> bool {
+    let matches = |v: &Val, t: &ValueType| matches_owning(v, t, owns);
+    let optional = |v: Option<&Val>, t: Option<&ValueType>| match (v, t) {
+        (None, None) => true,
+        (Some(v), Some(t)) => matches(v, t),
+        _ => false,
+    };
     let names_match =
         |given: &[String], allowed: &[String]| given.iter().all(|g| allowed.contains(g));
     match (val, ty) {
@@ -41,7 +57,7 @@ pub(crate) fn matches(val: &Val, ty: &ValueType) -> bool {
             cases.iter().any(|(name, t)| name == case && optional(payload.as_deref(), t.as_ref()))
         }
         (Val::Enum(case), ValueType::Enum(cases)) => cases.contains(case),
-        (Val::Resource(r), ValueType::Own(_)) => r.owned(),
+        (Val::Resource(r), ValueType::Own(_)) => owns(r),
         (Val::Resource(_), ValueType::Borrow(_)) => true,
         (Val::Flags(given), ValueType::Flags(flags)) => names_match(given, flags),
         (Val::Option(v), ValueType::Option(t)) => v.as_deref().is_none_or(|v| matches(v, t)),
@@ -53,11 +69,18 @@ pub(crate) fn matches(val: &Val, ty: &ValueType) -> bool {
     }
 }
 
-fn optional(val: Option<&Val>, ty: Option<&ValueType>) -> bool {
-    match (val, ty) {
-        (None, None) => true,
-        (Some(v), Some(t)) => matches(v, t),
-        _ => false,
+/// Every resource handle inside `value`.
+pub(crate) fn resources_in(value: &Val, out: &mut Vec<ResourceAny>) {
+    match value {
+        Val::Resource(r) => out.push(*r),
+        Val::List(items) | Val::Tuple(items) | Val::FixedLengthList(items) => {
+            items.iter().for_each(|v| resources_in(v, out))
+        }
+        Val::Record(fields) => fields.iter().for_each(|(_, v)| resources_in(v, out)),
+        Val::Variant(_, Some(v))
+        | Val::Option(Some(v))
+        | Val::Result(Ok(Some(v)) | Err(Some(v))) => resources_in(v, out),
+        _ => {}
     }
 }
 

@@ -15,6 +15,7 @@ use wasmtime::component::{ResourceAny, Val};
 pub use error::{CallError, DispatchError};
 pub use typed::TypedRootFunc;
 
+use crate::describe::val_check::resources_in;
 use crate::describe::{Cardinality, Function, PluginId};
 use crate::host::Caller;
 use crate::load::{
@@ -377,21 +378,6 @@ impl CallError {
                 CallError::ProviderFailed { plugin, function, error }
             }
         }
-    }
-}
-
-/// Every resource handle inside `value`.
-fn resources_in(value: &Val, out: &mut Vec<ResourceAny>) {
-    match value {
-        Val::Resource(r) => out.push(*r),
-        Val::List(items) | Val::Tuple(items) | Val::FixedLengthList(items) => {
-            items.iter().for_each(|v| resources_in(v, out))
-        }
-        Val::Record(fields) => fields.iter().for_each(|(_, v)| resources_in(v, out)),
-        Val::Variant(_, Some(v))
-        | Val::Option(Some(v))
-        | Val::Result(Ok(Some(v)) | Err(Some(v))) => resources_in(v, out),
-        _ => {}
     }
 }
 

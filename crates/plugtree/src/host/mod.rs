@@ -8,12 +8,19 @@
 //! answers checked on every call). [`MemoryKv`] and [`Log`] are ready-made
 //! plugs for the `plugtree:host` interfaces (`wit/host/plugtree-host.wit`).
 //!
+//! A host plug may hand out resources: Rust values of a [`HostResource`]
+//! type, returned as [`Own<T>`] and taken back as [`Own<T>`] or
+//! [`Borrow<T>`]. They cross plugins as a component's resources do (a
+//! consumer holds a proxy; a handle reaches only the plug that made it), and
+//! dropping the last handle drops the value: its `Drop` is the destructor.
+//!
 //! A function that needs to know who called it (per-plugin policy, routing a
 //! plugin's logs) is given with [`HostPlug::func_with_caller`] or
 //! [`HostPlug::func_dynamic_with_caller`]: its closure gets the [`Caller`] of
 //! each call as its first argument.
 
 mod builtin;
+mod resource;
 mod wit_value;
 
 use std::fmt;
@@ -22,6 +29,8 @@ use std::sync::Arc;
 use wasmtime::component::Val;
 
 pub use builtin::{HOST_WIT, KV_INTERFACE, LOG_INTERFACE, Log, LogLevel, LogLine, MemoryKv};
+pub use resource::{Borrow, HostResource, Own};
+pub(crate) use resource::{Object, Objects, Scope};
 pub(crate) use wit_value::TypedSignature;
 pub use wit_value::{CallerFunction, HostFunction, WitPayload, WitValue};
 

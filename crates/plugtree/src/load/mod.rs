@@ -12,6 +12,7 @@ mod failure;
 mod fast;
 mod fuse;
 mod handles;
+mod host_objects;
 mod limits;
 mod link;
 mod options;
@@ -256,7 +257,7 @@ impl PluginTree {
         for &index in &self.load_order {
             let plugin = &self.plugins[index];
             let outcome = match (&plugin.host, compiled.remove(&index)) {
-                (Some(host), _) => Ok(LoadedPlugin::host(host, &self.catalog)),
+                (Some(host), _) => Ok(LoadedPlugin::host(host, &self.catalog, engine)),
                 (None, Some(Ok(component))) => {
                     let cx = LoadContext { engine, support, catalog: &self.catalog, kinds: &kinds };
                     load_one(&cx, &self.plugins, index, &component, &loaded)

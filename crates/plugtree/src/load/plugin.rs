@@ -15,6 +15,7 @@ use wasmtime::component::{
 use super::failure::{Failure, ProviderFailure};
 use super::fast::{CallWithVals, FastParams, FastShape, FastValue, Shape, ShapeVisitor};
 use super::handles::ProxyTable;
+use super::host_objects::HostObjects;
 use super::limits::{
     CallAllowance, CallBudget, EngineSupport, LimitHit, TransferExceeded, check_transfer, classify,
     value_bytes,
@@ -22,9 +23,9 @@ use super::limits::{
 use super::recipe::InstanceRecipe;
 use super::restart::Fate;
 use super::store::PluginState;
-use crate::describe::val_check::{describe, matches};
+use crate::describe::val_check::{describe, matches, matches_owning, resources_in};
 use crate::describe::{Catalog, Limits, PluginId, ValueType};
-use crate::host::{Caller, DynamicFn, HostPlug};
+use crate::host::{Caller, DynamicFn, HostPlug, Objects, Scope};
 
 /// A plugin whose component was compiled, linked and instantiated, or a
 /// host plug ready to answer.
@@ -104,16 +105,19 @@ struct ComponentBody {
     limits: Limits,
 }
 
-/// A host plug's functions, indexed like the interface's functions.
+/// A host plug's functions, indexed like the interface's functions, and
+/// the resources it handed out (when its interface defines any).
 struct HostBody {
     funcs: Vec<Option<HostCall>>,
+    objects: Option<Arc<HostObjects>>,
 }
 
 struct HostCall {
     name: String,
     call: Arc<DynamicFn>,
     /// The WIT result type a dynamic function's answer is checked against;
-    /// `None` for a typed function, whose types were checked at build.
+    /// `None` for a typed function, whose types were checked at build
+    /// (unless its answer holds resources: made outside a call, one is not).
     check: Option<Option<ValueType>>,
 }
 
@@ -251,7 +255,7 @@ impl LoadedPlugin {
     pub fn resource_types(&self) -> Vec<ResourceType> {
         match &self.body {
             Body::Component(body) => body.resources.iter().map(|(t, _)| *t).collect(),
-            Body::Host(_) => Vec::new(),
+            Body::Host(host) => host.objects.iter().flat_map(|o| o.resource_types()).collect(),
         }
     }
 
@@ -363,24 +367,37 @@ impl LoadedPlugin {
         answer.map_err(|e| self.other_types(body, function, &e))
     }
 
-    /// A host plug, its functions ordered like its interface's in `catalog`.
-    pub fn host(plug: &HostPlug, catalog: &Catalog) -> Self {
+    /// A host plug, its functions ordered like its interface's in
+    /// `catalog`; the table of its resources, if it has any, makes its
+    /// tokens in a store of `engine`.
+    pub fn host(plug: &HostPlug, catalog: &Catalog, engine: &wasmtime::Engine) -> Self {
         let interface = catalog.get(&plug.interface);
         let funcs = interface
             .map(|i| i.functions.as_slice())
             .unwrap_or_default()
             .iter()
             .map(|f| {
-                plug.functions.iter().find(|h| h.name == f.name).map(|h| HostCall {
-                    name: h.name.clone(),
-                    call: h.call.clone(),
-                    check: h.typed.is_none().then(|| f.signature.result.clone()),
+                plug.functions.iter().find(|h| h.name == f.name).map(|h| {
+                    let resources =
+                        f.signature.result.as_ref().is_some_and(ValueType::needs_handles);
+                    HostCall {
+                        name: h.name.clone(),
+                        call: h.call.clone(),
+                        check: (h.typed.is_none() || resources).then(|| f.signature.result.clone()),
+                    }
                 })
             })
             .collect();
+        let objects = interface.filter(|i| !i.resources.is_empty()).map(|i| {
+            let names = i.resources.iter().map(|name| crate::describe::ResourceName {
+                interface: i.name.clone(),
+                name: name.clone(),
+            });
+            Arc::new(HostObjects::new(engine, names))
+        });
         LoadedPlugin {
             id: plug.id.clone(),
-            body: Body::Host(HostBody { funcs }),
+            body: Body::Host(HostBody { funcs, objects }),
             proxies: Arc::default(),
             failure: OnceLock::new(),
             recipe: None,
@@ -472,6 +489,7 @@ impl LoadedPlugin {
             )));
         };
         let _span = call_span!(&self.id, &f.name).entered();
+        let _scope = host.objects.as_ref().map(|o| Scope::enter(o.clone() as Arc<dyn Objects>));
         let answer = match catch_unwind(AssertUnwindSafe(|| (f.call)(caller, params))) {
             Ok(Ok(answer)) => answer,
             Ok(Err(e)) => return Err(ProviderFailure::Unavailable(e.message().to_string())),
@@ -490,11 +508,20 @@ impl LoadedPlugin {
         let fits = match (&f.check, &answer) {
             (None, _) => answer.is_some() == has_result,
             (Some(None), None) => true,
-            (Some(Some(ty)), Some(value)) => matches(value, ty),
+            (Some(Some(ty)), Some(value)) => match &host.objects {
+                Some(objects) => matches_owning(value, ty, &|r| objects.resource_name(r).is_some()),
+                None => matches(value, ty),
+            },
             (Some(_), _) => false,
         };
         if !fits {
             let found = answer.as_ref().map_or_else(|| "no value".to_string(), describe);
+            // Resources the refused answer handed out go back to the table's void.
+            if let (Some(objects), Some(answer)) = (&host.objects, &answer) {
+                let mut tokens = Vec::new();
+                resources_in(answer, &mut tokens);
+                tokens.into_iter().for_each(|token| drop(objects.take(token)));
+            }
             return Err(ProviderFailure::Trapped(format!(
                 "host plug `{}` answered `{}` with {found}, which its WIT result does not admit",
                 self.id, f.name
@@ -505,9 +532,13 @@ impl LoadedPlugin {
 
     /// The WIT name of `resource`'s type if this plugin's plug defines it.
     pub fn resource_name(&self, resource: &ResourceAny) -> Option<&str> {
-        let Body::Component(body) = &self.body else { return None };
-        let ty = resource.ty();
-        body.resources.iter().find(|(t, _)| *t == ty).map(|(_, name)| name.as_str())
+        match &self.body {
+            Body::Component(body) => {
+                let ty = resource.ty();
+                body.resources.iter().find(|(t, _)| *t == ty).map(|(_, name)| name.as_str())
+            }
+            Body::Host(host) => host.objects.as_ref()?.resource_name(resource),
+        }
     }
 
     /// Drops one of this plugin's resources: its destructor runs, within the
@@ -523,8 +554,22 @@ impl LoadedPlugin {
         match &self.body {
             Body::Component(body) => self
                 .enter(body, Callee::ResourceDrop, poisons, |store| resource.resource_drop(store)),
-            Body::Host(_) => {
-                Err(ProviderFailure::BadHandle(format!("host plug `{}` has no resources", self.id)))
+            Body::Host(host) => {
+                let object = host.objects.as_ref().and_then(|objects| objects.take(resource));
+                let Some(object) = object else {
+                    return Err(ProviderFailure::BadHandle(format!(
+                        "the handle is not a live resource of host plug `{}`",
+                        self.id
+                    )));
+                };
+                // The value's `Drop` is the resource's destructor: host code, kept
+                // from unwinding into the caller as a host function's panic is.
+                catch_unwind(AssertUnwindSafe(|| drop(object))).map_err(|_| {
+                    ProviderFailure::Trapped(format!(
+                        "host plug `{}` panicked dropping a resource",
+                        self.id
+                    ))
+                })
             }
         }
     }

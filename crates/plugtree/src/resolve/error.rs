@@ -238,17 +238,6 @@ pub enum BuildError {
         /// The interface it names.
         interface: String,
     },
-    /// A host plug for an interface that defines resources: host plugs
-    /// provide plain functions only.
-    #[error("host plug `{plugin}` provides `{interface}`, which defines resources ({}); host plugs cannot provide resources", resources.join(", "))]
-    HostPlugResources {
-        /// The host plug.
-        plugin: PluginId,
-        /// Its interface.
-        interface: String,
-        /// The interface's resources.
-        resources: Vec<String>,
-    },
     /// A host plug implements a function its interface does not define.
     #[error("host plug `{plugin}` implements `{function}`, which `{interface}` does not define")]
     HostPlugExtraFunction {
@@ -306,7 +295,6 @@ impl BuildError {
             | BuildError::SocketMismatch { plugin, .. }
             | BuildError::ConstructorOnSocket { plugin, .. }
             | BuildError::HostPlugInterface { plugin, .. }
-            | BuildError::HostPlugResources { plugin, .. }
             | BuildError::HostPlugExtraFunction { plugin, .. }
             | BuildError::TooDeep { plugin, .. } => Some(plugin),
             BuildError::Cycle { .. } => None,

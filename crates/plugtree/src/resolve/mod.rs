@@ -627,7 +627,8 @@ fn check_wasi_import(plugin: &PluginId, import: &str, grants: &Grants) -> Option
 }
 
 /// Checks a host plug against its interface: every function implemented,
-/// nothing else, typed closures with the WIT's types, no resources.
+/// nothing else, typed closures with the WIT's types (resources as
+/// [`Own`](crate::host::Own) and [`Borrow`](crate::host::Borrow) of the WIT's resource).
 fn check_host_plug(catalog: &Catalog, host: HostPlug, errors: &mut Vec<BuildError>) -> TreePlugin {
     let before = errors.len();
     let id = host.id.clone();
@@ -636,13 +637,6 @@ fn check_host_plug(catalog: &Catalog, host: HostPlug, errors: &mut Vec<BuildErro
             plugin: id.clone(),
             interface: host.interface.clone(),
         }),
-        Some(wanted) if !wanted.resources.is_empty() => {
-            errors.push(BuildError::HostPlugResources {
-                plugin: id.clone(),
-                interface: wanted.name.clone(),
-                resources: wanted.resources.clone(),
-            })
-        }
         Some(wanted) => {
             for f in &wanted.functions {
                 match host.functions.iter().find(|h| h.name == f.name) {
