@@ -47,6 +47,8 @@ struct PluginReport {
     wasi: Vec<String>,
     /// Its restart policy; `null`: failed for good until reloaded.
     restart: Option<RestartReport>,
+    /// Declared stateless: up to this many warm instances; `null`: one.
+    pool: Option<u32>,
     errors: Vec<Problem>,
 }
 
@@ -208,6 +210,7 @@ fn report(loaded: &Loaded, status: Status) -> Report {
             capabilities: CapabilitiesReport::new(&p.capabilities()),
             wasi: p.wasi_imports().map(String::from).collect(),
             restart: p.restart.map(RestartReport::new),
+            pool: p.pool,
             errors: loaded
                 .problems
                 .iter()
@@ -309,6 +312,9 @@ impl TextTree<'_> {
         println!("{indent}  capabilities: {}", capabilities_text(&plugin));
         if let Some(policy) = plugin.restart {
             println!("{indent}  restart: {policy}");
+        }
+        if let Some(pool) = plugin.pool {
+            println!("{indent}  pool: stateless, up to {pool} warm instances");
         }
         for problem in self.problems.iter().filter(|e| e.plugin.as_deref() == Some(id)) {
             print_problem(problem, depth + 1);

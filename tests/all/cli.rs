@@ -206,6 +206,7 @@ fn check_json_reports_every_plugin_with_its_errors() {
             "capabilities": {"dirs": [], "env": [], "args": [], "stdout": false, "stderr": false, "network": [], "name_lookup": false, "strict": false},
             "wasi": [],
             "restart": null,
+            "pool": null,
             "errors": [{
                 "plugin": "corrupt",
                 "message": "plugin `corrupt` is not a valid component: unexpected end-of-file (at offset 0xb)",

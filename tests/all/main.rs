@@ -23,6 +23,7 @@ mod guests_build;
 mod host_plugs;
 mod host_resources;
 mod hostile;
+mod instance_pools;
 mod languages;
 mod large_tree;
 mod limits;

@@ -24,6 +24,11 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+/// The most warm instances a stateless plugin's pool may keep
+/// (`TreeBuilder::pool`, a manifest's `pool`): each is a store with its
+/// own memory, within the plugin's limits.
+pub const MAX_POOL: u32 = 64;
+
 /// What a plugin may consume. [`Limits::default`] lets a normal plugin work and
 /// stops a runaway one; every field documents its default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -17,6 +17,7 @@
 //! restart = { max = 3, within = "60s" }  # opt-in restarts (see `RestartPolicy`)
 //! remap = { export = "their:pkg/greeter@0.3.0", plug = "my:app/greeter" }  # see `Remap`
 //! dynamic = ["my:app/dictionary"]  # plain sockets kept unfused
+//! pool = 4                          # stateless: up to 4 warm instances for parallel callers
 //! grants = { dirs = [{ host = "data", guest = "/data", mode = "ro" }], stdout = true }
 //!
 //! [[host]]                          # a ready-made host plug (see `plugtree::host`)
@@ -31,6 +32,7 @@ use serde::Deserialize;
 
 use super::grants::{Grants, RawGrants};
 use super::interface::Cardinality;
+use super::limits::MAX_POOL;
 use super::limits::{Limits, RawLimits};
 use super::plugin_id::PluginId;
 use super::remap::Remap;
@@ -94,6 +96,9 @@ pub struct ManifestPlugin {
     pub remap: Option<Remap>,
     /// Plain sockets kept dynamic rather than fused at load, by interface.
     pub dynamic: Vec<String>,
+    /// Declared stateless, with up to this many warm instances (`pool`);
+    /// `None`: one instance.
+    pub pool: Option<u32>,
 }
 
 /// Why a manifest could not be used.
@@ -169,6 +174,16 @@ pub enum ManifestError {
         /// Which key and why.
         message: String,
     },
+    /// A plugin's `pool` is out of range.
+    #[error("invalid manifest `{}`: plugin `{plugin}`: `pool = {pool}`: give 1 to {max} instances", path.display(), max = MAX_POOL)]
+    Pool {
+        /// The manifest path.
+        path: PathBuf,
+        /// The plugin whose `pool` is wrong.
+        plugin: PluginId,
+        /// The size given.
+        pool: u32,
+    },
     /// A file the manifest names does not exist.
     #[error("invalid manifest `{}`: {what} `{}` does not exist", path.display(), missing.display())]
     MissingFile {
@@ -217,6 +232,7 @@ struct RawPlugin {
     remap: Option<Remap>,
     #[serde(default)]
     dynamic: Vec<String>,
+    pool: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -317,6 +333,13 @@ impl Manifest {
                         message,
                     }
                 })?;
+            if let Some(pool) = p.pool.filter(|n| !(1..=MAX_POOL).contains(n)) {
+                return Err(ManifestError::Pool {
+                    path: path.to_path_buf(),
+                    plugin: PluginId::new(p.id),
+                    pool,
+                });
+            }
             plugins.push(ManifestPlugin {
                 id: PluginId::new(p.id),
                 path: full,
@@ -325,6 +348,7 @@ impl Manifest {
                 restart,
                 remap: p.remap,
                 dynamic: p.dynamic,
+                pool: p.pool,
             });
         }
         let mut host = Vec::with_capacity(raw.host.len());
@@ -407,6 +431,28 @@ mod tests {
             bad.ends_with("plugin `x`: limit `deadline`: `soon` is not a duration like `10s`"),
             "{bad}"
         );
+    }
+
+    #[test]
+    fn plugin_pools_are_read_and_checked() {
+        let m = parse(
+            "root = \"a\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\npool = 4\n\
+             [[plugins]]\nid = \"y\"\npath = \"Cargo.toml\"\n",
+        )
+        .expect("valid");
+        assert_eq!((m.plugins[0].pool, m.plugins[1].pool), (Some(4), None));
+        for pool in ["0", "65"] {
+            let text = format!(
+                "root = \"a\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\npool = {pool}\n"
+            );
+            let e = parse(&text).expect_err("out of range");
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "invalid manifest `plugtree.toml`: plugin `x`: `pool = {pool}`: give 1 to 64 instances"
+                )
+            );
+        }
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub use error::{DescribeError, NotAComponent, PluginError};
 pub use grants::{Capability, DirGrant, DirMode, Grants, HostPort};
 pub(crate) use interface::Lookup;
 pub use interface::{Cardinality, Catalog, Function, FunctionKind, Interface};
-pub use limits::{Limit, Limits};
+pub use limits::{Limit, Limits, MAX_POOL};
 pub use manifest::{BuiltinPlug, Manifest, ManifestError, ManifestHostPlug, ManifestPlugin};
 pub use plugin::PluginSource;
 pub use plugin_id::PluginId;

@@ -315,6 +315,13 @@ impl LoadedTree {
         })
     }
 
+    /// How many instances answer for `plugin` now: 1, or for a pooled
+    /// plugin (`TreeBuilder::pool`) 1 plus the warm instances overlapping
+    /// calls have made so far. `None` for an id not loaded.
+    pub fn instances(&self, plugin: &str) -> Option<usize> {
+        self.plugins.iter().find(|p| p.id == plugin).map(|p| p.instances())
+    }
+
     /// How many resource handles `plugin` holds from its providers now.
     pub fn handles_held(&self, plugin: &str) -> Option<usize> {
         self.plugins.iter().find(|p| p.id == plugin).map(|p| p.current().proxies.len())

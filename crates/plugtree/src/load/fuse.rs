@@ -9,7 +9,7 @@
 //! is fused only where that changes nothing a user chose: the provider is a
 //! component, ready, no root provider, the socket's only provider and used by
 //! no other plugin; it imports no WASI (its grants would merge into the
-//! head's); its limits and restart policy are the consumer's; its plug is not
+//! head's); its limits, restart policy and pool are the consumer's; its plug is not
 //! remapped; the interface defines no resources (plugtree's handle rules stay
 //! dynamic); and the host did not keep the edge dynamic
 //! (`TreeBuilder::keep_dynamic`). Every other edge stays dynamic, and a
@@ -81,7 +81,8 @@ fn fusable(
             && provider.wasi.is_empty()
             && provider.plug_names.functions.is_empty()
             && provider.limits == consumer.limits
-            && provider.restart == consumer.restart;
+            && provider.restart == consumer.restart
+            && provider.pool == consumer.pool;
         fits.then(|| (socket.import.clone(), p))
     })
 }

@@ -126,7 +126,8 @@ pub fn default_engine() -> wasmtime::Result<Engine> {
 /// A loaded tree: call it with [`LoadedTree::dispatch`].
 ///
 /// It is `Send + Sync`; calls into one plugin are serialized by its store's
-/// lock, calls into different plugins run in parallel.
+/// lock (unless it is pooled: [`TreeBuilder::pool`](crate::TreeBuilder::pool)),
+/// calls into different plugins run in parallel.
 ///
 /// # Fused edges
 /// Loading composes each plain `exactly-one` edge whose provider serves no
@@ -272,7 +273,7 @@ impl PluginTree {
             };
             match outcome {
                 Ok(p) => {
-                    let p = Arc::new(PluginSlot::new(p, plugin.restart));
+                    let p = Arc::new(PluginSlot::new(p, plugin.restart, plugin.pool));
                     in_order.push(p.clone());
                     loaded.insert(index, p);
                 }
@@ -472,9 +473,9 @@ fn load_one(
         proxies,
     };
     let loaded = recipe.instantiate()?;
-    // Kept only where a restart may need it: it holds the linker's definitions.
-    Ok(match plugin.restart {
-        Some(_) => loaded.with_recipe(Arc::new(recipe)),
-        None => loaded,
+    // Kept only where a restart or a pool may need it: it holds the linker's definitions.
+    Ok(match (plugin.restart, plugin.pool) {
+        (None, None) => loaded,
+        _ => loaded.with_recipe(Arc::new(recipe)),
     })
 }

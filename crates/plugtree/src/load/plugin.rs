@@ -4,7 +4,7 @@
 use std::any::TypeId;
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use wasmtime::Store;
@@ -41,7 +41,16 @@ pub(crate) struct LoadedPlugin {
     recipe: Option<Arc<InstanceRecipe>>,
     /// What became of this instance after it failed, under a restart policy.
     fate: OnceLock<Fate>,
+    /// Calls that borrowed this instance from a pooled slot and have not
+    /// ended (`PluginSlot::borrow`); untouched outside pools.
+    claims: Claims,
 }
+
+/// A pooled instance's claim count, on a cache line of its own: written by
+/// the thread using the instance, never next to what other threads read.
+#[repr(align(128))]
+#[derive(Default)]
+struct Claims(AtomicU32);
 
 // Unboxed: a `LoadedPlugin` always lives in an `Arc`, and a call saves a
 // dependent load.
@@ -144,7 +153,9 @@ impl Drop for Inside<'_> {
     }
 }
 
-fn thread_token() -> u64 {
+/// A number unique to the calling thread (never 0): the re-entry mark, and
+/// where a thread starts looking in a pool.
+pub(crate) fn thread_token() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     thread_local!(static TOKEN: Cell<u64> = const { Cell::new(0) });
     TOKEN.with(|t| {
@@ -221,6 +232,7 @@ impl LoadedPlugin {
             failure: OnceLock::new(),
             recipe: None,
             fate: OnceLock::new(),
+            claims: Claims::default(),
         }
     }
 
@@ -244,6 +256,28 @@ impl LoadedPlugin {
     /// Records what became of this failed instance (first decision wins).
     pub fn set_fate(&self, fate: Fate) {
         let _ = self.fate.set(fate);
+    }
+
+    /// Claims this instance for one call if no call has it (a pool's way to
+    /// spread calls); `false` when another call claimed it.
+    pub fn try_claim(&self) -> bool {
+        self.claims.0.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed).is_ok()
+    }
+
+    /// Claims this instance for one call whatever the others (it may wait).
+    pub fn claim(&self) {
+        self.claims.0.fetch_add(1, Ordering::Acquire);
+    }
+
+    /// Gives back one claim.
+    pub fn release(&self) {
+        self.claims.0.fetch_sub(1, Ordering::Release);
+    }
+
+    /// Whether this instance was made from `recipe` (not from the component
+    /// a reload replaced).
+    pub fn made_by(&self, recipe: &Arc<InstanceRecipe>) -> bool {
+        self.recipe.as_ref().is_some_and(|r| Arc::ptr_eq(r, recipe))
     }
 
     /// Whether a fresh instance replaced this one after it failed.
@@ -402,6 +436,7 @@ impl LoadedPlugin {
             failure: OnceLock::new(),
             recipe: None,
             fate: OnceLock::new(),
+            claims: Claims::default(),
         }
     }
 

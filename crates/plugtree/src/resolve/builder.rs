@@ -56,6 +56,7 @@ pub struct TreeBuilder {
     restarts: Vec<(PluginId, RestartPolicy)>,
     remaps: Vec<(PluginId, Remap)>,
     dynamic: Vec<(PluginId, String)>,
+    pools: Vec<(PluginId, u32)>,
 }
 
 impl TreeBuilder {
@@ -82,6 +83,9 @@ impl TreeBuilder {
             }
             if let Some(remap) = &plugin.remap {
                 builder = builder.remap(plugin.id.clone(), remap.clone());
+            }
+            if let Some(instances) = plugin.pool {
+                builder = builder.pool(plugin.id.clone(), instances);
             }
             for interface in &plugin.dynamic {
                 builder = builder.keep_dynamic(plugin.id.clone(), interface.clone());
@@ -158,6 +162,19 @@ impl TreeBuilder {
         self
     }
 
+    /// Declares component plugin `id` stateless: it keeps up to `instances`
+    /// warm instances (at most [`MAX_POOL`](crate::describe::MAX_POOL)), so
+    /// calls from several threads run in parallel instead of queueing on
+    /// one store. Each call may run in any of them, so nothing a call leaves
+    /// in an instance (globals, memory) is seen by the next; a plugin whose
+    /// plug or sockets pass resources is refused
+    /// ([`BuildError::PoolWithResources`](crate::BuildError::PoolWithResources)).
+    /// Instances are made when calls overlap, each within the plugin's limits.
+    pub fn pool(mut self, id: impl Into<PluginId>, instances: u32) -> Self {
+        self.pools.push((id.into(), instances));
+        self
+    }
+
     /// Lets one component plugin be restarted after it fails (traps or
     /// exceeds a limit): a fresh instance answers the next call, at most
     /// `policy.max` times within `policy.within`; see [`RestartPolicy`] for
@@ -229,6 +246,7 @@ impl TreeBuilder {
                 .unwrap_or_default(),
             restart: self.restarts.iter().rev().find(|(p, _)| p == id).map(|r| r.1),
             remap: self.remaps.iter().rev().find(|(p, _)| p == id).map(|r| r.1.clone()),
+            pool: self.pools.iter().rev().find(|(p, _)| p == id).map(|r| r.1),
             dynamic: self
                 .dynamic
                 .iter()

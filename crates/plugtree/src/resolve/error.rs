@@ -57,6 +57,25 @@ pub enum BuildError {
         /// The id, escaped when printed.
         plugin: PluginId,
     },
+    /// A pool of no instances, or of more than [`MAX_POOL`](crate::describe::MAX_POOL).
+    #[error("plugin `{plugin}`: a pool of {pool} instances: give 1 to {max}", max = crate::describe::MAX_POOL)]
+    PoolSize {
+        /// The plugin.
+        plugin: PluginId,
+        /// The size asked for.
+        pool: u32,
+    },
+    /// A pool for a plugin whose plug or sockets pass resources: a handle
+    /// lives in one instance, and the next call may run in another.
+    #[error(
+        "plugin `{plugin}` cannot be pooled: `{interface}` has resources, whose handles live in one instance"
+    )]
+    PoolWithResources {
+        /// The plugin.
+        plugin: PluginId,
+        /// The interface with resources (its plug or one of its sockets).
+        interface: String,
+    },
     /// The plugin's grants are unusable (see [`Grants::problem`](crate::describe::Grants::problem)).
     #[error("plugin `{plugin}`: {message}")]
     InvalidGrants {
@@ -296,6 +315,8 @@ impl BuildError {
             | BuildError::ConstructorOnSocket { plugin, .. }
             | BuildError::HostPlugInterface { plugin, .. }
             | BuildError::HostPlugExtraFunction { plugin, .. }
+            | BuildError::PoolSize { plugin, .. }
+            | BuildError::PoolWithResources { plugin, .. }
             | BuildError::TooDeep { plugin, .. } => Some(plugin),
             BuildError::Cycle { .. } => None,
             BuildError::Unsatisfied(u) => u.consumer.as_ref(),

@@ -19,8 +19,8 @@ pub use builder::{SetupError, TreeBuilder};
 pub use error::{BuildError, Unsatisfied};
 
 use crate::describe::{
-    Cardinality, Catalog, DescribedPlugin, Grants, Import, Interface, Limits, Lookup, PluginId,
-    Remap, RestartPolicy, Signature, WasiNeed, socket_abi, wasi_need,
+    Cardinality, Catalog, DescribedPlugin, Grants, Import, Interface, Limits, Lookup, MAX_POOL,
+    PluginId, Remap, RestartPolicy, Signature, WasiNeed, socket_abi, wasi_need,
 };
 use crate::host::HostPlug;
 
@@ -78,6 +78,8 @@ pub(crate) struct TreePlugin {
     pub remap: Option<Remap>,
     /// Plain sockets the host keeps dynamic rather than fused, by interface.
     pub dynamic: Vec<String>,
+    /// Declared stateless: up to this many warm instances (components only).
+    pub pool: Option<u32>,
     /// Fusion (`load/fuse.rs`): the plugin whose component it was composed into.
     pub fused_into: Option<usize>,
     /// Fusion: its own component, before the providers it absorbed were composed in.
@@ -98,6 +100,7 @@ impl TreePlugin {
             restart: self.restart,
             remap: self.remap.clone(),
             dynamic: self.dynamic.clone(),
+            pool: self.pool,
         }
     }
 }
@@ -152,6 +155,7 @@ pub(crate) struct Allowed {
     pub restart: Option<RestartPolicy>,
     pub remap: Option<Remap>,
     pub dynamic: Vec<String>,
+    pub pool: Option<u32>,
 }
 
 /// What a plugin is made of.
@@ -195,6 +199,9 @@ pub struct PluginView<'a> {
     /// How often it is restarted after failing; `None`: failed for good
     /// until reloaded (always `None` for host plugs, which do not fail).
     pub restart: Option<RestartPolicy>,
+    /// Declared stateless: up to this many warm instances answer parallel
+    /// callers (`None`: one instance, calls queued on it).
+    pub pool: Option<u32>,
     /// A component or a host plug.
     pub kind: PluginKind,
     /// Set once loaded, for a provider whose one consumer's plain socket was
@@ -261,6 +268,7 @@ impl PluginTree {
             limits: &p.limits,
             grants: &p.grants,
             restart: p.restart,
+            pool: p.pool,
             kind: if p.host.is_some() { PluginKind::Host } else { PluginKind::Component },
             fused_into: p.fused_into.map(|i| &self.plugins[i].id),
             sockets: &p.sockets,
@@ -320,6 +328,7 @@ pub(crate) fn resolve(
                     restart: allowed.restart,
                     remap: allowed.remap,
                     dynamic: allowed.dynamic,
+                    pool: allowed.pool,
                     fused_into: None,
                     unfused: None,
                     absorbed: Vec::new(),
@@ -473,6 +482,9 @@ pub(crate) fn check_plugin(
             providers: Vec::new(),
         });
     }
+    if let Some(pool) = allowed.pool {
+        check_pool(catalog, &id, pool, plug, &sockets, errors);
+    }
     let status = if errors.len() > before { PluginStatus::Failed } else { PluginStatus::Ready };
     TreePlugin {
         id,
@@ -488,10 +500,36 @@ pub(crate) fn check_plugin(
         restart: allowed.restart,
         remap: allowed.remap,
         dynamic: allowed.dynamic,
+        pool: allowed.pool,
         fused_into: None,
         unfused: None,
         absorbed: Vec::new(),
         host: None,
+    }
+}
+
+/// A pool of `pool` instances for `id`: within [`MAX_POOL`], and only where
+/// nothing outlives a call in one instance that the next call, in another,
+/// would need — a resource handle in its plug or its sockets.
+fn check_pool(
+    catalog: &Catalog,
+    id: &PluginId,
+    pool: u32,
+    plug: Option<&Interface>,
+    sockets: &[SocketUse],
+    errors: &mut Vec<BuildError>,
+) {
+    if !(1..=MAX_POOL).contains(&pool) {
+        errors.push(BuildError::PoolSize { plugin: id.clone(), pool });
+    }
+    let socket_interfaces = sockets.iter().filter_map(|s| catalog.get(&s.interface));
+    for interface in plug.into_iter().chain(socket_interfaces) {
+        if !interface.resources.is_empty() {
+            errors.push(BuildError::PoolWithResources {
+                plugin: id.clone(),
+                interface: interface.name.clone(),
+            });
+        }
     }
 }
 
@@ -685,6 +723,7 @@ fn check_host_plug(catalog: &Catalog, host: HostPlug, errors: &mut Vec<BuildErro
         plug_names: PlugNames::default(),
         remap: None,
         dynamic: Vec::new(),
+        pool: None,
         fused_into: None,
         unfused: None,
         absorbed: Vec::new(),
