@@ -3,7 +3,8 @@
 //! thread (plugin), each row a depth of the call stack, root at the top,
 //! each function as wide as its share of the thread's samples.
 //!
-//! `cargo run --example profile_svg -- PROFILE.json OUT.svg`
+//! `cargo run --example profile_svg -- PROFILE.json… OUT.svg` (the threads
+//! of every profile given, one after another)
 //!
 //! It reads the Firefox processed profile's tables (`samples.stack`,
 //! `stackTable`, `frameTable.func`, `funcTable.name`, `stringArray`), as
@@ -33,15 +34,17 @@ impl Node {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [input, output] = args.as_slice() else {
-        return Err("usage: profile_svg PROFILE.json OUT.svg".into());
+    let Some((output, inputs)) = args.split_last().filter(|(_, inputs)| !inputs.is_empty()) else {
+        return Err("usage: profile_svg PROFILE.json… OUT.svg".into());
     };
-    let profile: Value = serde_json::from_slice(&std::fs::read(input)?)?;
-    let threads = profile["threads"].as_array().ok_or("the profile has no threads")?;
-    let trees: Vec<(String, Node)> = threads
-        .iter()
-        .map(|t| Ok((t["name"].as_str().unwrap_or("?").to_string(), stack_tree(t)?)))
-        .collect::<Result<_, String>>()?;
+    let mut trees: Vec<(String, Node)> = Vec::new();
+    for input in inputs {
+        let profile: Value = serde_json::from_slice(&std::fs::read(input)?)?;
+        let threads = profile["threads"].as_array().ok_or("the profile has no threads")?;
+        for t in threads {
+            trees.push((t["name"].as_str().unwrap_or("?").to_string(), stack_tree(t)?));
+        }
+    }
     let mut svg = String::new();
     let height: f64 =
         trees.iter().map(|(_, tree)| (tree.depth() as f64 + 2.0) * ROW + 10.0).sum::<f64>();

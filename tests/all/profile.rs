@@ -206,3 +206,23 @@ fn a_tree_loaded_without_a_profile_has_none_to_finish() {
         "the tree was loaded without a profile (`LoadOptions::with_profile`)"
     );
 }
+
+#[test]
+fn an_engine_that_does_not_check_epochs_cannot_be_profiled() {
+    let mut config = plugtree::engine_config();
+    config.epoch_interruption(false);
+    let engine = plugtree::Engine::new(&config).expect("engine");
+    let (tree, _) =
+        prof_app().limits(Limits::default().with_deadline(None)).build().expect("valid WIT");
+    let options = LoadOptions::default().with_profile(Duration::from_millis(10));
+    let (tree, load_errors) = tree.load_with(&engine, &options);
+    assert!(load_errors.is_empty(), "{load_errors:?}");
+    // The tree answers, unsampled; the profile says why there is none.
+    assert_eq!(run(&tree, 5), answered("top", 10));
+    let refused = tree.finish_profile(Vec::new()).unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "the engine does not check epochs (`Config::epoch_interruption`), which sampling needs"
+    );
+    assert!(matches!(tree.finish_profile(Vec::new()), Err(ProfileError::AlreadyFinished)));
+}

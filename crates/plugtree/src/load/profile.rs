@@ -142,6 +142,8 @@ impl TreeProfile {
         let threads = {
             let mut state = lock(&self.state);
             if let Some(refused) = state.refused.take() {
+                // Refused once; a second try is told it is over.
+                state.finished = true;
                 return Err(refused);
             }
             if state.finished {
@@ -327,10 +329,10 @@ impl StoreProfiler {
             // A store idle for a while (between calls, or waiting on a
             // provider) reaches its callback at once when it runs again:
             // such a sample stands for no interval of running, so it is not taken.
-            if now.duration_since(last) <= interval.saturating_mul(3) {
-                if let Some(profiler) = lock(&profiler).as_mut() {
-                    profiler.sample(&state, interval);
-                }
+            if now.duration_since(last) <= interval.saturating_mul(3)
+                && let Some(profiler) = lock(&profiler).as_mut()
+            {
+                profiler.sample(&state, interval);
             }
             last = now;
             Ok(sampled_deadline(ticks))
