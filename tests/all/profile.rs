@@ -226,3 +226,21 @@ fn an_engine_that_does_not_check_epochs_cannot_be_profiled() {
     );
     assert!(matches!(tree.finish_profile(Vec::new()), Err(ProfileError::AlreadyFinished)));
 }
+
+#[test]
+fn a_reloaded_plugin_gets_a_thread_of_its_own() {
+    let tree = load_profiled(prof_app().keep_dynamic("top", "test:prof/leaf"));
+    assert_eq!(run(&tree, ROUNDS), answered("top", 2 * ROUNDS));
+    tree.reload("leaf", guests::wat("prof-leaf")).expect("reloaded");
+    assert_eq!(run(&tree, ROUNDS), answered("top", 2 * ROUNDS));
+    let (profile, _) = finish(&tree);
+    assert_processed_format(&profile);
+    let threads = threads(&profile);
+    let names: Vec<&str> = threads.iter().map(|(n, _, _)| n.as_str()).collect();
+    assert_eq!(names, ["leaf", "top", "leaf (reload 1)"]);
+    for (name, samples, functions) in &threads {
+        assert!(*samples > 0, "{name} was sampled");
+        assert!(functions.iter().all(|f| f.starts_with(&format!("{name}: "))), "{functions:?}");
+    }
+    assert!(threads[2].2.iter().any(|f| f == "leaf (reload 1): spin_rounds"), "{threads:?}");
+}

@@ -303,6 +303,10 @@ fn prefix_functions(thread: &mut Value, name: &str) {
     }
 }
 
+/// A gap between two epoch callbacks longer than this many intervals means
+/// the store sat idle in between.
+const IDLE_INTERVALS: u32 = 5;
+
 /// One store's sampling: its component's profiler and the interval.
 #[derive(Clone)]
 pub(crate) struct StoreProfiler {
@@ -328,8 +332,9 @@ impl StoreProfiler {
             let now = Instant::now();
             // A store idle for a while (between calls, or waiting on a
             // provider) reaches its callback at once when it runs again:
-            // such a sample stands for no interval of running, so it is not taken.
-            if now.duration_since(last) <= interval.saturating_mul(3)
+            // such a sample stands for no interval of running, so it is not
+            // taken. Five intervals: a busy machine delays ticks, not by that.
+            if now.duration_since(last) <= interval.saturating_mul(IDLE_INTERVALS)
                 && let Some(profiler) = lock(&profiler).as_mut()
             {
                 profiler.sample(&state, interval);
