@@ -13,6 +13,11 @@
 //! a `Val` call to a key-value plug and a `Log` line (a `tracing` event, with
 //! no subscriber here).
 //!
+//! The profiling rows time the socket-ABI chains again, loaded with a guest
+//! profile (`LoadOptions::with_profile`, every 10 ms): what sampling costs a
+//! call while it is on. Off, a tree pays nothing for it (compare the
+//! `plugtree` rows with a build of the commit before).
+//!
 //! `cargo bench --bench hop_floor [-- CALLS ROUNDS]` (default 20000 calls, 15 rounds).
 
 mod chains;
@@ -38,6 +43,18 @@ fn main() {
         DEPTHS.into_iter().map(|(hops, top)| (hops, raw_chain(&engine, top, false))).collect();
     let (mut one_store, one_store_hop) = raw_chain(&engine, 4, true);
     let trees = bench_chains(&engine);
+    let profile =
+        plugtree::load::LoadOptions::default().with_profile(std::time::Duration::from_millis(10));
+    let profiled: Vec<_> = DEPTHS
+        .into_iter()
+        .map(|(hops, top)| {
+            let (tree, errors) = chains::bench_chain_builder(top).build().expect("valid WIT");
+            assert!(errors.is_empty(), "{errors:?}");
+            let (tree, errors) = tree.load_with(&engine, &profile);
+            assert!(errors.is_empty(), "{errors:?}");
+            (hops, tree, format!("test:bench/level{top}"))
+        })
+        .collect();
     // The same depths made of plain guests: fused into one component, and kept dynamic.
     let plain: Vec<_> = DEPTHS
         .into_iter()
@@ -98,6 +115,11 @@ fn main() {
         });
         for (hops, tree, interface) in &trees {
             time(format!("plugtree {hops}"), &mut || {
+                black_box(add_through(tree, interface));
+            });
+        }
+        for (hops, tree, interface) in &profiled {
+            time(format!("profiled {hops}"), &mut || {
                 black_box(add_through(tree, interface));
             });
         }
@@ -196,6 +218,27 @@ fn main() {
         );
     }
 
+    println!(
+        "\n| a call through the chain, profiling on ÷ off | 0 hops | 1 deep | 2 deep | 5 deep |"
+    );
+    println!("|---|---:|---:|---:|---:|");
+    let cells = |on: &str| -> Vec<String> {
+        DEPTHS
+            .iter()
+            .map(|(h, _)| {
+                let (on, off) = (best[&format!("{on} {h}")], best[&format!("plugtree {h}")]);
+                format!("{on:.0} ns ÷ {off:.0} ns = {:.3}×", on / off)
+            })
+            .collect()
+    };
+    println!("| socket ABI, sampled every 10 ms | {} |", cells("profiled").join(" | "));
+    // What the profiles took: samples while the chains' code ran (a short
+    // call spends most of its time in the host, unsampled).
+    let samples: usize =
+        profiled.iter().map(|(_, t, _)| t.finish_profile(std::io::sink()).unwrap_or(0)).sum();
+    println!("\nsamples in the chains' profiles: {samples}");
+    spinning(&engine, rounds);
+
     println!("\n| host plug calls | ns per call |");
     println!("|---|---:|");
     for name in [
@@ -205,6 +248,47 @@ fn main() {
     ] {
         println!("| {name} | {:.0} |", best[name]);
     }
+}
+
+/// A call that spins in the guest (`prof-leaf`'s `spin`, 100 million
+/// rounds), profiled and not, each timed once per round and kept at its
+/// best: what sampling every 10 ms costs a call that runs.
+fn spinning(engine: &wasmtime::Engine, rounds: u32) {
+    const SPIN: u32 = 100_000_000;
+    let leaf = || {
+        PluginTree::builder()
+            .wit(guests::app_wit().join("prof.wit"))
+            .root("test:prof/leaf")
+            .plugin("leaf", guests::wat("prof-leaf"))
+    };
+    let (tree, errors) = leaf().build().expect("valid WIT");
+    assert!(errors.is_empty(), "{errors:?}");
+    let profile =
+        plugtree::load::LoadOptions::default().with_profile(std::time::Duration::from_millis(10));
+    let (on, errors) = tree.load_with(engine, &profile);
+    assert!(errors.is_empty(), "{errors:?}");
+    let off = load(leaf(), engine);
+    let spin = |tree: &LoadedTree| {
+        let start = Instant::now();
+        match tree.dispatch("test:prof/leaf", "spin", &[Val::U32(SPIN)]) {
+            Ok(Socket::ExactlyOne(_, Ok(Some(Val::U32(SPIN))))) => {}
+            other => panic!("{other:?}"),
+        }
+        start.elapsed().as_secs_f64() * 1e3
+    };
+    let (mut best_on, mut best_off) = (f64::MAX, f64::MAX);
+    for _ in 0..rounds {
+        best_on = best_on.min(spin(&on));
+        best_off = best_off.min(spin(&off));
+    }
+    let samples = on.finish_profile(std::io::sink()).unwrap_or(0);
+    println!("\n| a call spinning {SPIN} rounds in the guest | profiling off | on | on ÷ off |");
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| `prof-leaf` `spin`, best of {rounds} | {best_off:.1} ms | {best_on:.1} ms | {:.3}× |",
+        best_on / best_off
+    );
+    println!("\nsamples in its profile: {samples} over {rounds} calls");
 }
 
 /// Trees whose calls reach host plugs: `add` on a host plug at the root, the

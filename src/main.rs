@@ -60,6 +60,11 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Sample every plugin of the call with wasmtime's guest profiler
+        /// (every 10 ms while its code runs) and write the profile to FILE
+        /// after the call: Firefox profiler JSON, for https://profiler.firefox.com.
+        #[arg(long, value_name = "FILE")]
+        profile: Option<PathBuf>,
         /// The call, e.g. 'demo:text/pipeline.run("hello")'.
         call: String,
     },
@@ -169,7 +174,9 @@ fn main() -> ExitCode {
     cli::progress::set_quiet(cli.quiet);
     let status = match cli.command {
         Command::Check { manifest, json } => cli::check::run(&manifest.manifest, json),
-        Command::Call { manifest, json, call } => cli::call::run(&manifest.manifest, &call, json),
+        Command::Call { manifest, json, profile, call } => {
+            cli::call::run(&manifest.manifest, &call, json, profile.as_deref())
+        }
         Command::Graph { manifest, format } => {
             let format = match format {
                 GraphFormat::Dot => cli::graph::Format::Dot,

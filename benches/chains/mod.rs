@@ -60,13 +60,17 @@ pub fn bench_chains(engine: &wasmtime::Engine) -> Vec<(u32, LoadedTree, String)>
 /// The benchmark chain from `test:bench/level{top}` down to level5, each
 /// level a plugin of its own.
 pub fn bench_chain(engine: &wasmtime::Engine, top: usize) -> LoadedTree {
-    let builder = (top..=5).fold(
+    load(bench_chain_builder(top), engine)
+}
+
+/// [`bench_chain`]'s tree, not yet built.
+pub fn bench_chain_builder(top: usize) -> plugtree::TreeBuilder {
+    (top..=5).fold(
         PluginTree::builder()
             .wit(guests::app_wit().join("bench.wit"))
             .root(format!("test:bench/level{top}")),
         |b, level| b.plugin(format!("level{level}"), guests::guest(&format!("bench-level{level}"))),
-    );
-    load(builder, engine)
+    )
 }
 
 /// The benchmark chain from `test:bench/level{top}` down to level5 made of

@@ -5,7 +5,9 @@
 //! before anything is compiled: a bad call costs no load. This module then
 //! loads the tree, prints the answers and draws a caret under a bad call.
 
+use std::io::Write;
 use std::path::Path;
+use std::time::Duration;
 
 use plugtree::dispatch::Answer;
 use plugtree::resolve::PluginStatus;
@@ -75,8 +77,12 @@ fn eprint_bad_call(error: &CallParseError, call: &str) {
     }
 }
 
-/// Runs `plugtree call`.
-pub fn run(manifest: &Path, call: &str, json: bool) -> Status {
+/// How often `--profile` samples: wasmtime's own default, one epoch tick.
+const PROFILE_INTERVAL: Duration = Duration::from_millis(10);
+
+/// Runs `plugtree call`; with `profile`, samples the call and writes its
+/// guest profile there.
+pub fn run(manifest: &Path, call: &str, json: bool, profile: Option<&Path>) -> Status {
     // A text that is not a call at all is refused before the manifest is read.
     let called = match ParsedCall::split(call) {
         Ok(called) => Some(called),
@@ -101,7 +107,7 @@ pub fn run(manifest: &Path, call: &str, json: bool) -> Status {
             return refused(json, called, Problem::new(None, &bad), built.problems);
         }
     };
-    let loaded = match built.load() {
+    let loaded = match built.load_profiled(profile.map(|_| PROFILE_INTERVAL)) {
         Ok(loaded) => loaded,
         Err(problem) => {
             problem.eprint("error");
@@ -112,7 +118,42 @@ pub fn run(manifest: &Path, call: &str, json: bool) -> Status {
         // With their causes, as `check` prints them.
         loaded.problems.iter().for_each(|problem| problem.eprint("warning"));
     }
-    call_parsed_and_print(&loaded.tree, parsed, json, loaded.problems)
+    let status = call_parsed_and_print(&loaded.tree, parsed, json, loaded.problems);
+    match profile {
+        Some(file) => match write_profile(&loaded.tree, file) {
+            Ok(()) => status,
+            Err(problem) => {
+                problem.eprint("error");
+                Status::Failed
+            }
+        },
+        None => status,
+    }
+}
+
+/// Writes the tree's guest profile to `file`, saying on stderr how many
+/// samples it holds.
+fn write_profile(tree: &plugtree::LoadedTree, file: &Path) -> Result<(), Problem> {
+    let shown = safe(&file.display().to_string());
+    let cannot = |e: &(dyn std::error::Error + 'static)| {
+        let mut problem = Problem::new(None, e);
+        problem.message = format!("cannot write the profile to {shown}: {}", problem.message);
+        problem
+    };
+    let out = std::fs::File::create(file).map_err(|e| cannot(&e))?;
+    let mut out = std::io::BufWriter::new(out);
+    let samples = tree.finish_profile(&mut out).map_err(|e| cannot(&e))?;
+    out.flush().map_err(|e| cannot(&e))?;
+    eprintln!(
+        "profile: {samples} samples written to {shown} (open it at https://profiler.firefox.com)"
+    );
+    if samples == 0 {
+        eprintln!(
+            "note: no plugin ran for a whole sampling interval ({} ms)",
+            PROFILE_INTERVAL.as_millis()
+        );
+    }
+    Ok(())
 }
 
 /// Parses `call` on a loaded tree, calls it and prints the answers (text or

@@ -129,6 +129,15 @@ impl Built {
     /// # Errors
     /// wasmtime has no engine.
     pub fn load(self) -> Result<Loaded, Problem> {
+        self.load_profiled(None)
+    }
+
+    /// [`Built::load`], the loaded tree sampled every `profile` interval by
+    /// wasmtime's guest profiler if one is given ([`LoadOptions::with_profile`]).
+    ///
+    /// # Errors
+    /// wasmtime has no engine.
+    pub fn load_profiled(self, profile: Option<std::time::Duration>) -> Result<Loaded, Problem> {
         let Built { tree, mut problems } = self;
         let engine = plugtree::default_engine().map_err(|e| Problem::new(None, e.as_ref()))?;
         // Compiling many plugins cold takes seconds: a bar on a terminal.
@@ -140,6 +149,9 @@ impl Built {
             && let Some(cache) = ArtifactCache::at_default_dir()
         {
             options = options.with_cache(cache);
+        }
+        if let Some(interval) = profile {
+            options = options.with_profile(interval);
         }
         let (tree, load_errors) = tree.load_with(&engine, &options);
         bar.finish_and_clear();

@@ -942,3 +942,87 @@ fn a_cold_load_shows_progress_on_a_terminal_unless_quiet() {
     );
     assert!(quiet.contains("3 loaded, 0 failed, 0 unused"), "{quiet:?}");
 }
+
+/// A manifest of the profiling tests' WAT tree (`top` over `leaf`, see
+/// `profile.rs`), in its own folder under `target/cli-tests`.
+fn prof_manifest() -> String {
+    let dir = repo().join("target/cli-tests/profile");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (wit, wat) = (repo().join("test-components/wit/app"), repo().join("test-components/wat"));
+    let text = format!(
+        "root = \"test:prof/work\"\nwit = [{:?}]\n\
+         [[plugins]]\nid = \"top\"\npath = {:?}\n\
+         [[plugins]]\nid = \"leaf\"\npath = {:?}\n",
+        wit.join("prof.wit"),
+        wat.join("prof-top.wat"),
+        wat.join("prof-leaf.wat"),
+    );
+    let path = dir.join("plugtree.toml");
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn call_profile_writes_a_firefox_profile_naming_the_plugins_functions() {
+    let manifest = prof_manifest();
+    let file = repo().join("target/cli-tests/profile/call.json");
+    let _ = std::fs::remove_file(&file);
+    let output = plugtree(&[
+        "call",
+        "-m",
+        &manifest,
+        "--profile",
+        file.to_str().unwrap(),
+        "test:prof/work.run(300000000)",
+    ]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(stdout(&output), "top: 600000000\n");
+    let said = stderr(&output);
+    let samples: usize = said
+        .strip_prefix("profile: ")
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(samples > 0, "{said}");
+    assert_eq!(
+        said,
+        format!(
+            "profile: {samples} samples written to {} (open it at https://profiler.firefox.com)\n",
+            file.display()
+        )
+    );
+    let profile: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).expect("JSON");
+    assert!(profile["meta"]["preprocessedProfileVersion"].is_u64());
+    // The CLI loads a fused group: one thread for `top` and `leaf`.
+    let thread = &profile["threads"][0];
+    assert_eq!(thread["name"], "top+leaf");
+    let strings: Vec<&str> =
+        thread["stringArray"].as_array().unwrap().iter().filter_map(|s| s.as_str()).collect();
+    for function in ["top+leaf: count_up", "top+leaf: spin_rounds"] {
+        assert!(strings.contains(&function), "{function}: {strings:?}");
+    }
+}
+
+#[test]
+fn call_profile_names_the_file_it_cannot_write_with_exit_2() {
+    let manifest = prof_manifest();
+    let file = repo().join("target/cli-tests/profile/no-such-dir/call.json");
+    let output = plugtree(&[
+        "call",
+        "-m",
+        &manifest,
+        "--profile",
+        file.to_str().unwrap(),
+        "test:prof/work.run(5)",
+    ]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert_eq!(stdout(&output), "top: 10\n");
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "error: cannot write the profile to {}: No such file or directory (os error 2)\n",
+            file.display()
+        )
+    );
+}

@@ -31,6 +31,7 @@ mod malformed;
 mod partial_load;
 mod plain;
 mod pooling;
+mod profile;
 mod reload;
 mod resources;
 mod restart;

@@ -52,6 +52,8 @@ pub use describe::{
 };
 pub use dispatch::{Answer, CallError, DispatchError, RootFunc, Socket, TypedRootFunc};
 pub use host::{HostError, HostFunction, HostPlug, LogLine};
+#[cfg(feature = "guest-profiler")]
+pub use load::ProfileError;
 pub use load::{
     ArtifactCache, CacheStats, LoadError, LoadOptions, LoadedTree, PoolShare, ReloadError,
     Reloaded, default_engine, engine_config, pooling_engine_config,

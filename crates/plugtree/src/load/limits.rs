@@ -249,15 +249,23 @@ pub(crate) struct CallAllowance {
     deadline: Option<u64>,
     /// Whether the engine interrupts at epoch deadlines.
     epochs: bool,
+    /// The most epoch ticks a call's deadline may lie ahead: a profiled
+    /// store's sampling interval, so that its epoch callback samples and
+    /// then extends to the real deadline ([`sampled_deadline`]); [`NEVER`]
+    /// unprofiled, where the deadline is the real one and interrupts.
+    sample_ticks: u64,
 }
 
 impl CallAllowance {
-    /// What each call of a plugin with `limits` is given on an engine with `support`.
-    pub fn new(limits: &Limits, support: EngineSupport) -> Self {
+    /// What each call of a plugin with `limits` is given on an engine with
+    /// `support`; `sample_ticks` is a profiled store's sampling interval in
+    /// epoch ticks (`None`: not profiled).
+    pub fn new(limits: &Limits, support: EngineSupport, sample_ticks: Option<u64>) -> Self {
         CallAllowance {
             fuel: limits.fuel.filter(|_| support.fuel),
             deadline: limits.deadline.map(nanos),
             epochs: support.epochs,
+            sample_ticks: sample_ticks.map_or(NEVER, |t| t.clamp(1, NEVER)),
         }
     }
 }
@@ -288,7 +296,8 @@ impl CallBudget {
             (None, Some(outer)) => (Some(outer), true),
             (own, _) => (own, false),
         };
-        store.set_epoch_deadline(at.map_or(NEVER, |at| ticks_of_nanos(at.saturating_sub(now))));
+        let ticks = at.map_or(NEVER, |at| ticks_of_nanos(at.saturating_sub(now)));
+        store.set_epoch_deadline(ticks.min(allowance.sample_ticks));
         OUTER_DEADLINE.with(|c| c.set(at));
         CallBudget { outer, inherited }
     }
@@ -297,6 +306,27 @@ impl CallBudget {
 impl Drop for CallBudget {
     fn drop(&mut self) {
         OUTER_DEADLINE.with(|c| c.set(self.outer));
+    }
+}
+
+/// What a profiled store's epoch callback answers once it has sampled: the
+/// interrupt its deadline would have been if the deadline in force on this
+/// thread (the call's own or its caller's, as [`CallBudget::arm`] set it)
+/// has passed, or else a wait of `sample_ticks`, or less if the deadline
+/// comes sooner. So a profiled store's deadlines fire as an unprofiled
+/// one's do, to within the tick.
+#[cfg(feature = "guest-profiler")]
+pub(crate) fn sampled_deadline(sample_ticks: u64) -> wasmtime::UpdateDeadline {
+    match OUTER_DEADLINE.with(Cell::get) {
+        None => wasmtime::UpdateDeadline::Continue(sample_ticks),
+        Some(at) => {
+            let now = super::ticker::coarse_nanos();
+            if now >= at {
+                wasmtime::UpdateDeadline::Interrupt
+            } else {
+                wasmtime::UpdateDeadline::Continue(ticks_of_nanos(at - now).min(sample_ticks))
+            }
+        }
     }
 }
 

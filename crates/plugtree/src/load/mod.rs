@@ -17,6 +17,8 @@ mod limits;
 mod link;
 mod options;
 mod plugin;
+#[cfg(feature = "guest-profiler")]
+mod profile;
 mod recipe;
 mod reload;
 mod restart;
@@ -38,6 +40,8 @@ pub(crate) use failure::{PlainFailure, ProviderFailure};
 pub(crate) use fast::CallWithVals;
 pub use options::{CompileProgress, LoadOptions};
 pub(crate) use plugin::LoadedPlugin;
+#[cfg(feature = "guest-profiler")]
+pub use profile::ProfileError;
 pub use reload::{ReloadError, Reloaded};
 pub(crate) use slot::PluginSlot;
 pub(crate) use socket::{Crossing, Gathered, RootFunction, RootSocket, called, fan_out};
@@ -151,7 +155,11 @@ pub struct LoadedTree {
     pub(crate) root_calls: Vec<RootFunction>,
     /// What a reload needs to load a plugin again.
     reload: ReloadContext,
-    /// Keeps the engine's epoch ticker running while a plugin has a deadline.
+    /// The guest profile being taken, if the tree was loaded with one.
+    #[cfg(feature = "guest-profiler")]
+    profile: Option<Arc<profile::TreeProfile>>,
+    /// Keeps the engine's epoch ticker running while a plugin has a deadline
+    /// or the tree is profiled.
     _ticker: Option<TickerGuard>,
 }
 
@@ -162,6 +170,9 @@ struct ReloadContext {
     kinds: Arc<Kinds>,
     /// The cache the tree was loaded with; reloads compile through it too.
     cache: Option<Arc<ArtifactCache>>,
+    /// The tree's guest profile: a reloaded component gets a thread of its own.
+    #[cfg(feature = "guest-profiler")]
+    profile: Option<Arc<profile::TreeProfile>>,
     state: Mutex<ReloadState>,
 }
 
@@ -226,8 +237,15 @@ impl PluginTree {
         let mut errors = Vec::new();
         fuse::fuse_edges(&mut self);
         let support = ticker::probe(engine);
+        #[cfg(feature = "guest-profiler")]
+        let profile = options
+            .profile()
+            .map(|interval| Arc::new(profile::TreeProfile::new(engine, interval, support.epochs)));
+        #[cfg(not(feature = "guest-profiler"))]
+        let profile: Option<()> = None;
         let needs_ticker = support.epochs
-            && self.load_order.iter().any(|&i| self.plugins[i].limits.deadline.is_some());
+            && (profile.is_some()
+                || self.load_order.iter().any(|&i| self.plugins[i].limits.deadline.is_some()));
         let ticker = match needs_ticker.then(|| TickerGuard::start(engine)).transpose() {
             Ok(ticker) => ticker,
             Err(e) => {
@@ -260,7 +278,14 @@ impl PluginTree {
             let outcome = match (&plugin.host, compiled.remove(&index)) {
                 (Some(host), _) => Ok(LoadedPlugin::host(host, &self.catalog, engine)),
                 (None, Some(Ok(component))) => {
-                    let cx = LoadContext { engine, support, catalog: &self.catalog, kinds: &kinds };
+                    let cx = LoadContext {
+                        engine,
+                        support,
+                        catalog: &self.catalog,
+                        kinds: &kinds,
+                        #[cfg(feature = "guest-profiler")]
+                        profile: profile.as_deref(),
+                    };
                     load_one(&cx, &self.plugins, index, &component, &loaded)
                 }
                 (None, Some(Err(source))) => {
@@ -322,10 +347,20 @@ impl PluginTree {
             support,
             kinds,
             cache: options.shared_cache(),
+            #[cfg(feature = "guest-profiler")]
+            profile: profile.clone(),
             state: Mutex::new(ReloadState { tree: self, slots: loaded }),
         };
-        let tree =
-            LoadedTree { catalog, root, plugins: in_order, root_calls, reload, _ticker: ticker };
+        let tree = LoadedTree {
+            catalog,
+            root,
+            plugins: in_order,
+            root_calls,
+            reload,
+            #[cfg(feature = "guest-profiler")]
+            profile,
+            _ticker: ticker,
+        };
         (tree, errors)
     }
 }
@@ -336,6 +371,26 @@ struct LoadContext<'a> {
     support: EngineSupport,
     catalog: &'a Catalog,
     kinds: &'a Arc<Kinds>,
+    /// The tree's guest profile, if one is taken.
+    #[cfg(feature = "guest-profiler")]
+    profile: Option<&'a profile::TreeProfile>,
+}
+
+/// The name of plugin `index`'s thread in a guest profile: its id, and a
+/// fused group's members after it.
+#[cfg(feature = "guest-profiler")]
+fn thread_name(plugins: &[TreePlugin], index: usize) -> String {
+    let head = &plugins[index];
+    let members: Vec<String> = head
+        .absorbed
+        .iter()
+        .filter_map(|a| plugins.get(a.plugin))
+        .map(|p| p.id.to_string())
+        .collect();
+    match members.is_empty() {
+        true => head.id.to_string(),
+        false => format!("{}+{}", head.id, members.join("+")),
+    }
 }
 
 /// Links and instantiates one plugin against its already-loaded providers.
@@ -346,7 +401,7 @@ fn load_one(
     component: &Component,
     loaded: &HashMap<usize, Arc<PluginSlot>>,
 ) -> Result<LoadedPlugin, LoadError> {
-    let LoadContext { engine, support, catalog, kinds } = *cx;
+    let LoadContext { engine, support, catalog, kinds, .. } = *cx;
     let plugin = &plugins[index];
     let id = &plugin.id;
     let limits = plugin.limits;
@@ -471,6 +526,8 @@ fn load_one(
         resources,
         plug: plug.to_string(),
         proxies,
+        #[cfg(feature = "guest-profiler")]
+        profiler: cx.profile.and_then(|p| p.profiler(thread_name(plugins, index), component)),
     };
     let loaded = recipe.instantiate()?;
     // Kept only where a restart or a pool may need it: it holds the linker's definitions.

@@ -35,14 +35,19 @@ pub struct LoadOptions {
     /// Shared with the loaded tree, whose reloads compile through it too.
     cache: Option<Arc<ArtifactCache>>,
     progress: Option<Arc<ProgressFn>>,
+    /// The sampling interval of a guest profile, if one is taken.
+    #[cfg(feature = "guest-profiler")]
+    profile: Option<std::time::Duration>,
 }
 
 impl fmt::Debug for LoadOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LoadOptions")
-            .field("cache", &self.cache)
-            .field("progress", &self.progress.as_ref().map(|_| "callback"))
-            .finish()
+        let mut d = f.debug_struct("LoadOptions");
+        d.field("cache", &self.cache)
+            .field("progress", &self.progress.as_ref().map(|_| "callback"));
+        #[cfg(feature = "guest-profiler")]
+        d.field("profile", &self.profile);
+        d.finish()
     }
 }
 
@@ -68,6 +73,35 @@ impl LoadOptions {
     ) -> Self {
         self.progress = Some(Arc::new(progress));
         self
+    }
+
+    /// Profiles every call into the tree's components with wasmtime's guest
+    /// profiler, sampling each running store every `interval` (rounded up to
+    /// whole [`EPOCH_TICK`](crate::load::EPOCH_TICK)s, 10 ms; wasmtime's own
+    /// default is the same); [`LoadedTree::finish_profile`](crate::LoadedTree::finish_profile)
+    /// writes the profile. Needs an engine that checks epochs
+    /// ([`engine_config`](crate::engine_config) does); while the tree lives,
+    /// the engine's epoch ticker runs even if no plugin has a deadline.
+    /// Deadlines, fuel and every other limit hold as without it. Without
+    /// this option nothing is sampled and calls pay nothing for it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use plugtree::load::LoadOptions;
+    ///
+    /// let options = LoadOptions::default().with_profile(Duration::from_millis(10));
+    /// assert_eq!(options.profile(), Some(Duration::from_millis(10)));
+    /// ```
+    #[cfg(feature = "guest-profiler")]
+    pub fn with_profile(mut self, interval: std::time::Duration) -> Self {
+        self.profile = Some(interval);
+        self
+    }
+
+    /// The guest profile's sampling interval, if one is taken.
+    #[cfg(feature = "guest-profiler")]
+    pub fn profile(&self) -> Option<std::time::Duration> {
+        self.profile
     }
 
     /// The progress callback, if one is set.

@@ -140,6 +140,8 @@ pub(crate) struct Setup {
     pub proxies: Arc<ProxyTable>,
     pub limits: Limits,
     pub support: EngineSupport,
+    /// The store's sampling interval in epoch ticks, if it is profiled.
+    pub sample_ticks: Option<u64>,
 }
 
 /// Marks the current thread as inside a plugin's store while it lives; its
@@ -214,14 +216,15 @@ pub(crate) fn check_shape(
 
 impl LoadedPlugin {
     pub fn new(id: PluginId, store: Store<PluginState>, setup: Setup) -> Self {
-        let Setup { funcs, names, shapes, resources, proxies, limits, support } = setup;
+        let Setup { funcs, names, shapes, resources, proxies, limits, support, sample_ticks } =
+            setup;
         let body = ComponentBody {
             store: Mutex::new(store),
             funcs: funcs.into_boxed_slice(),
             names,
             shapes: shapes.into_boxed_slice(),
             resources,
-            allowance: CallAllowance::new(&limits, support),
+            allowance: CallAllowance::new(&limits, support, sample_ticks),
             limits,
             caller: AtomicU64::new(0),
         };
@@ -785,6 +788,7 @@ mod tests {
             proxies: Arc::default(),
             limits,
             support,
+            sample_ticks: None,
         };
         LoadedPlugin::new(id.into(), store, setup)
     }

@@ -32,6 +32,9 @@ pub(crate) struct InstanceRecipe {
     /// The interface the plug exports, for messages.
     pub plug: String,
     pub proxies: Arc<ProxyTable>,
+    /// Samples every instance's store, if the tree is profiled.
+    #[cfg(feature = "guest-profiler")]
+    pub profiler: Option<super::profile::StoreProfiler>,
 }
 
 /// One function of the plug, as [`InstanceRecipe::instantiate`] looks it up.
@@ -86,6 +89,13 @@ impl InstanceRecipe {
             shapes.push(f.shape.filter(|&s| plugin::check_shape(&mut store, index, func, s)));
             funcs.push(Some(func));
         }
+        #[cfg(feature = "guest-profiler")]
+        let sample_ticks = self.profiler.as_ref().map(|p| {
+            p.install(&mut store);
+            p.ticks()
+        });
+        #[cfg(not(feature = "guest-profiler"))]
+        let sample_ticks = None;
         let resources = self
             .resources
             .iter()
@@ -99,6 +109,7 @@ impl InstanceRecipe {
             proxies: self.proxies.clone(),
             limits,
             support: self.support,
+            sample_ticks,
         };
         Ok(LoadedPlugin::new(id.clone(), store, setup))
     }

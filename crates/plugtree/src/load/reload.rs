@@ -182,6 +182,8 @@ impl LoadedTree {
             support: self.reload.support,
             catalog: &self.catalog,
             kinds: &self.reload.kinds,
+            #[cfg(feature = "guest-profiler")]
+            profile: self.reload.profile.as_deref(),
         };
         let loaded: LoadedPlugin = match load_one(&cx, plugins, index, &component, slots) {
             Ok(p) => p,
