@@ -4,6 +4,8 @@
 //! `Limits::instances`, each refused with the limit named; the other plugin
 //! loads and answers.
 
+use std::time::Duration;
+
 use crate::guests;
 
 use plugtree::{
@@ -164,4 +166,35 @@ fn a_component_within_its_instances_limit_loads_and_answers() {
             ("good".to_string(), Ok(Some(Val::String("good".into()))))
         ]
     );
+}
+
+#[test]
+fn a_caller_s_deadline_does_not_outlive_its_call_in_a_provider_without_one() {
+    // shared has no deadline; right gives it its own for the length of its
+    // calls. run = [left, right, left]: after right's call, left's calls
+    // (no deadline in force) must not find right's leftover deadline in
+    // shared's store — it would interrupt them once it passed.
+    let (tree, errors) = PluginTree::builder()
+        .wit(guests::app_wit().join("diamond.wit"))
+        .root("test:diamond/top")
+        .limits(Limits::default().with_deadline(None))
+        .plugin_limits("right", Limits::default().with_deadline(Some(Duration::from_millis(200))))
+        .plugin("top", guests::guest("diamond-top"))
+        .plugin("left", guests::guest("diamond-left"))
+        .plugin("right", guests::guest("diamond-right"))
+        .plugin("shared", guests::guest("diamond-shared"))
+        .build()
+        .expect("valid WIT");
+    assert!(errors.is_empty(), "{errors:?}");
+    let (loaded, errors) = tree.load(guests::engine());
+    assert!(errors.is_empty(), "{errors:?}");
+    let run = || match loaded.dispatch("test:diamond/top", "run", &[]) {
+        Ok(Socket::ExactlyOne(_, Ok(Some(v)))) => v,
+        other => panic!("run: {other:?}"),
+    };
+    let counts = |v: [u32; 3]| Val::List(v.map(Val::U32).into());
+    assert_eq!(run(), counts([1, 2, 3]));
+    // Past right's deadline, which was set in shared's store during its call.
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(run(), counts([4, 5, 6]), "left's call into shared was interrupted");
 }

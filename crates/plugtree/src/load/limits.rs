@@ -3,6 +3,7 @@
 //! host-call data; a failed call is classified back into the limit it hit.
 
 use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use wasmtime::component::Val;
@@ -241,7 +242,7 @@ thread_local! {
 
 /// What each call of a plugin is given, worked out once at load from its
 /// [`Limits`] and what the engine supports.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub(crate) struct CallAllowance {
     /// Fuel each call starts with (`None`: fuel is off or unlimited).
     fuel: Option<u64>,
@@ -254,6 +255,10 @@ pub(crate) struct CallAllowance {
     /// then extends to the real deadline ([`sampled_deadline`]); [`NEVER`]
     /// unprofiled, where the deadline is the real one and interrupts.
     sample_ticks: u64,
+    /// Whether an earlier call left a deadline in the store (read and
+    /// written under the store's lock): a call with none in force clears it,
+    /// or it would interrupt that call once it passed.
+    armed: AtomicBool,
 }
 
 impl CallAllowance {
@@ -266,6 +271,7 @@ impl CallAllowance {
             deadline: limits.deadline.map(nanos),
             epochs: support.epochs,
             sample_ticks: sample_ticks.map_or(NEVER, |t| t.clamp(1, NEVER)),
+            armed: AtomicBool::new(false),
         }
     }
 }
@@ -287,6 +293,12 @@ impl CallBudget {
         }
         let outer = OUTER_DEADLINE.with(Cell::get);
         if !allowance.epochs || (allowance.deadline.is_none() && outer.is_none()) {
+            // A load, not a swap, on the common path: no read-modify-write.
+            if allowance.armed.load(Ordering::Relaxed) {
+                // No deadline in force: the store's is a caller's, from an earlier call.
+                allowance.armed.store(false, Ordering::Relaxed);
+                store.set_epoch_deadline(allowance.sample_ticks);
+            }
             return CallBudget { outer, inherited: false };
         }
         let now = super::ticker::coarse_nanos();
@@ -298,6 +310,7 @@ impl CallBudget {
         };
         let ticks = at.map_or(NEVER, |at| ticks_of_nanos(at.saturating_sub(now)));
         store.set_epoch_deadline(ticks.min(allowance.sample_ticks));
+        allowance.armed.store(at.is_some(), Ordering::Relaxed);
         OUTER_DEADLINE.with(|c| c.set(at));
         CallBudget { outer, inherited }
     }
