@@ -5,6 +5,7 @@
 mod guests;
 mod polyglot;
 
+mod c_plugins;
 mod cache;
 mod caller_identity;
 mod capabilities;
