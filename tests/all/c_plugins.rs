@@ -162,3 +162,32 @@ fn plugtree_new_lang_c_stubs_every_value_kind_and_the_stubs_build_and_answer() {
     let failed = answer(&loaded, "grant", &[Val::Flags(vec![])]).unwrap_err();
     assert!(failed.contains("trap"), "{failed}");
 }
+
+#[test]
+fn a_c_guests_printf_reaches_the_hosts_stdout_only_when_granted() {
+    let root = scratch("printf");
+    let many = polyglot::guest("c-many");
+    let card = guests::app_wit().join("card.wit");
+    let call = |stdout: bool| {
+        let manifest = root.join(format!("stdout-{stdout}.toml"));
+        std::fs::write(
+            &manifest,
+            format!(
+                "root = \"test:card/many\"\nwit = [{card:?}]\n\n[[plugins]]\nid = \"c-many\"\n\
+                 path = {many:?}\ngrants = {{ stdout = {stdout} }}\n"
+            ),
+        )
+        .unwrap();
+        let output = polyglot::plugtree()
+            .args(["--quiet", "--no-cache", "call", "-m"])
+            .arg(&manifest)
+            .arg("test:card/many.notify(\"hi\")")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    // The guest's line, then the CLI's answer line (a function without a result).
+    assert_eq!(call(true), "c-many: hi\nc-many: ok\n");
+    assert_eq!(call(false), "c-many: ok\n");
+}
