@@ -216,8 +216,11 @@ pub fn write_bindings(wit: &Path, world: &str, into: &Path) -> Result<Vec<PathBu
     for (name, bytes) in generated.chain(extra) {
         let path = into.join(&name);
         // Unchanged files keep their time: an editor or make sees nothing new.
+        // Written aside, then renamed: a parallel build never compiles half a file.
         if std::fs::read(&path).ok().as_deref() != Some(&bytes[..]) {
-            std::fs::write(&path, &bytes).map_err(io(&path))?;
+            let tmp = into.join(format!(".{name}.{}.tmp", std::process::id()));
+            std::fs::write(&tmp, &bytes).map_err(io(&tmp))?;
+            std::fs::rename(&tmp, &path).map_err(io(&path))?;
         }
         written.push(path);
     }
