@@ -123,12 +123,14 @@ enum Command {
     },
     /// Build guests into components in OUT: a cargo workspace of Rust crates
     /// (for wasm32-unknown-unknown, every cdylib encoded), and Python (app.py +
-    /// wit/) or JavaScript (app.js + wit/) plugin projects, DIR itself or the
-    /// folders in it.
+    /// wit/), JavaScript (app.js + wit/) or C (app.c + wit/) plugin projects,
+    /// DIR itself or the folders in it.
     ///
     /// The Python and JavaScript toolchains (componentize-py, componentize-js)
     /// are installed on first use into $PLUGTREE_CACHE (default
     /// ~/.cache/plugtree), which also keeps each built component by source hash.
+    /// C needs clang and wasi-libc (Debian: clang lld wasi-libc
+    /// libclang-rt-dev-wasm32; PLUGTREE_CLANG, PLUGTREE_WASI_SYSROOT override).
     Build {
         /// The folder: a cargo workspace, a plugin project, or one holding plugin projects.
         workspace: PathBuf,
@@ -156,6 +158,8 @@ enum NewLang {
     Python,
     /// JavaScript, with componentize-js.
     Js,
+    /// C, with clang for wasm32-wasi and wit-bindgen's C bindings.
+    C,
 }
 
 /// A drawing language for `plugtree graph`.
@@ -193,6 +197,7 @@ fn main() -> ExitCode {
                 NewLang::Rust => cli::new::Lang::Rust,
                 NewLang::Python => cli::new::Lang::Python,
                 NewLang::Js => cli::new::Lang::Js,
+                NewLang::C => cli::new::Lang::C,
             };
             let sockets = cli::new::Sockets { abi: sockets, plain: plain_sockets };
             cli::new::run(lang, plug, sockets, &manifest, wit, dir)

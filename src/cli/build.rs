@@ -1,27 +1,30 @@
 //! `plugtree build`: guest sources → components. A cargo workspace of Rust
-//! guest crates gives one component per cdylib; a Python (`app.py` + `wit/`) or
-//! JavaScript (`app.js` + `wit/`) plugin project, the folder itself or any
-//! folder directly in it, gives one component named after its folder.
+//! guest crates gives one component per cdylib; a Python (`app.py` + `wit/`),
+//! JavaScript (`app.js` + `wit/`) or C (`app.c` + `wit/`) plugin project, the
+//! folder itself or any folder directly in it, gives one component named after
+//! its folder.
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::toolchains::{self, Language};
-use super::{Status, progress};
+use super::c;
+use super::toolchains::{self, Installed, Language};
+use super::{Problem, Status, progress};
 
 const TARGET: &str = "wasm32-unknown-unknown";
 
 /// Runs `plugtree build`: `cargo build --release --target wasm32-unknown-unknown`
 /// of the cargo workspace in `dir` (if any), every cdylib encoded into
-/// `out/<crate-name>.wasm`; then every Python or JavaScript plugin project in
-/// `dir` componentized into `out/<folder>.wasm`, installing its toolchain first
-/// if needed.
+/// `out/<crate-name>.wasm`; then every Python, JavaScript or C plugin project
+/// in `dir` componentized into `out/<folder>.wasm`, installing its toolchain
+/// first if needed.
 pub fn run(dir: &Path, out: &Path) -> Status {
     match build(dir, out) {
         Ok(()) => Status::Ok,
         Err(message) => {
-            eprintln!("error: {message}");
+            // Compilers' output is passed on, its control characters escaped.
+            eprintln!("error: {}", super::safe(&message));
             Status::Failed
         }
     }
@@ -32,7 +35,7 @@ fn build(dir: &Path, out: &Path) -> Result<(), String> {
     let has_cargo = dir.join("Cargo.toml").is_file();
     if !has_cargo && projects.is_empty() {
         return Err(format!(
-            "`{}` holds no Cargo.toml and no Python (app.py + wit/) or JavaScript (app.js + wit/) plugin project",
+            "`{}` holds no Cargo.toml and no Python (app.py + wit/), JavaScript (app.js + wit/) or C (app.c + wit/) plugin project",
             dir.display()
         ));
     }
@@ -131,7 +134,7 @@ fn cdylib_artifact(line: &str) -> Option<(String, String)> {
     Some((name, file.to_string()))
 }
 
-/// A Python or JavaScript plugin project.
+/// A Python, JavaScript or C plugin project.
 #[derive(Debug)]
 struct Project {
     /// The component's name: the folder's.
@@ -157,7 +160,7 @@ fn project(dir: &Path) -> Option<Project> {
     if !dir.join("wit").is_dir() {
         return None;
     }
-    let language = [Language::Python, Language::JavaScript]
+    let language = [Language::Python, Language::JavaScript, Language::C]
         .into_iter()
         .find(|l| dir.join(l.entry()).is_file())?;
     // `plugtree build .` inside a project names it after the real folder.
@@ -169,50 +172,76 @@ fn project(dir: &Path) -> Option<Project> {
 /// sources and toolchain are unchanged; whether it came from the cache.
 fn build_project(project: &Project, out: &Path, cache: &Path) -> Result<(PathBuf, bool), String> {
     let target = out.join(format!("{}.wasm", project.name));
-    let key = source_hash(project)?;
+    // C's compiler is the system's: its version keys the cache beside the pin.
+    let compiler = match project.language {
+        Language::C => Some(c::Compiler::find().map_err(|e| Problem::new(None, &e).one_line())?),
+        Language::Python | Language::JavaScript => None,
+    };
+    let key = source_hash(project, compiler.as_ref().map(c::Compiler::identity))?;
     let builds = cache.join("builds");
     let cached = builds.join(format!("{}-{key}.wasm", project.name));
     let hit = cached.is_file();
     if !hit {
         let world = world(&project.dir.join("wit"))?;
-        let toolchain = toolchains::ensure(cache, project.language)?;
         std::fs::create_dir_all(&builds)
             .map_err(|e| format!("cannot create `{}`: {e}", builds.display()))?;
         // Written aside, then renamed: a parallel build never reads half a component.
         let tmp = builds.join(format!("{}-{key}.{}.tmp", project.name, std::process::id()));
-        let wit = project.dir.join("wit");
-        let mut command = toolchain.command();
-        let what = match project.language {
-            Language::Python => {
-                command
-                    .arg("-d")
-                    .arg(&wit)
-                    .args(["-w", &world, "componentize", "-p"])
-                    .arg(&project.dir);
-                command.args(["app", "-o"]).arg(&tmp);
-                "componentize-py"
+        match (project.language, &compiler) {
+            (Language::Python, _) => componentize(project, Installed::Python, &world, &tmp, cache)?,
+            (Language::JavaScript, _) => {
+                componentize(project, Installed::JavaScript, &world, &tmp, cache)?
             }
-            Language::JavaScript => {
-                command
-                    .arg(project.dir.join("app.js"))
-                    .arg("--wit")
-                    .arg(&wit)
-                    .args(["--world-name", &world]);
-                // Without them the component imports wasi:http, which no plugin gets.
-                command.args(["--disable", "http", "fetch-event", "--out"]).arg(&tmp);
-                "componentize-js"
+            (Language::C, Some(compiler)) => {
+                let step =
+                    progress::step(format!("compiling {} with clang", project.dir.display()));
+                let built = c::build(compiler, &project.dir, &world, &tmp);
+                step.done();
+                built.map_err(|e| Problem::new(None, &e).one_line())?;
             }
-        };
-        let step = progress::step(format!("componentizing {} with {what}", project.dir.display()));
-        let ran = toolchains::run(&mut command, &format!("{what} on `{}`", project.dir.display()));
-        step.done();
-        ran?;
+            (Language::C, None) => return Err("no C compiler".into()),
+        }
         std::fs::rename(&tmp, &cached)
             .map_err(|e| format!("cannot write `{}`: {e}", cached.display()))?;
     }
     std::fs::copy(&cached, &target)
         .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
     Ok((target, hit))
+}
+
+/// Runs componentize-py or componentize-js on `project`'s `world` into `tmp`,
+/// installing the toolchain first if needed.
+fn componentize(
+    project: &Project,
+    installed: Installed,
+    world: &str,
+    tmp: &Path,
+    cache: &Path,
+) -> Result<(), String> {
+    let toolchain = toolchains::ensure(cache, installed)?;
+    let wit = project.dir.join("wit");
+    let mut command = toolchain.command();
+    let what = match installed {
+        Installed::Python => {
+            command.arg("-d").arg(&wit).args(["-w", world, "componentize", "-p"]).arg(&project.dir);
+            command.args(["app", "-o"]).arg(tmp);
+            "componentize-py"
+        }
+        Installed::JavaScript => {
+            command
+                .arg(project.dir.join("app.js"))
+                .arg("--wit")
+                .arg(&wit)
+                .args(["--world-name", world]);
+            // Without them the component imports wasi:http, which no plugin gets.
+            command.args(["--disable", "http", "fetch-event", "--out"]).arg(tmp);
+            "componentize-js"
+        }
+    };
+    let step = progress::step(format!("componentizing {} with {what}", project.dir.display()));
+    let ran = toolchains::run(&mut command, &format!("{what} on `{}`", project.dir.display()));
+    step.done();
+    ran
 }
 
 /// The one world of the WIT package in `wit` (its `deps/` may hold others).
@@ -232,10 +261,11 @@ fn world(wit: &Path) -> Result<String, String> {
     }
 }
 
-/// A hash of the toolchain pin and every source file of `project` (by relative
-/// path and content), skipping what the tools write there.
-fn source_hash(project: &Project) -> Result<String, String> {
-    fn walk(dir: &Path, root: &Path, into: &mut Vec<u8>) -> Result<(), String> {
+/// A hash of the toolchain pin (and `compiler`, C's clang) and every source
+/// file of `project` (by relative path and content), skipping what the tools
+/// write there.
+fn source_hash(project: &Project, compiler: Option<String>) -> Result<String, String> {
+    fn walk(dir: &Path, root: &Path, c: bool, into: &mut Vec<u8>) -> Result<(), String> {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -245,12 +275,14 @@ fn source_hash(project: &Project) -> Result<String, String> {
             let skipped = path.file_name().and_then(|n| n.to_str()).is_none_or(|n| {
                 n.starts_with('.')
                     || matches!(n, "node_modules" | "__pycache__" | "components" | "target")
+                    // A C project's generated bindings, which the build rewrites.
+                    || (c && dir == root && n == super::c::BINDINGS)
             });
             if skipped {
                 continue;
             }
             if path.is_dir() {
-                walk(&path, root, into)?;
+                walk(&path, root, c, into)?;
             } else {
                 let bytes = std::fs::read(&path)
                     .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
@@ -263,6 +295,7 @@ fn source_hash(project: &Project) -> Result<String, String> {
         Ok(())
     }
     let mut all = project.language.pin().as_bytes().to_vec();
-    walk(&project.dir, &project.dir, &mut all)?;
+    all.extend(compiler.unwrap_or_default().as_bytes());
+    walk(&project.dir, &project.dir, project.language == Language::C, &mut all)?;
     Ok(toolchains::short_hash(&all))
 }

@@ -2,6 +2,7 @@
 //! the library never prints.
 
 pub mod build;
+pub mod c;
 pub mod call;
 pub mod check;
 pub mod graph;

@@ -27,6 +27,8 @@ pub enum Lang {
     Python,
     /// An `app.js` for componentize-js.
     Js,
+    /// An `app.c` for clang and wit-bindgen's C generator.
+    C,
 }
 
 /// The interfaces a new plugin imports, in each form.
@@ -151,6 +153,8 @@ pub fn create(request: &Request) -> Result<Vec<PathBuf>, String> {
         }
         Lang::Python => python_stub(resolve, plug, &request.plug, &functions),
         Lang::Js => js_stub(resolve, plug, &request.plug, &functions),
+        // Written from the generated header, once the WIT is on disk.
+        Lang::C => Vec::new(),
     };
     // Plain sockets come last in `sockets` and keep the app's form.
     for (socket, name) in sockets.iter().zip(&request.sockets.abi) {
@@ -198,6 +202,9 @@ pub fn create(request: &Request) -> Result<Vec<PathBuf>, String> {
             .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
         written.push(path);
     }
+    if request.lang == Lang::C {
+        written.extend(c_stub(dir, wit.resolve(), plug, &request.plug, &functions)?);
+    }
     Ok(written)
 }
 
@@ -219,24 +226,41 @@ fn project_name(dir: &Path) -> Result<String, String> {
 }
 
 fn readme(name: &str, request: &Request) -> String {
-    let lang = match request.lang {
-        Lang::Rust => "Rust (wit-bindgen, wasm32-unknown-unknown)",
-        Lang::Python => "Python (componentize-py)",
-        Lang::Js => "JavaScript (componentize-js)",
+    let (lang, needs) = match request.lang {
+        Lang::Rust => ("Rust (wit-bindgen, wasm32-unknown-unknown)", String::new()),
+        Lang::Python => {
+            ("Python (componentize-py)", " (plugtree installs componentize-py on first use)".into())
+        }
+        Lang::Js => (
+            "JavaScript (componentize-js)",
+            " (plugtree installs componentize-js on first use)".into(),
+        ),
+        Lang::C => (
+            "C (clang for wasm32-wasi, wit-bindgen's C bindings)",
+            format!(" (with clang and wasi-libc: Debian's {})", super::c::DEBIAN_PACKAGES),
+        ),
+    };
+    let c_notes = match request.lang {
+        Lang::C => "\n`plugtree build` writes the bindings (`plugin.h`, `plugin.c`) into `bindings/` from\n\
+                    `wit/` on every build: read `bindings/plugin.h` for the types and ownership rules,\n\
+                    and do not edit it. Every `.c` file in this folder is compiled. `printf` works: its\n\
+                    text reaches the host's stdout when the app grants the plugin `stdout = true`, and\n\
+                    is discarded otherwise.\n"
+        .to_string(),
+        _ => String::new(),
+    };
+    let sockets = match request.sockets.all().map(String::as_str).collect::<Vec<_>>() {
+        sockets if sockets.is_empty() => String::new(),
+        sockets => format!(", its sockets `{}`", sockets.join("`, `")),
     };
     format!(
-        "# {name}\n\nA plugtree plugin in {lang}: its plug is `{}`{}.\n\n\
-         Build it into `components/{name}.wasm` (plugtree installs the Python or JavaScript\n\
-         toolchain on first use):\n\n```sh\nplugtree build . -o components\n```\n\n\
+        "# {name}\n\nA plugtree plugin in {lang}: its plug is `{}`{sockets}.\n\n\
+         Build it into `components/{name}.wasm`{needs}:\n\n```sh\nplugtree build . -o components\n```\n\n\
          `wit/world.wit` says what it exports and imports; `wit/deps/` holds the app's WIT with\n\
          the sockets in the socket ABI (plain sockets as the app says) and plugtree's socket\n\
          types. Every function is a stub\n\
-         that answers `TODO`: fill them in.\n",
+         that answers `TODO`: fill them in.\n{c_notes}",
         request.plug,
-        match request.sockets.all().map(String::as_str).collect::<Vec<_>>() {
-            sockets if sockets.is_empty() => String::new(),
-            sockets => format!(", its sockets `{}`", sockets.join("`, `")),
-        }
     )
 }
 
@@ -481,4 +505,76 @@ fn js_stub(
         camel(&short, false)
     );
     vec![("app.js".into(), app)]
+}
+
+/// Writes `bindings/` from the project's WIT and an `app.c` defining every
+/// plug function of the generated header, each a stub; the files written.
+fn c_stub(
+    dir: &Path,
+    resolve: &Resolve,
+    plug: InterfaceId,
+    plug_name: &str,
+    functions: &[Function],
+) -> Result<Vec<PathBuf>, String> {
+    let interface = &resolve.interfaces[plug];
+    let package =
+        interface.package.map(|p| &resolve.packages[p].name).ok_or("the plug has no package")?;
+    let short = interface.name.as_deref().ok_or("the plug has no name")?;
+    let prefix =
+        format!("exports_{}_{}_{}", snake(&package.namespace), snake(&package.name), snake(short));
+    let bindings = dir.join(super::c::BINDINGS);
+    let written = super::c::write_bindings(&dir.join("wit"), "plugin", &bindings)
+        .map_err(|e| super::Problem::new(None, &e).one_line())?;
+    let header_path = bindings.join("plugin.h");
+    let header = std::fs::read_to_string(&header_path)
+        .map_err(|e| format!("cannot read `{}`: {e}", header_path.display()))?;
+    let mut body = String::new();
+    for f in functions {
+        if !matches!(f.kind, wit_parser::FunctionKind::Freestanding) {
+            return Err(format!(
+                "`plugtree new --lang c` cannot stub resources yet (`{}`)",
+                f.name
+            ));
+        }
+        let name = format!("{prefix}_{}", snake(&f.name));
+        let prototype = c_prototype(&header, &name).ok_or_else(|| {
+            format!("`{}` declares no `{name}`: cannot stub `{}`", header_path.display(), f.name)
+        })?;
+        let todo = format!("TODO: implement {plug_name}.{}", f.name);
+        let returns_value = !prototype.starts_with("void ");
+        let answer = match placeholder(resolve, f.result) {
+            Placeholder::Nothing => format!("// {todo}"),
+            // The result is freed after the call: it must be malloc's.
+            Placeholder::Text => format!("plugin_string_dup(ret, {todo:?});"),
+            Placeholder::Zero(..) if returns_value => format!("return 0; // {todo}"),
+            Placeholder::Zero(..) => format!("memset(ret, 0, sizeof *ret); // {todo}"),
+            Placeholder::Fail => format!("fprintf(stderr, \"%s\\n\", {todo:?});\n    abort();"),
+        };
+        let _ = writeln!(body, "\n{prototype} {{\n    {answer}\n}}");
+    }
+    let app = format!(
+        "// Exports `{plug_name}`: every function is a stub to fill in.\n\
+         //\n\
+         // The declarations are in bindings/plugin.h, generated from wit/ by\n\
+         // `plugtree build`. Arguments are yours: free them (plugin_string_free, …)\n\
+         // or move them into the result. Results must be malloc'd: they are freed\n\
+         // after the call. printf reaches the host's stdout with a `stdout` grant.\n\
+         #include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n\n#include \"plugin.h\"\n{body}"
+    );
+    let app_path = dir.join("app.c");
+    std::fs::write(&app_path, app)
+        .map_err(|e| format!("cannot write `{}`: {e}", app_path.display()))?;
+    let ignore = dir.join(".gitignore");
+    std::fs::write(&ignore, "# Written by `plugtree build`.\n/bindings/\n/components/\n")
+        .map_err(|e| format!("cannot write `{}`: {e}", ignore.display()))?;
+    Ok(written.into_iter().chain([app_path, ignore]).collect())
+}
+
+/// The declaration of the function `name` in a wit-bindgen C header, without
+/// its `extern` and `;`.
+fn c_prototype(header: &str, name: &str) -> Option<String> {
+    let call = format!(" {name}(");
+    let line = header.lines().find(|l| l.contains(&call) && l.trim_end().ends_with(");"))?;
+    let line = line.trim().trim_end_matches(';');
+    Some(line.strip_prefix("extern ").unwrap_or(line).to_string())
 }

@@ -1,5 +1,7 @@
 //! The Python and JavaScript guest toolchains `plugtree build` needs, installed
 //! on first use into plugtree's cache folder, and the components it built there.
+//! C needs no install here: its bindings generator is compiled into plugtree
+//! and clang with wasi-libc comes from the system (`c.rs`).
 //!
 //! The versions are pinned by files compiled into plugtree: `requirements.txt`
 //! (componentize-py from PyPI) and `package.json` + `package-lock.json`
@@ -34,6 +36,26 @@ pub enum Language {
     Python,
     /// componentize-js: `app.js` and `wit/`.
     JavaScript,
+    /// clang and wit-bindgen's C generator: `app.c` (and any other `.c`) and `wit/`.
+    C,
+}
+
+/// A language whose toolchain [`ensure`] installs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Installed {
+    /// componentize-py.
+    Python,
+    /// componentize-js.
+    JavaScript,
+}
+
+impl Installed {
+    fn language(self) -> Language {
+        match self {
+            Installed::Python => Language::Python,
+            Installed::JavaScript => Language::JavaScript,
+        }
+    }
 }
 
 impl Language {
@@ -42,6 +64,7 @@ impl Language {
         match self {
             Language::Python => "app.py",
             Language::JavaScript => "app.js",
+            Language::C => "app.c",
         }
     }
 
@@ -50,6 +73,7 @@ impl Language {
         match self {
             Language::Python => "python",
             Language::JavaScript => "js",
+            Language::C => "c",
         }
     }
 
@@ -58,6 +82,7 @@ impl Language {
         match self {
             Language::Python => "componentize-py",
             Language::JavaScript => "componentize-js",
+            Language::C => "clang",
         }
     }
 
@@ -66,14 +91,17 @@ impl Language {
         match self {
             Language::Python => "PyPI",
             Language::JavaScript => "npm",
+            Language::C => "the system (Debian's clang, lld, wasi-libc)",
         }
     }
 
-    /// What pins the toolchain: it keys both its install folder and the build cache.
+    /// What pins the toolchain: it keys both its install folder and the build
+    /// cache (for C, beside clang's own version).
     pub fn pin(self) -> &'static str {
         match self {
             Language::Python => PYTHON_REQUIREMENTS,
             Language::JavaScript => JS_LOCK,
+            Language::C => super::c::PIN,
         }
     }
 }
@@ -95,20 +123,21 @@ impl Toolchain {
     }
 }
 
-/// The toolchain for `language` in `cache`, installed first if it is not yet.
+/// The toolchain for `installed` in `cache`, installed first if it is not yet.
 /// Says on stderr what it installs.
-pub fn ensure(cache: &Path, language: Language) -> Result<Toolchain, String> {
+pub fn ensure(cache: &Path, installed: Installed) -> Result<Toolchain, String> {
+    let language = installed.language();
     let dir = cache.join("toolchains").join(format!(
         "{}-{}",
         language.name(),
         short_hash(language.pin().as_bytes())
     ));
     let stamp = dir.join("installed");
-    let toolchain = match language {
-        Language::Python => {
+    let toolchain = match installed {
+        Installed::Python => {
             Toolchain { program: dir.join("venv/bin/componentize-py"), prefix: vec![] }
         }
-        Language::JavaScript => Toolchain {
+        Installed::JavaScript => Toolchain {
             program: PathBuf::from("node"),
             prefix: vec![dir.join("node_modules/@bytecodealliance/componentize-js/src/cli.js")],
         },
@@ -140,17 +169,17 @@ pub fn ensure(cache: &Path, language: Language) -> Result<Toolchain, String> {
         language.registry(),
         dir.display()
     ));
-    let installed = install(&dir, language);
+    let done = install(&dir, installed);
     step.done();
-    installed?;
+    done?;
     std::fs::write(&stamp, "").map_err(|e| format!("cannot write `{}`: {e}", stamp.display()))?;
     Ok(toolchain)
 }
 
 /// Installs `language`'s toolchain into the empty folder `dir`.
-fn install(dir: &Path, language: Language) -> Result<(), String> {
-    match language {
-        Language::Python => {
+fn install(dir: &Path, installed: Installed) -> Result<(), String> {
+    match installed {
+        Installed::Python => {
             std::fs::write(dir.join("requirements.txt"), PYTHON_REQUIREMENTS)
                 .map_err(|e| format!("cannot write into `{}`: {e}", dir.display()))?;
             let python = std::env::var_os("PLUGTREE_PYTHON").unwrap_or_else(|| "python3".into());
@@ -165,7 +194,7 @@ fn install(dir: &Path, language: Language) -> Result<(), String> {
                 "pip install componentize-py",
             )?;
         }
-        Language::JavaScript => {
+        Installed::JavaScript => {
             for (name, text) in [("package.json", JS_PACKAGE), ("package-lock.json", JS_LOCK)] {
                 std::fs::write(dir.join(name), text)
                     .map_err(|e| format!("cannot write into `{}`: {e}", dir.display()))?;

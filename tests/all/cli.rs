@@ -114,7 +114,7 @@ fn build_without_a_workspace_fails_with_exit_2() {
     assert_eq!(code(&output), 2);
     assert_eq!(
         stderr(&output),
-        "error: `demo/wit` holds no Cargo.toml and no Python (app.py + wit/) or JavaScript (app.js + wit/) plugin project\n"
+        "error: `demo/wit` holds no Cargo.toml and no Python (app.py + wit/), JavaScript (app.js + wit/) or C (app.c + wit/) plugin project\n"
     );
     assert_eq!(stdout(&output), "");
 }

@@ -9,6 +9,7 @@ mod polyglot;
 #[global_allocator]
 static ALLOCATOR: allocated::Counting = allocated::Counting;
 
+mod c_plugins;
 mod cache;
 mod caller_identity;
 mod capabilities;

@@ -1,10 +1,12 @@
-//! Test helpers: the Python and JavaScript guests of `test-components/python`
-//! and `test-components/js`, built from source with `plugtree build`.
+//! Test helpers: the Python, JavaScript and C guests of
+//! `test-components/python`, `test-components/js` and `test-components/c`,
+//! built from source with `plugtree build`.
 //!
-//! The first call to [`guest`] in a process runs `plugtree build` on both folders
-//! with `PLUGTREE_CACHE=target/plugtree-cache`: the first run on a machine
-//! installs componentize-py (PyPI) and componentize-js (npm) there, and every run
-//! takes unchanged components from that cache by source hash.
+//! The first call to [`guest`] in a process runs `plugtree build` on the three
+//! folders with `PLUGTREE_CACHE=target/plugtree-cache`: the first run on a
+//! machine installs componentize-py (PyPI) and componentize-js (npm) there (C
+//! uses the system's clang and wasi-libc, which `.ci/run` installs), and every
+//! run takes unchanged components from that cache by source hash.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -40,12 +42,12 @@ pub fn build(dir: &Path, out: &Path) -> Output {
     output
 }
 
-/// The component built from the Python or JavaScript guest `name` (e.g. `"py-many"`).
+/// The component built from the Python, JavaScript or C guest `name` (e.g. `"py-many"`).
 pub fn guest(name: &str) -> PathBuf {
     static COMPONENTS: OnceLock<PathBuf> = OnceLock::new();
     let out = COMPONENTS.get_or_init(|| {
         let out = repo().join("target/test-components/polyglot");
-        for dir in ["python", "js"] {
+        for dir in ["python", "js", "c"] {
             build(&repo().join("test-components").join(dir), &out);
         }
         out
