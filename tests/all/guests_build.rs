@@ -278,6 +278,7 @@ fn app_wit_holds_one_file_per_package() {
             "host.wit",
             "hostile.wit",
             "partial.wit",
+            "pool.wit",
             "prof.wit",
             "res.wit",
             "rich.wit",

@@ -111,6 +111,9 @@ impl InstanceRecipe {
             support: self.support,
             sample_ticks,
         };
-        Ok(LoadedPlugin::new(id.clone(), store, setup))
+        // An id of its own, not a clone: every answer clones its instance's
+        // id, and a pool's instances answer on several cores at once, which
+        // would all count references on one allocation.
+        Ok(LoadedPlugin::new(PluginId::from(id.as_str()), store, setup))
     }
 }
