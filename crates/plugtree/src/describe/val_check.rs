@@ -7,15 +7,16 @@ use super::types::ValueType;
 
 /// True when `val` is a value of `ty`.
 pub(crate) fn matches(val: &Val, ty: &ValueType) -> bool {
-    matches_owning(val, ty, &ResourceAny::owned)
+    matches_owning(val, ty, &|r: &ResourceAny| r.owned())
 }
 
 /// [`matches`] where `owns` says which handles stand for an `own`: a host
-/// plug's resources cross as tokens wasmtime calls borrows.
-pub(crate) fn matches_owning(
+/// plug's resources cross as tokens wasmtime calls borrows. Generic, so the
+/// host's argument check (every call) stays one inlined recursion.
+pub(crate) fn matches_owning<F: Fn(&ResourceAny) -> bool>(
     val: &Val,
     ty: &ValueType,
-    owns: &dyn Fn(&ResourceAny) -> bool,
+    owns: &F,
 ) -> bool {
     let matches = |v: &Val, t: &ValueType| matches_owning(v, t, owns);
     let optional = |v: Option<&Val>, t: Option<&ValueType>| match (v, t) {
