@@ -9,11 +9,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::guests::{self, load};
+use crate::resources::{app, call, u32s};
 
 use plugtree::describe::{ResourceName, ValueType};
 use plugtree::dispatch::DispatchError;
 use plugtree::host::{Borrow, HostError, HostPlug, HostResource, Own, WitValue};
-use plugtree::{BuildError, Cardinality, LoadedTree, PluginTree, Socket, TreeBuilder, Val};
+use plugtree::{BuildError, LoadedTree, Socket, Val};
 
 /// What the host plug's destructors did, seen from the test.
 #[derive(Default)]
@@ -216,13 +217,6 @@ fn pool() -> HostPlug {
         .func("dropped", || -> Result<u32, HostError> { Ok(0) })
 }
 
-fn app() -> TreeBuilder {
-    PluginTree::builder()
-        .wit(guests::app_wit().join("res.wit"))
-        .cardinality("test:res/pool", Cardinality::Any)
-        .cardinality("test:res/spare", Cardinality::AtMostOne)
-}
-
 fn user_on_host_counters(tally: &Arc<Tally>) -> LoadedTree {
     load(
         app()
@@ -230,23 +224,6 @@ fn user_on_host_counters(tally: &Arc<Tally>) -> LoadedTree {
             .plugin("user", guests::guest("res-user"))
             .host_plug(counters(tally)),
     )
-}
-
-fn call(tree: &LoadedTree, function: &str, args: &[Val]) -> Val {
-    match tree.dispatch("test:res/user", function, args) {
-        Ok(Socket::ExactlyOne(_, Ok(Some(v)))) => v,
-        other => panic!("{function}: {other:?}"),
-    }
-}
-
-fn u32s(v: Val) -> Vec<u32> {
-    match v {
-        Val::List(items) => items
-            .into_iter()
-            .map(|i| if let Val::U32(n) = i { n } else { panic!("{i:?}") })
-            .collect(),
-        other => panic!("a list: {other:?}"),
-    }
 }
 
 #[test]

@@ -9,7 +9,8 @@ use crate::guests::load;
 use plugtree::dispatch::DispatchError;
 use plugtree::{CallError, Cardinality, LoadedTree, PluginTree, Socket, TreeBuilder, Val};
 
-fn app() -> TreeBuilder {
+/// The `res.wit` app, `pool` linked `any` and `spare` `at-most-one`.
+pub(crate) fn app() -> TreeBuilder {
     PluginTree::builder()
         .wit(guests::app_wit().join("res.wit"))
         .cardinality("test:res/pool", Cardinality::Any)
@@ -29,14 +30,14 @@ fn user_tree(spare: bool) -> LoadedTree {
     load(b)
 }
 
-fn call(tree: &LoadedTree, function: &str, args: &[Val]) -> Val {
+pub(crate) fn call(tree: &LoadedTree, function: &str, args: &[Val]) -> Val {
     match tree.dispatch("test:res/user", function, args) {
         Ok(Socket::ExactlyOne(_, Ok(Some(v)))) => v,
         other => panic!("{function}: {other:?}"),
     }
 }
 
-fn u32s(v: Val) -> Vec<u32> {
+pub(crate) fn u32s(v: Val) -> Vec<u32> {
     match v {
         Val::List(items) => items
             .into_iter()
