@@ -85,10 +85,7 @@ impl Pool {
             }
             let spot = &self.extra[place - 1];
             let p = spot.load();
-            let live = !Arc::ptr_eq(&p, &current)
-                && !p.is_failed()
-                && current.recipe().is_some_and(|r| p.made_by(r));
-            if !live {
+            if !is_warm(&p, &current) {
                 vacant = vacant.or(Some(spot));
             } else if p.try_claim() {
                 return p;
@@ -126,14 +123,7 @@ impl Pool {
 
     /// How many places hold a warm instance of `current`'s recipe.
     fn warm(&self, current: &Arc<LoadedPlugin>) -> usize {
-        let recipe = current.recipe();
-        self.extra
-            .iter()
-            .map(|spot| spot.load())
-            .filter(|p| {
-                !Arc::ptr_eq(p, current) && !p.is_failed() && recipe.is_some_and(|r| p.made_by(r))
-            })
-            .count()
+        self.extra.iter().filter(|spot| is_warm(&spot.load(), current)).count()
     }
 
     /// Empties every place (a reload): `current` stands in them.
@@ -142,6 +132,13 @@ impl Pool {
             spot.store(current.clone());
         }
     }
+}
+
+/// Whether a pool's place holds a warm instance: not `current` standing in
+/// a vacant place, not failed, and made from `current`'s recipe (not from
+/// the component a reload replaced).
+fn is_warm(p: &Arc<LoadedPlugin>, current: &Arc<LoadedPlugin>) -> bool {
+    !Arc::ptr_eq(p, current) && !p.is_failed() && current.recipe().is_some_and(|r| p.made_by(r))
 }
 
 impl PluginSlot {
@@ -166,8 +163,8 @@ impl PluginSlot {
     /// thread holds few such borrows at once). Every call through a socket
     /// reads its providers this way, so a reload is seen by the next call,
     /// and a failed instance whose policy allows it is restarted here.
-    /// With a pool, a call that finds the current instance busy takes an
-    /// idle warm one (or makes one), so overlapping calls run in parallel.
+    /// With a pool, each call claims an instance no other call has (making
+    /// one in a vacant place if need be), so overlapping calls run in parallel.
     pub fn borrow(&self) -> Borrowed {
         let now = self.current.load();
         let now = match &self.restarts {
