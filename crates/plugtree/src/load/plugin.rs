@@ -554,11 +554,13 @@ impl LoadedPlugin {
         };
         if !fits {
             let found = answer.as_ref().map_or_else(|| "no value".to_string(), describe);
-            // Resources the refused answer handed out go back to the table's void.
+            // Resources the refused answer handed out are dropped; their `Drop`
+            // is host code, kept from unwinding into the caller as in `drop_resource`.
             if let (Some(objects), Some(answer)) = (&host.objects, &answer) {
                 let mut tokens = Vec::new();
                 resources_in(answer, &mut tokens);
-                tokens.into_iter().for_each(|token| drop(objects.take(token)));
+                let drop_all = || tokens.into_iter().for_each(|token| drop(objects.take(token)));
+                let _ = catch_unwind(AssertUnwindSafe(drop_all));
             }
             return Err(ProviderFailure::Trapped(format!(
                 "host plug `{}` answered `{}` with {found}, which its WIT result does not admit",
