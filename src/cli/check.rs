@@ -80,6 +80,7 @@ struct CapabilitiesReport {
     stderr: bool,
     network: Vec<String>,
     name_lookup: bool,
+    http: Vec<String>,
     strict: bool,
 }
 
@@ -108,6 +109,7 @@ impl CapabilitiesReport {
             stderr: g.stderr,
             network: g.network.iter().map(ToString::to_string).collect(),
             name_lookup: g.name_lookup,
+            http: g.http.iter().map(ToString::to_string).collect(),
             strict: g.strict,
         }
     }
@@ -131,6 +133,7 @@ fn capabilities_text(plugin: &PluginView<'_>) -> String {
     parts.extend(g.stderr.then(|| "stderr".to_string()));
     parts.extend(g.network.iter().map(|a| format!("network {a}")));
     parts.extend(g.name_lookup.then(|| "name-lookup".to_string()));
+    parts.extend(g.http.iter().map(|t| format!("http {t}")));
     let text = if parts.is_empty() { "nothing".to_string() } else { parts.join("; ") };
     if g.strict { format!("{text} (strict)") } else { text }
 }

@@ -351,7 +351,7 @@ fn check_prints_effective_capabilities() {
         serde_json::json!({
             "dirs": [{"host": host.display().to_string(), "guest": "/data", "mode": "ro"}],
             "env": ["K"], "args": [], "stdout": true, "stderr": false,
-            "network": ["127.0.0.1:8080"], "name_lookup": false, "strict": true,
+            "network": ["127.0.0.1:8080"], "name_lookup": false, "http": [], "strict": true,
         })
     );
     assert!(

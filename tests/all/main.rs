@@ -24,6 +24,7 @@ mod guests_build;
 mod host_plugs;
 mod host_resources;
 mod hostile;
+mod http;
 mod instance_pools;
 mod languages;
 mod large_tree;

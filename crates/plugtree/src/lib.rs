@@ -47,8 +47,8 @@ pub use describe::socket_abi::ProviderErrorCase;
 pub use describe::socket_wit::{SocketWit, SocketWitError};
 pub use describe::{
     Capability, Cardinality, Catalog, DescribeError, DirMode, Function, FunctionKind, Grants,
-    Interface, Limit, Limits, Manifest, ManifestError, NotAComponent, PluginError, PluginId,
-    PluginSource, Remap, RestartPolicy, Signature, ValueType,
+    HttpTarget, Interface, Limit, Limits, Manifest, ManifestError, NotAComponent, PluginError,
+    PluginId, PluginSource, Remap, RestartPolicy, Signature, ValueType,
 };
 pub use dispatch::{Answer, CallError, DispatchError, RootFunc, Socket, TypedRootFunc};
 pub use host::{HostError, HostFunction, HostPlug, LogLine};

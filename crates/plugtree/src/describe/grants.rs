@@ -16,8 +16,13 @@
 //! path = "reader.wasm"
 //! grants = { dirs = [{ host = "data", guest = "/data", mode = "ro" }], env = { LANG = "C" },
 //!            args = ["reader", "-v"], stdout = true, stderr = true,
-//!            network = ["127.0.0.1:8080"], name-lookup = false, strict = true }
+//!            network = ["127.0.0.1:8080"], name-lookup = false, strict = true,
+//!            http = ["https://api.example.com", "http://127.0.0.1:8080"] }
 //! ```
+//!
+//! `http` lists the destinations of outgoing HTTP requests
+//! (`wasi:http/outgoing-handler`), as [`HttpTarget`] patterns; the `network`
+//! grant is for raw sockets and does not cover them.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -25,6 +30,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use serde::Deserialize;
+
+use super::http_target::HttpTarget;
 
 /// What one plugin may touch through WASI. [`Grants::default`] is nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -46,6 +53,9 @@ pub struct Grants {
     pub network: Vec<HostPort>,
     /// Whether the plugin may resolve host names (`wasi:sockets/ip-name-lookup`).
     pub name_lookup: bool,
+    /// Where the plugin may send HTTP requests (`wasi:http/outgoing-handler`);
+    /// empty: nowhere, every request is answered `HTTP-request-denied`.
+    pub http: Vec<HttpTarget>,
     /// Strict mode: a WASI import that no grant backs refuses the plugin
     /// ([`BuildError::UngrantedWasi`](crate::BuildError::UngrantedWasi)) instead
     /// of linking it to a denying context.
@@ -207,6 +217,12 @@ impl Grants {
         self
     }
 
+    /// These grants with one more destination for HTTP requests.
+    pub fn http(mut self, target: HttpTarget) -> Self {
+        self.http.push(target);
+        self
+    }
+
     /// These grants in strict mode or not.
     pub fn strict(mut self, strict: bool) -> Self {
         self.strict = strict;
@@ -222,6 +238,7 @@ impl Grants {
             Capability::Stderr => self.stderr,
             Capability::Network => !self.network.is_empty(),
             Capability::NameLookup => self.name_lookup,
+            Capability::Http => !self.http.is_empty(),
         }
     }
 
@@ -244,6 +261,7 @@ impl Grants {
             stderr: self.stderr && has(Capability::Stderr),
             network: if has(Capability::Network) { self.network.clone() } else { Vec::new() },
             name_lookup: self.name_lookup && has(Capability::NameLookup),
+            http: if has(Capability::Http) { self.http.clone() } else { Vec::new() },
             strict: self.strict,
         }
     }
@@ -271,16 +289,19 @@ pub enum Capability {
     Network,
     /// `name-lookup`: `wasi:sockets/ip-name-lookup`.
     NameLookup,
+    /// `http`: `wasi:http/outgoing-handler` (and `wasi:http/types`).
+    Http,
 }
 
 impl Capability {
-    const ALL: [Capability; 6] = [
+    const ALL: [Capability; 7] = [
         Capability::Dirs,
         Capability::Environment,
         Capability::Stdout,
         Capability::Stderr,
         Capability::Network,
         Capability::NameLookup,
+        Capability::Http,
     ];
 }
 
@@ -293,6 +314,7 @@ impl fmt::Display for Capability {
             Capability::Stderr => "`stderr`",
             Capability::Network => "`network`",
             Capability::NameLookup => "`name-lookup`",
+            Capability::Http => "`http`",
         })
     }
 }
@@ -305,7 +327,8 @@ pub(crate) enum WasiNeed {
     Plumbing,
     /// Useful only with this capability granted.
     Grant(Capability),
-    /// A WASI interface plugtree does not provide (e.g. `wasi:http`, or WASI 0.3).
+    /// A WASI interface plugtree does not provide (e.g. `wasi:http/incoming-handler`,
+    /// or WASI 0.3).
     Unsupported,
 }
 
@@ -344,6 +367,9 @@ pub(crate) fn wasi_need(import: &str) -> WasiNeed {
         | "wasi:sockets/tcp-create-socket"
         | "wasi:sockets/udp"
         | "wasi:sockets/udp-create-socket" => Capability::Network,
+        "wasi:http/outgoing-handler" | "wasi:http/types" if cfg!(feature = "http") => {
+            Capability::Http
+        }
         _ => return WasiNeed::Unsupported,
     };
     WasiNeed::Grant(need)
@@ -367,6 +393,8 @@ pub(crate) struct RawGrants {
     network: Vec<String>,
     #[serde(default)]
     name_lookup: bool,
+    #[serde(default)]
+    http: Vec<String>,
     #[serde(default)]
     strict: bool,
 }
@@ -399,6 +427,12 @@ impl RawGrants {
             .map(|a| a.parse::<HostPort>())
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| format!("grant `network`: {e}"))?;
+        let http = self
+            .http
+            .iter()
+            .map(|t| t.parse::<HttpTarget>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("grant `http`: {e}"))?;
         let grants = Grants {
             dirs,
             env: self.env,
@@ -407,6 +441,7 @@ impl RawGrants {
             stderr: self.stderr,
             network,
             name_lookup: self.name_lookup,
+            http,
             strict: self.strict,
         };
         match grants.problem() {
@@ -430,7 +465,7 @@ mod tests {
         let g = resolve(
             "dirs = [{ host = \"src\", guest = \"/src\", mode = \"ro\" }, { host = \"wit\", guest = \"t\", mode = \"rw\" }]\n\
              env = { A = \"1\" }\nargs = [\"p\", \"-v\"]\nstdout = true\nnetwork = [\"127.0.0.1:80\", \"[::1]:8080\", \"example.com:443\"]\n\
-             name-lookup = true\nstrict = true\n",
+             name-lookup = true\nstrict = true\nhttp = [\"https://*.example.com\", \"http://127.0.0.1:8080\"]\n",
         )
         .expect("valid");
         let base = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -446,6 +481,8 @@ mod tests {
         assert!(g.stdout && !g.stderr && g.name_lookup && g.strict);
         let net: Vec<String> = g.network.iter().map(ToString::to_string).collect();
         assert_eq!(net, ["127.0.0.1:80", "[::1]:8080", "example.com:443"]);
+        let http: Vec<String> = g.http.iter().map(ToString::to_string).collect();
+        assert_eq!(http, ["https://*.example.com:443", "http://127.0.0.1:8080"]);
         assert_eq!(resolve("").expect("valid"), Grants::none());
     }
 
@@ -496,6 +533,10 @@ mod tests {
             "grant `env`: `A=B` is not a variable name"
         );
         assert!(resolve("sudo = true").unwrap_err().contains("unknown field `sudo`"));
+        assert_eq!(
+            resolve("http = [\"example.com\"]").unwrap_err(),
+            "grant `http`: `example.com` is not `scheme://host:port`"
+        );
     }
 
     #[test]
@@ -512,7 +553,12 @@ mod tests {
             wasi_need("wasi:sockets/ip-name-lookup@0.2.6"),
             WasiNeed::Grant(Capability::NameLookup)
         );
-        assert_eq!(wasi_need("wasi:http/outgoing-handler@0.2.6"), WasiNeed::Unsupported);
+        assert_eq!(
+            wasi_need("wasi:http/outgoing-handler@0.2.6"),
+            WasiNeed::Grant(Capability::Http)
+        );
+        assert_eq!(wasi_need("wasi:http/types@0.2.0"), WasiNeed::Grant(Capability::Http));
+        assert_eq!(wasi_need("wasi:http/incoming-handler@0.2.6"), WasiNeed::Unsupported);
         assert_eq!(wasi_need("wasi:cli/environment@0.3.0"), WasiNeed::Unsupported);
     }
 

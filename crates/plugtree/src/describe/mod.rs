@@ -9,6 +9,7 @@
 mod component;
 mod error;
 mod grants;
+mod http_target;
 mod interface;
 mod limits;
 mod manifest;
@@ -25,6 +26,7 @@ mod wit;
 
 pub use error::{DescribeError, NotAComponent, PluginError};
 pub use grants::{Capability, DirGrant, DirMode, Grants, HostPort};
+pub use http_target::{HostMatch, HostPattern, HttpScheme, HttpTarget};
 pub(crate) use interface::Lookup;
 pub use interface::{Cardinality, Catalog, Function, FunctionKind, Interface};
 pub use limits::{Limit, Limits, MAX_POOL};
@@ -37,4 +39,6 @@ pub use types::{ResourceName, Signature, ValueType};
 
 pub(crate) use component::describe_plugin;
 pub(crate) use grants::{WasiNeed, wasi_need};
+#[cfg_attr(not(feature = "http"), allow(unused_imports))]
+pub(crate) use http_target::{address_allowed, best_match};
 pub(crate) use plugin::{DescribedPlugin, Import};

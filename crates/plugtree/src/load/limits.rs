@@ -240,6 +240,16 @@ thread_local! {
     static OUTER_DEADLINE: Cell<Option<u64>> = const { Cell::new(None) };
 }
 
+/// How long the plugin call this thread is inside has left before its
+/// deadline (its own or a caller's), if one is in force: what a host call
+/// that blocks (an HTTP request) may wait, since an epoch deadline cannot
+/// interrupt the host.
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
+pub(crate) fn time_left() -> Option<Duration> {
+    let at = OUTER_DEADLINE.with(Cell::get)?;
+    Some(Duration::from_nanos(at.saturating_sub(super::ticker::coarse_nanos())))
+}
+
 /// What each call of a plugin is given, worked out once at load from its
 /// [`Limits`] and what the engine supports.
 #[derive(Debug)]

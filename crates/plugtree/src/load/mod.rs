@@ -13,6 +13,8 @@ mod fast;
 mod fuse;
 mod handles;
 mod host_objects;
+#[cfg(feature = "http")]
+mod http;
 mod limits;
 mod link;
 mod options;
@@ -522,6 +524,7 @@ fn load_one(
         limits,
         support,
         grants: (!plugin.wasi.is_empty()).then(|| plugin.grants.clone()),
+        http: wasi::imports_http(plugin),
         funcs,
         resources,
         plug: plug.to_string(),

@@ -25,6 +25,8 @@ pub(crate) struct InstanceRecipe {
     pub support: EngineSupport,
     /// Its grants if it imports WASI (each store gets its own context).
     pub grants: Option<Grants>,
+    /// Whether it imports wasi:http (each store gets its own HTTP state).
+    pub http: bool,
     /// The plug's functions in the catalog's order: name, export and fast shape.
     pub funcs: Vec<PlugFunction>,
     /// The plug's resources found among its exports, with their WIT names.
@@ -56,7 +58,8 @@ impl InstanceRecipe {
         let limits = self.limits;
         let link_error =
             |e: wasmtime::Error| LoadError::Link { plugin: id.clone(), source: e.into() };
-        let wasi = wasi::context(id, self.grants.as_ref())?;
+        let http_body_limit = self.http.then_some(limits.transfer);
+        let wasi = wasi::context(id, self.grants.as_ref(), http_body_limit)?;
         let engine = self.pre.engine();
         let mut store = Store::new(engine, PluginState::new(PluginLimiter::new(&limits), wasi));
         store.limiter(|state| &mut state.limiter);

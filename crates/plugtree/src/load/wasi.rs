@@ -13,37 +13,70 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
 
 use super::error::LoadError;
 use super::store::PluginState;
-use crate::describe::{Capability, DirMode, Grants, PluginId};
+use crate::describe::{Capability, DirMode, Grants, PluginId, WasiNeed, wasi_need};
 use crate::resolve::TreePlugin;
 
-/// A plugin's WASI context and the table of its WASI resources (files, streams, sockets).
+/// A plugin's WASI context and the table of its WASI resources (files,
+/// streams, sockets, and HTTP requests and responses, whose bodies are WASI streams).
 pub(crate) struct WasiState {
     ctx: WasiCtx,
-    table: ResourceTable,
+    pub(super) table: ResourceTable,
+    /// wasi:http's state, for a plugin that imports it.
+    #[cfg(feature = "http")]
+    pub(super) http: Option<Box<super::http::HttpState>>,
+}
+
+impl WasiState {
+    fn new(ctx: WasiCtx) -> Self {
+        WasiState {
+            ctx,
+            table: ResourceTable::new(),
+            #[cfg(feature = "http")]
+            http: None,
+        }
+    }
+}
+
+impl PluginState {
+    /// The plugin's WASI state. Only plugins with WASI imports link WASI, and
+    /// they get a context at load; should another ever reach here, it gets
+    /// the denying default.
+    pub(super) fn wasi_state(&mut self) -> &mut WasiState {
+        self.wasi.get_or_insert_with(|| Box::new(WasiState::new(WasiCtx::builder().build())))
+    }
 }
 
 impl WasiView for PluginState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        // Only plugins with WASI imports link WASI, and they get a context at
-        // load; should another ever reach here, it gets the denying default.
-        let state = self.wasi.get_or_insert_with(|| {
-            Box::new(WasiState { ctx: WasiCtx::builder().build(), table: ResourceTable::new() })
-        });
+        let state = self.wasi_state();
         WasiCtxView { ctx: &mut state.ctx, table: &mut state.table }
     }
 }
 
-/// Adds WASI 0.2 to `linker` if the plugin imports any of it.
+/// Adds WASI 0.2 to `linker` if the plugin imports any of it, and wasi:http
+/// if it imports that.
 pub(crate) fn link(linker: &mut Linker<PluginState>, plugin: &TreePlugin) -> wasmtime::Result<()> {
     if plugin.wasi.is_empty() {
         return Ok(());
     }
-    wasmtime_wasi::p2::add_to_linker_sync(linker)
+    wasmtime_wasi::p2::add_to_linker_sync(linker)?;
+    #[cfg(feature = "http")]
+    if imports_http(plugin) {
+        super::http::link(linker)?;
+    }
+    Ok(())
+}
+
+/// Whether the plugin imports wasi:http (only linked with the `http` feature).
+pub(crate) fn imports_http(plugin: &TreePlugin) -> bool {
+    plugin.wasi.iter().any(|i| wasi_need(i) == WasiNeed::Grant(Capability::Http))
 }
 
 /// The WASI context of plugin `id` with `grants` (`None`: it imports no
 /// WASI): nothing but what its grants allow. Host names in `network` are
-/// resolved here, for each new store (a restart makes one too).
+/// resolved here, for each new store (a restart makes one too). With
+/// `http_body_limit`, the plugin imports wasi:http and gets its state too,
+/// reading response bodies of at most that many bytes.
 ///
 /// # Errors
 /// [`LoadError::Grant`] when a granted directory cannot be opened or a granted
@@ -51,6 +84,7 @@ pub(crate) fn link(linker: &mut Linker<PluginState>, plugin: &TreePlugin) -> was
 pub(crate) fn context(
     id: &PluginId,
     grants: Option<&Grants>,
+    http_body_limit: Option<usize>,
 ) -> Result<Option<Box<WasiState>>, LoadError> {
     let Some(grants) = grants else { return Ok(None) };
     // Defaults: no preopens, env or args, stdin empty, stdout/stderr discarded,
@@ -86,7 +120,15 @@ pub(crate) fn context(
         });
     }
     builder.allow_ip_name_lookup(grants.name_lookup);
-    Ok(Some(Box::new(WasiState { ctx: builder.build(), table: ResourceTable::new() })))
+    #[cfg_attr(not(feature = "http"), allow(unused_mut))]
+    let mut state = WasiState::new(builder.build());
+    #[cfg(feature = "http")]
+    if let Some(limit) = http_body_limit {
+        state.http = Some(Box::new(super::http::HttpState::new(id, grants.http.clone(), limit)));
+    }
+    #[cfg(not(feature = "http"))]
+    let _ = http_body_limit;
+    Ok(Some(Box::new(state)))
 }
 
 /// Every address the `network` grants name, host names resolved by the host.
