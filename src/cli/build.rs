@@ -233,8 +233,16 @@ fn componentize(
                 .arg("--wit")
                 .arg(&wit)
                 .args(["--world-name", world]);
-            // Without them the component imports wasi:http, which no plugin gets.
-            command.args(["--disable", "http", "fetch-event", "--out"]).arg(tmp);
+            // `fetch` is wasi:http's outgoing handler, which only the `http`
+            // grant opens: kept for a plugin whose source mentions it, left out
+            // of the others so that they import no wasi:http at all. The
+            // incoming handler is never kept (plugtree does not serve HTTP).
+            let source = std::fs::read_to_string(project.dir.join("app.js")).unwrap_or_default();
+            command.arg("--disable");
+            if !mentions_fetch(&source) {
+                command.arg("http");
+            }
+            command.args(["fetch-event", "--out"]).arg(tmp);
             "componentize-js"
         }
     };
@@ -242,6 +250,17 @@ fn componentize(
     let ran = toolchains::run(&mut command, &format!("{what} on `{}`", project.dir.display()));
     step.done();
     ran
+}
+
+/// Whether JavaScript `source` has the word `fetch` (the web's `fetch`
+/// global, which componentize-js implements with wasi:http).
+fn mentions_fetch(source: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
+    source.match_indices("fetch").any(|(at, _)| {
+        let before = source[..at].chars().next_back();
+        let after = source[at + "fetch".len()..].chars().next();
+        !before.is_some_and(word) && !after.is_some_and(word)
+    })
 }
 
 /// The one world of the WIT package in `wit` (its `deps/` may hold others).
@@ -298,4 +317,17 @@ fn source_hash(project: &Project, compiler: Option<String>) -> Result<String, St
     all.extend(compiler.unwrap_or_default().as_bytes());
     walk(&project.dir, &project.dir, project.language == Language::C, &mut all)?;
     Ok(toolchains::short_hash(&all))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentions_fetch;
+
+    #[test]
+    fn fetch_is_found_as_a_word_only() {
+        assert!(mentions_fetch("const r = await fetch(url);"));
+        assert!(mentions_fetch("globalThis.fetch(url)"));
+        assert!(!mentions_fetch("prefetch(x); fetchAll(); my_fetch"));
+        assert!(!mentions_fetch(""));
+    }
 }

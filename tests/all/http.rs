@@ -5,7 +5,7 @@
 //! connection being made, a slow server is cut at the call's deadline and a
 //! huge body at the plugin's transfer limit.
 
-use crate::guests;
+use crate::{guests, polyglot};
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -98,10 +98,14 @@ fn target(text: &str) -> HttpTarget {
 }
 
 fn load_with(grants: Grants, limits: Limits) -> LoadedTree {
+    load_guest(guests::wasi_guest("wasi-fetch"), grants, limits)
+}
+
+fn load_guest(guest: std::path::PathBuf, grants: Grants, limits: Limits) -> LoadedTree {
     let (tree, build_errors) = PluginTree::builder()
         .wit(guests::wasi_wit())
         .root(FETCH)
-        .plugin("fetcher", guests::wasi_guest("wasi-fetch"))
+        .plugin("fetcher", guest)
         .grants("fetcher", grants)
         .plugin_limits("fetcher", limits)
         .build()
@@ -317,4 +321,25 @@ fn the_manifest_grants_it_check_shows_it_and_call_uses_it() {
     assert_eq!(status, Some(0), "{text}");
     assert_eq!(text, "fetcher: ok({status: 200, length: 21, head: \"hello from the server\"})\n");
     assert_eq!(server.connections(), 1);
+}
+
+#[test]
+fn a_javascript_plugin_keeps_fetch_and_the_grant_holds_for_it() {
+    let server = Server::start();
+    let guest = polyglot::guest("js-fetch");
+    let granted = Grants::none().http(target(&format!("http://127.0.0.1:{}", server.port)));
+    let tree = load_guest(guest.clone(), granted, Limits::default());
+    let (status, length, head) =
+        get(&tree, &server.url("/headers"), &[("x-from", "js")]).expect("granted");
+    assert_eq!(status, 200);
+    assert_eq!(length, head.len() as u64);
+    assert!(
+        head.starts_with("get /headers http/1.1\r\n") && head.contains("\r\nx-from: js\r\n"),
+        "{head}"
+    );
+    assert_eq!(server.connections(), 1);
+    let denied = load_guest(guest, Grants::none(), Limits::default());
+    let error = get(&denied, &server.url("/hello"), &[]).expect_err("denied");
+    assert!(error.starts_with("response: "), "{error}");
+    assert_eq!(server.connections(), 1, "a denied request dials nothing");
 }
