@@ -203,7 +203,7 @@ fn check_json_reports_every_plugin_with_its_errors() {
             "fused_into": null,
             "status": "failed",
             "sockets": [],
-            "capabilities": {"dirs": [], "env": [], "args": [], "stdout": false, "stderr": false, "network": [], "name_lookup": false, "strict": false},
+            "capabilities": {"dirs": [], "env": [], "args": [], "stdout": false, "stderr": false, "network": [], "name_lookup": false, "http": [], "strict": false},
             "wasi": [],
             "restart": null,
             "pool": null,
