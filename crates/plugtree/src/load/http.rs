@@ -153,12 +153,7 @@ async fn send(
             let name = server_name(&host)?;
             let tls = tokio_rustls::TlsConnector::from(TLS.clone());
             let handshake = tokio::time::timeout(connect_wait, tls.connect(name, stream));
-            Box::new(
-                handshake
-                    .await
-                    .map_err(|_| HttpError::ConnectionTimeout)?
-                    .map_err(HttpError::Tls)?,
-            )
+            Box::new(handshake.await.map_err(|_| HttpError::ConnectionTimeout)?.map_err(tls_error)?)
         }
     };
     let (mut sender, connection) = tokio::time::timeout(
@@ -233,6 +228,18 @@ static TLS: LazyLock<Arc<rustls::ClientConfig>> = LazyLock::new(|| {
     // ring supports rustls's default protocol versions.
     Arc::new(config.unwrap_or_else(|_| unreachable!("ring supports TLS 1.2 and 1.3")))
 });
+
+/// A failed TLS handshake as wasi:http's error code: a certificate the
+/// roots do not vouch for is `TLS-certificate-error`, the rest protocol errors.
+fn tls_error(e: std::io::Error) -> HttpError {
+    match e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+        Some(rustls::Error::InvalidCertificate(why)) => {
+            tracing::debug!("HTTPS: the server's certificate is refused: {why}");
+            HttpError::TlsCertificateError
+        }
+        _ => HttpError::Tls(e),
+    }
+}
 
 fn server_name(host: &str) -> Result<rustls::pki_types::ServerName<'static>, HttpError> {
     let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
