@@ -372,10 +372,12 @@ impl TlsServer {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("openssl s_server starts");
+        // Killed on drop from here on, a panic included.
+        let server = TlsServer { port, child };
         // Listening once a TLS client could connect.
         for _ in 0..200 {
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return TlsServer { port, child };
+                return server;
             }
             std::thread::sleep(Duration::from_millis(25));
         }
