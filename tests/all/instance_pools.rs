@@ -17,11 +17,11 @@ use plugtree::{BuildError, LoadedTree, PluginTree, Socket, TreeBuilder, Val};
 const PATIENCE: Duration = Duration::from_secs(2);
 
 /// Callers arrived at the meeting so far, and a signal for each arrival.
-type Arrivals = Arc<(Mutex<u32>, Condvar)>;
+pub(crate) type Arrivals = Arc<(Mutex<u32>, Condvar)>;
 
 /// A meeting of two: each `meet` call waits (up to `PATIENCE`) until two
 /// callers have arrived since the meeting was made.
-fn meeting(arrived: Arrivals) -> HostPlug {
+pub(crate) fn meeting(arrived: Arrivals) -> HostPlug {
     HostPlug::new("meeting", "test:pool/meet").func("meet", move || -> Result<u32, HostError> {
         let (count, changed) = &*arrived;
         let mut count = count.lock().map_err(|_| HostError::new("poisoned"))?;

@@ -97,6 +97,10 @@ pub struct Interface {
     pub functions: Vec<Function>,
     /// The names of the resources the interface defines.
     pub resources: Vec<String>,
+    /// Whether a socket of this interface calls its providers at once, on
+    /// plugtree's fan-out threads, rather than one after the other
+    /// ([`TreeBuilder::parallel`](crate::TreeBuilder::parallel)).
+    pub parallel: bool,
 }
 
 impl Interface {
@@ -148,6 +152,16 @@ impl Catalog {
             .get_mut(interface)
             .ok_or_else(|| DescribeError::UnknownInterface { interface: interface.to_string() })?;
         iface.cardinality = cardinality;
+        Ok(())
+    }
+
+    /// Marks an interface's fan-outs parallel.
+    pub(crate) fn set_parallel(&mut self, interface: &str) -> Result<(), DescribeError> {
+        let iface = self
+            .interfaces
+            .get_mut(interface)
+            .ok_or_else(|| DescribeError::UnknownInterface { interface: interface.to_string() })?;
+        iface.parallel = true;
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 //! ```toml
 //! root = "my:app/greeter"          # the interface the host calls
 //! wit = ["wit"]                     # WIT files or folders, relative to this file
+//! parallel = ["my:app/greeter"]     # fan out to its providers at once (`TreeBuilder::parallel`)
 //!
 //! [cardinality]                     # default: exactly-one
 //! "my:app/greeter" = "any"
@@ -48,6 +49,8 @@ pub struct Manifest {
     pub wit: Vec<PathBuf>,
     /// Cardinalities of interfaces that are not `exactly-one`.
     pub cardinality: BTreeMap<String, Cardinality>,
+    /// Interfaces whose fan-outs call their providers at once.
+    pub parallel: Vec<String>,
     /// The limits of every plugin that sets none of its own: [`Limits::default`]
     /// with the manifest's `[limits]` applied.
     pub limits: Limits,
@@ -205,6 +208,8 @@ struct RawManifest {
     #[serde(default)]
     cardinality: BTreeMap<String, Cardinality>,
     #[serde(default)]
+    parallel: Vec<String>,
+    #[serde(default)]
     limits: RawLimits,
     #[serde(default)]
     plugins: Vec<RawPlugin>,
@@ -356,7 +361,15 @@ impl Manifest {
             fresh_id(&h.id)?;
             host.push(ManifestHostPlug { id: PluginId::new(h.id), plug: h.plug });
         }
-        Ok(Manifest { root: raw.root, wit, cardinality: raw.cardinality, limits, plugins, host })
+        Ok(Manifest {
+            root: raw.root,
+            wit,
+            cardinality: raw.cardinality,
+            parallel: raw.parallel,
+            limits,
+            plugins,
+            host,
+        })
     }
 }
 
@@ -372,13 +385,14 @@ mod tests {
     #[test]
     fn reads_every_field() {
         let m = parse(
-            "root = \"a:b/c\"\nwit = \"wit\"\n[cardinality]\n\"a:b/c\" = \"any\"\n\"a:b/d\" = \"at-most-one\"\n\
+            "root = \"a:b/c\"\nwit = \"wit\"\nparallel = [\"a:b/c\"]\n[cardinality]\n\"a:b/c\" = \"any\"\n\"a:b/d\" = \"at-most-one\"\n\
              \"a:b/e\" = \"at-least-one\"\n[[plugins]]\nid = \"x\"\npath = \"Cargo.toml\"\n",
         )
         .expect("valid");
         assert_eq!(m.root, "a:b/c");
         assert_eq!(m.wit, vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("wit")]);
         assert_eq!(m.cardinality["a:b/c"], Cardinality::Any);
+        assert_eq!(m.parallel, ["a:b/c"]);
         assert_eq!(m.cardinality["a:b/d"], Cardinality::AtMostOne);
         assert_eq!(m.cardinality["a:b/e"], Cardinality::AtLeastOne);
         assert_eq!(m.plugins[0].id, "x");

@@ -104,6 +104,7 @@ pub(crate) fn read_interface(
         cardinality: Cardinality::default(),
         functions,
         resources,
+        parallel: false,
     })
 }
 

@@ -132,6 +132,7 @@ impl<'t> RootFunc<'t> {
         fan_out(
             Caller::Host,
             root.cardinality,
+            root.parallel,
             &f.call,
             instances,
             args,

@@ -250,6 +250,25 @@ pub(crate) fn time_left() -> Option<Duration> {
     Some(Duration::from_nanos(at.saturating_sub(super::ticker::coarse_nanos())))
 }
 
+/// The deadline in force on this thread, as [`with_deadline`] takes it.
+pub(crate) fn deadline_in_force() -> Option<u64> {
+    OUTER_DEADLINE.with(Cell::get)
+}
+
+/// Runs `f` with `deadline` (from [`deadline_in_force`] on another thread)
+/// in force on this thread: a parallel fan-out's provider stops when its
+/// caller's time is up, as it would on the caller's thread.
+pub(crate) fn with_deadline<T>(deadline: Option<u64>, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<u64>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            OUTER_DEADLINE.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(OUTER_DEADLINE.with(|c| c.replace(deadline)));
+    f()
+}
+
 /// What each call of a plugin is given, worked out once at load from its
 /// [`Limits`] and what the engine supports.
 #[derive(Debug)]

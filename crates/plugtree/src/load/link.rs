@@ -28,6 +28,8 @@ pub(crate) struct SocketTarget {
     /// is its call (a host plug's [`Caller`]), known here and nowhere else.
     pub consumer: PluginId,
     pub cardinality: Cardinality,
+    /// Whether its fan-out calls the providers at once (`TreeBuilder::parallel`).
+    pub parallel: bool,
     pub providers: Arc<[Arc<PluginSlot>]>,
     pub function: SocketFunction,
     /// Imported in the interface's own form (an `exactly-one` socket only).
@@ -183,6 +185,7 @@ impl SocketTarget {
         let called = fan_out(
             Caller::Plugin(&self.consumer),
             self.cardinality,
+            self.parallel,
             &self.function,
             self.providers.iter().map(|slot| slot.borrow()),
             params,

@@ -18,6 +18,7 @@ mod http;
 mod limits;
 mod link;
 mod options;
+mod parallel;
 mod plugin;
 #[cfg(feature = "guest-profiler")]
 mod profile;
@@ -339,6 +340,7 @@ impl PluginTree {
         let root = RootSocket {
             interface: Arc::from(self.root.as_str()),
             cardinality: root_cardinality,
+            parallel: self.catalog.get(&self.root).is_some_and(|i| i.parallel),
             slots: self.root_providers.iter().filter_map(|p| loaded.get(p).cloned()).collect(),
             unsatisfied,
         };
@@ -468,6 +470,7 @@ fn load_one(
             let target = SocketTarget {
                 consumer: id.clone(),
                 cardinality: interface.cardinality,
+                parallel: interface.parallel,
                 providers: providers.clone(),
                 handles: function.needs_handles.then(|| HandleContext {
                     table: proxies.clone(),

@@ -90,16 +90,50 @@ pub(crate) struct NoOwner;
 /// Calls `f` with `params` for `caller` (the consumer whose socket it is, or
 /// the host) on the providers of a socket of `cardinality` (their instances
 /// now, in declaration order) and gives each provider's answer to `answer`,
-/// with the provider's id, as it comes.
+/// with the provider's id, as it comes. `parallel`: the providers run at
+/// once on the fan-out threads, unless `f` passes resources (each handle's
+/// crossing is the consumer's, in turn); answers still come in order.
+#[allow(clippy::too_many_arguments)] // the one fan-out: every caller passes each
 pub(crate) fn fan_out<P: Deref<Target = Arc<LoadedPlugin>>>(
     caller: Caller<'_>,
     cardinality: Cardinality,
+    parallel: bool,
     f: &SocketFunction,
     instances: impl IntoIterator<Item = P>,
     params: &[Val],
     crossing: &mut impl Crossing,
     mut answer: impl FnMut(&PluginId, Result<Option<Val>, ProviderFailure>),
 ) -> Result<(), NoOwner> {
+    if parallel && !f.needs_handles && !f.to_owner {
+        let providers: Vec<P> = called(cardinality, instances).collect();
+        // Admitted in turn on this thread: the crossing is the caller's.
+        let admitted: Vec<Option<ProviderFailure>> = providers
+            .iter()
+            .map(|p| crossing.admit(p).err().map(ProviderFailure::BadHandle))
+            .collect();
+        let runs: Vec<&Arc<LoadedPlugin>> = providers
+            .iter()
+            .zip(&admitted)
+            .filter(|(_, refused)| refused.is_none())
+            .map(|(p, _)| &**p)
+            .collect();
+        let mut results = super::parallel::each(runs.len(), |i| {
+            runs[i].call(caller, f.index, params, f.has_result)
+        })
+        .into_iter();
+        for (p, refused) in providers.iter().zip(admitted) {
+            let result = match refused {
+                Some(failure) => Err(failure),
+                None => results.next().unwrap_or_else(|| unreachable!("one result per run")),
+            };
+            let result = result.and_then(|value| match value {
+                Some(value) => crossing.receive(p, value).map(Some),
+                None => Ok(None),
+            });
+            answer(&p.id, result);
+        }
+        return Ok(());
+    }
     let owner = if f.to_owner { Some(crossing.owner().ok_or(NoOwner)?) } else { None };
     let mut call = |p: &Arc<LoadedPlugin>| {
         let result = match crossing.admit(p) {
@@ -207,6 +241,8 @@ pub(crate) struct RootSocket {
     pub interface: Arc<str>,
     /// The root interface's cardinality.
     pub cardinality: Cardinality,
+    /// Whether a fan-out on the root calls its providers at once.
+    pub parallel: bool,
     /// The loaded root providers, in declaration order.
     pub slots: Arc<[Arc<PluginSlot>]>,
     /// Why the loaded providers do not satisfy the cardinality, if they do

@@ -49,6 +49,7 @@ pub struct TreeBuilder {
     wit_texts: Vec<(String, String)>,
     root: Option<String>,
     cardinalities: Vec<(String, Cardinality)>,
+    parallel: Vec<String>,
     plugins: Vec<GivenPlugin>,
     limits: Limits,
     plugin_limits: Vec<(PluginId, Limits)>,
@@ -69,6 +70,9 @@ impl TreeBuilder {
         }
         for (interface, cardinality) in &manifest.cardinality {
             builder = builder.cardinality(interface.clone(), *cardinality);
+        }
+        for interface in &manifest.parallel {
+            builder = builder.parallel(interface.clone());
         }
         for plugin in &manifest.plugins {
             builder = builder.plugin(plugin.id.clone(), plugin.path.clone());
@@ -124,6 +128,19 @@ impl TreeBuilder {
     /// Sets an interface's cardinality (the default is [`Cardinality::ExactlyOne`]).
     pub fn cardinality(mut self, interface: impl Into<String>, cardinality: Cardinality) -> Self {
         self.cardinalities.push((interface.into(), cardinality));
+        self
+    }
+
+    /// Makes the fan-outs on sockets of `interface` (the root included)
+    /// parallel: the providers are called at once, each on one of plugtree's
+    /// fan-out threads (persistent, one per core, shared by every tree), and
+    /// their answers come back in declaration order as always. For CPU-bound
+    /// providers on `any` and `at-least-one` sockets; a socket with one
+    /// provider, and a function that passes resources, still call in turn.
+    /// The call's deadline holds on every thread. Off by default: a
+    /// fan-out to cheap providers costs more handed to threads than done in turn.
+    pub fn parallel(mut self, interface: impl Into<String>) -> Self {
+        self.parallel.push(interface.into());
         self
     }
 
@@ -221,6 +238,9 @@ impl TreeBuilder {
         }
         for (interface, cardinality) in &self.cardinalities {
             catalog.set_cardinality(interface, *cardinality)?;
+        }
+        for interface in &self.parallel {
+            catalog.set_parallel(interface)?;
         }
         let root = self.root.ok_or(DescribeError::NoRoot)?;
         let root_interface = catalog
