@@ -26,6 +26,8 @@ struct Report {
 struct SocketReport {
     interface: String,
     cardinality: Cardinality,
+    /// Whether its fan-outs call the providers at once.
+    parallel: bool,
     providers: Vec<String>,
 }
 
@@ -189,10 +191,25 @@ fn cardinality(tree: &PluginTree, interface: &str) -> Cardinality {
     tree.catalog().get(interface).map(|i| i.cardinality).unwrap_or_default()
 }
 
+fn parallel(tree: &PluginTree, interface: &str) -> bool {
+    tree.catalog().get(interface).is_some_and(|i| i.parallel)
+}
+
+/// How a socket of `interface` is shown: its cardinality, and `parallel` if it is.
+fn shape(tree: &PluginTree, interface: &str) -> String {
+    let cardinality = cardinality(tree, interface);
+    if parallel(tree, interface) {
+        format!("{cardinality}, parallel")
+    } else {
+        cardinality.to_string()
+    }
+}
+
 fn socket(tree: &PluginTree, interface: &str) -> SocketReport {
     SocketReport {
         interface: interface.to_string(),
         cardinality: cardinality(tree, interface),
+        parallel: parallel(tree, interface),
         providers: tree.providers(interface).map(|p| p.id.to_string()).collect(),
     }
 }
@@ -236,7 +253,7 @@ fn print_text(loaded: &Loaded) {
     let tree = &loaded.tree.tree();
     let mut printer =
         TextTree { tree, problems: &loaded.problems, shown: HashSet::new(), path: Vec::new() };
-    println!("root {} ({})", tree.root(), cardinality(tree, tree.root()));
+    println!("root {} ({})", tree.root(), shape(tree, tree.root()));
     printer.providers(tree.root(), 1);
     let outside: Vec<_> =
         tree.plugins().filter(|p| !printer.shown.contains(p.id.as_str())).collect();
@@ -334,7 +351,7 @@ impl TextTree<'_> {
             if fused.iter().any(|(plug, _)| plug == interface) {
                 continue;
             }
-            println!("{indent}  socket {interface} ({})", cardinality(self.tree, interface));
+            println!("{indent}  socket {interface} ({})", shape(self.tree, interface));
             self.providers(interface, depth + 2);
         }
         for (interface, member) in fused {

@@ -167,7 +167,7 @@ fn check_json_reports_every_plugin_with_its_errors() {
     assert_eq!(report["status"], "partial");
     assert_eq!(
         report["root"],
-        serde_json::json!({"interface": "demo:text/pipeline", "cardinality": "exactly-one", "providers": ["pipeline"]})
+        serde_json::json!({"interface": "demo:text/pipeline", "cardinality": "exactly-one", "parallel": false, "providers": ["pipeline"]})
     );
     let plugins = report["plugins"].as_array().unwrap();
     let ids: Vec<&str> = plugins.iter().map(|p| p["id"].as_str().unwrap()).collect();
@@ -189,8 +189,8 @@ fn check_json_reports_every_plugin_with_its_errors() {
     assert_eq!(
         plugins[0]["sockets"],
         serde_json::json!([
-            {"interface": "demo:text/filter", "cardinality": "any", "providers": ["upper", "reverse", "title", "snake", "emoji", "shout"]},
-            {"interface": "demo:text/spellcheck", "cardinality": "at-most-one", "providers": ["spellcheck"]},
+            {"interface": "demo:text/filter", "cardinality": "any", "parallel": false, "providers": ["upper", "reverse", "title", "snake", "emoji", "shout"]},
+            {"interface": "demo:text/spellcheck", "cardinality": "at-most-one", "parallel": false, "providers": ["spellcheck"]},
         ])
     );
     assert_eq!(

@@ -104,3 +104,33 @@ fn a_consumer_s_deadline_stops_a_provider_on_a_fan_out_thread() {
         ]
     );
 }
+
+#[test]
+fn the_manifest_makes_a_socket_parallel_and_check_shows_it() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/parallel-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let manifest = dir.join("plugtree.toml");
+    let leaf = guests::wat("prof-leaf");
+    let text = format!(
+        "root = \"test:prof/leaf\"\nwit = {:?}\nparallel = [\"test:prof/leaf\"]\n\
+         [cardinality]\n\"test:prof/leaf\" = \"any\"\n\
+         [[plugins]]\nid = \"one\"\npath = {leaf:?}\n[[plugins]]\nid = \"two\"\npath = {leaf:?}\n",
+        guests::app_wit().join("prof.wit"),
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_plugtree"))
+            .args(args)
+            .output()
+            .expect("the binary runs");
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let m = manifest.to_str().expect("a UTF-8 path");
+    let text = run(&["check", "-m", m]);
+    assert_eq!(text.lines().next(), Some("root test:prof/leaf (any, parallel)"), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_str(&run(&["check", "--json", "-m", m])).expect("JSON");
+    assert_eq!(json["root"]["parallel"], true, "{json}");
+    assert_eq!(run(&["call", "-m", m, "test:prof/leaf.spin(5)"]), "one: 5\ntwo: 5\n");
+}
