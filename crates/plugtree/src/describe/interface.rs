@@ -147,22 +147,21 @@ impl Catalog {
         interface: &str,
         cardinality: Cardinality,
     ) -> Result<(), DescribeError> {
-        let iface = self
-            .interfaces
-            .get_mut(interface)
-            .ok_or_else(|| DescribeError::UnknownInterface { interface: interface.to_string() })?;
-        iface.cardinality = cardinality;
+        self.known_mut(interface)?.cardinality = cardinality;
         Ok(())
     }
 
     /// Marks an interface's fan-outs parallel.
     pub(crate) fn set_parallel(&mut self, interface: &str) -> Result<(), DescribeError> {
-        let iface = self
-            .interfaces
-            .get_mut(interface)
-            .ok_or_else(|| DescribeError::UnknownInterface { interface: interface.to_string() })?;
-        iface.parallel = true;
+        self.known_mut(interface)?.parallel = true;
         Ok(())
+    }
+
+    /// The interface named, which a setting must name.
+    fn known_mut(&mut self, interface: &str) -> Result<&mut Interface, DescribeError> {
+        self.interfaces
+            .get_mut(interface)
+            .ok_or_else(|| DescribeError::UnknownInterface { interface: interface.to_string() })
     }
 
     /// Looks up an interface by its fully qualified name.
