@@ -51,6 +51,8 @@ struct PluginReport {
     restart: Option<RestartReport>,
     /// Declared stateless: up to this many warm instances; `null`: one.
     pool: Option<u32>,
+    /// Bytes of linear memory its instance has (`None`: not loaded, or a host plug).
+    linear_memory: Option<usize>,
     errors: Vec<Problem>,
 }
 
@@ -231,6 +233,7 @@ fn report(loaded: &Loaded, status: Status) -> Report {
             wasi: p.wasi_imports().map(String::from).collect(),
             restart: p.restart.map(RestartReport::new),
             pool: p.pool,
+            linear_memory: loaded.tree.linear_memory(p.id.as_str()),
             errors: loaded
                 .problems
                 .iter()
@@ -251,8 +254,13 @@ fn report(loaded: &Loaded, status: Status) -> Report {
 /// Prints the tree from the root, then the plugins outside it, then the other errors.
 fn print_text(loaded: &Loaded) {
     let tree = &loaded.tree.tree();
-    let mut printer =
-        TextTree { tree, problems: &loaded.problems, shown: HashSet::new(), path: Vec::new() };
+    let mut printer = TextTree {
+        tree,
+        loaded: &loaded.tree,
+        problems: &loaded.problems,
+        shown: HashSet::new(),
+        path: Vec::new(),
+    };
     println!("root {} ({})", tree.root(), shape(tree, tree.root()));
     printer.providers(tree.root(), 1);
     let outside: Vec<_> =
@@ -293,6 +301,7 @@ fn print_problem(problem: &Problem, depth: usize) {
 
 struct TextTree<'a> {
     tree: &'a PluginTree,
+    loaded: &'a plugtree::LoadedTree,
     problems: &'a [Problem],
     /// Plugins already printed with their sockets and errors.
     shown: HashSet<String>,
@@ -334,7 +343,10 @@ impl TextTree<'_> {
             println!("{indent}  restart: {policy}");
         }
         if let Some(pool) = plugin.pool {
-            println!("{indent}  pool: stateless, up to {pool} warm instances");
+            let each = self.loaded.linear_memory(id).map_or_else(String::new, |bytes| {
+                format!(", {} of linear memory each", super::size(bytes))
+            });
+            println!("{indent}  pool: stateless, up to {pool} warm instances{each}");
         }
         for problem in self.problems.iter().filter(|e| e.plugin.as_deref() == Some(id)) {
             print_problem(problem, depth + 1);

@@ -161,6 +161,20 @@ impl Built {
     }
 }
 
+/// `bytes` for a person: `512 B`, `64 KiB`, `1.1 MiB`, `2.0 GiB`.
+pub fn size(bytes: usize) -> String {
+    const KIB: f64 = 1024.0;
+    // Precision is not needed for display; usize fits f64 to 2^53.
+    #[allow(clippy::cast_precision_loss)]
+    let b = bytes as f64;
+    match bytes {
+        0..1024 => format!("{bytes} B"),
+        1024..1_048_576 => format!("{:.0} KiB", b / KIB),
+        1_048_576..1_073_741_824 => format!("{:.1} MiB", b / (KIB * KIB)),
+        _ => format!("{:.1} GiB", b / (KIB * KIB * KIB)),
+    }
+}
+
 /// `text` with every line after the first indented by `indent` and four spaces,
 /// so that a multi-line message stays under the line that introduces it; its
 /// control characters escaped ([`safe`]).

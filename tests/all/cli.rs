@@ -207,6 +207,7 @@ fn check_json_reports_every_plugin_with_its_errors() {
             "wasi": [],
             "restart": null,
             "pool": null,
+            "linear_memory": null,
             "errors": [{
                 "plugin": "corrupt",
                 "message": "plugin `corrupt` is not a valid component: unexpected end-of-file (at offset 0xb)",

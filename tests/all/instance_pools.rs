@@ -119,3 +119,35 @@ fn pools_of_plugins_with_resources_or_of_no_size_are_refused() {
         .collect();
     assert_eq!(sizes, ["plugin `worker`: a pool of 0 instances: give 1 to 64"]);
 }
+
+#[test]
+fn check_shows_a_pool_and_what_each_instance_holds() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pool-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let manifest = dir.join("plugtree.toml");
+    let text = format!(
+        "root = \"test:app/values\"\nwit = {:?}\n[[plugins]]\nid = \"values\"\npath = {:?}\npool = 4\n",
+        guests::app_wit().join("values.wit"),
+        guests::guest("values"),
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let check = |json: bool| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_plugtree"));
+        command.arg("check").args(json.then_some("--json")).arg("-m").arg(&manifest);
+        let out = command.output().expect("the binary runs");
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let report: serde_json::Value = serde_json::from_str(&check(true)).expect("JSON");
+    let plugin = &report["plugins"][0];
+    assert_eq!(plugin["pool"], 4);
+    // A Rust guest has at least its 1 MiB stack in linear memory.
+    let bytes = plugin["linear_memory"].as_u64().expect("a loaded component's memory");
+    assert!(bytes >= 1 << 20, "{bytes}");
+    let text = check(false);
+    let line = format!(
+        "    pool: stateless, up to 4 warm instances, {:.1} MiB of linear memory each",
+        bytes as f64 / 1048576.0
+    );
+    assert!(text.lines().any(|l| l == line), "{line:?} in\n{text}");
+}

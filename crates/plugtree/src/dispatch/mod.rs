@@ -323,6 +323,14 @@ impl LoadedTree {
         self.plugins.iter().find(|p| p.id == plugin).map(|p| p.instances())
     }
 
+    /// Bytes of linear memory `plugin`'s instance has now, all its memories
+    /// together: what each further instance of a pooled plugin costs at
+    /// least, beside its store. `None` for an id not loaded or a host plug.
+    /// Waits for a call in progress on that instance to end.
+    pub fn linear_memory(&self, plugin: &str) -> Option<usize> {
+        self.plugins.iter().find(|p| p.id == plugin).and_then(|p| p.current().linear_memory())
+    }
+
     /// How many resource handles `plugin` holds from its providers now.
     pub fn handles_held(&self, plugin: &str) -> Option<usize> {
         self.plugins.iter().find(|p| p.id == plugin).map(|p| p.current().proxies.len())

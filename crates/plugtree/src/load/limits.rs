@@ -134,6 +134,10 @@ impl PluginLimiter {
     }
 
     /// Bytes the plugin's memory may still grow by; `None` when unlimited.
+    pub fn used_memory(&self) -> usize {
+        self.used_memory
+    }
+
     pub fn memory_left(&self) -> Option<usize> {
         self.memory.map(|m| m.saturating_sub(self.used_memory))
     }

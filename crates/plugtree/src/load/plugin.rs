@@ -458,6 +458,15 @@ impl LoadedPlugin {
         self.failure.get()
     }
 
+    /// Bytes of linear memory the instance has now, all its memories
+    /// together; `None` for a host plug, or on a thread inside its call.
+    /// Waits for a call in progress to end.
+    pub fn linear_memory(&self) -> Option<usize> {
+        let Body::Component(body) = &self.body else { return None };
+        let (store, _inside) = self.lock(body).ok()?;
+        Some(store.data().limiter.used_memory())
+    }
+
     /// Bytes the plugin's memory may still grow by (`None`: unlimited), for a
     /// caller that is inside this plugin's call and holds its store.
     pub fn memory_left(state: &PluginState) -> Option<usize> {
