@@ -68,6 +68,8 @@
             pkgs.python3
             # …and of JavaScript guests: componentize-js from npm.
             pkgs.nodejs
+            # tests/all/http.rs: `openssl s_server`, the HTTPS server the tests start.
+            pkgs.openssl
           ];
         };
       });

@@ -10,6 +10,7 @@ let
     stdenv.hostPlatform.system = system;
     python3 = { name = "python3"; };
     nodejs = { name = "nodejs"; };
+    openssl = { name = "openssl"; };
     nixpkgs-fmt = { name = "nixpkgs-fmt"; };
     mkShell = args: { inherit args; };
     makeRustPlatform = { cargo, rustc }: {
